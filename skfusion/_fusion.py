@@ -1,0 +1,320 @@
+"""Logistic fusion of a reader's no-answer scores, trained as the seed does."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, log_expit
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._validation import _check_binary_target, _restore_state_on_failure
+
+
+def _selection_rng(random_state):
+    """Return the RandomState that drives initialisation and the split.
+
+    ``None`` gives a freshly OS-seeded generator instead of sklearn's usual
+    global one: fitting must never advance the caller's global RNG state.
+    """
+    if random_state is None:
+        return np.random.RandomState()
+    return check_random_state(random_state)
+
+
+def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
+    """Split the sample weights into a loss part and an accuracy part.
+
+    Without a validation fraction both are the sample weights (the seed's
+    in-sample selection); with one, a stratified split gives each row to
+    exactly one of them.
+    """
+    if validation_fraction is None:
+        return sample_weight, sample_weight
+    indices = np.arange(y.shape[0])
+    try:
+        train, _ = train_test_split(
+            indices, test_size=validation_fraction, stratify=y, random_state=rng
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} cannot give a stratified "
+            f"split of {y.shape[0]} samples: {exc}"
+        ) from exc
+    in_train = np.zeros(y.shape[0], dtype=bool)
+    in_train[train] = True
+    fit_weight = np.where(in_train, sample_weight, 0.0)
+    eval_weight = np.where(in_train, 0.0, sample_weight)
+    if fit_weight.sum() <= 0 or eval_weight.sum() <= 0:
+        raise ValueError(
+            "The sample weights of the training or the validation part are all "
+            "zero; change validation_fraction or random_state."
+        )
+    return fit_weight, eval_weight
+
+
+def _resolve_device(device):
+    """Return a `torch.device`, or raise a ValueError that says why not."""
+    import torch
+
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available "
+            "(torch.cuda.is_available() is False); use device='cpu'."
+        )
+    return resolved
+
+
+class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+    """Logistic regression fused over score columns, trained as the seed trains it.
+
+    Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by
+    the research notebook's loop: full-batch SGD on the (weighted) mean
+    BCE-with-logits loss, a linear warm-up then linear decay of the learning
+    rate, the accuracy measured after every step, the best-accuracy
+    parameters kept, over several random restarts of which the best is kept.
+    The restarts run as one batched computation in PyTorch; the fitted
+    estimator holds only numpy arrays.
+
+    Parameters
+    ----------
+    n_restarts : int, default=20
+        Number of independent random initialisations.
+    n_steps : int, default=100
+        Optimizer steps per restart (``num_training_steps`` of the schedule).
+    learning_rate : float, default=0.3
+        Peak SGD learning rate.
+    warmup_steps : int, default=10
+        Steps of linear warm-up from 0 to `learning_rate`; the rate then
+        decays linearly to 0 at `n_steps`.
+    validation_fraction : float in (0, 1) or None, default=None
+        If set, snapshots and the restart are chosen by accuracy on a
+        stratified held-out part of the fit data (split seeded by
+        `random_state`) and the loss uses the rest. ``None`` selects on the
+        training data, as the seed does.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial parameters and the validation split. ``None`` draws
+        fresh OS entropy and leaves numpy's global RNG untouched.
+    device : str, default="cpu"
+        Torch device that runs training, e.g. ``"cuda"`` or ``"cuda:1"``.
+    verbose : int, default=0
+        If positive, print each restart's best accuracy after fitting.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+        Weights of the kept snapshot.
+    intercept_ : ndarray of shape (1,)
+        Bias of the kept snapshot.
+    classes_ : ndarray of shape (2,)
+        Class labels; ``classes_[1]`` is the positive class.
+    n_features_in_ : int
+        Number of features seen during `fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when `X` has string column names.
+    best_score_ : float
+        Selection accuracy of the kept snapshot.
+    best_restart_ : int
+        Index of the kept restart.
+    best_step_ : int
+        0-based step after which the kept snapshot was taken.
+    restart_scores_ : ndarray of shape (n_restarts,)
+        Best selection accuracy of each restart.
+    accuracy_curve_ : ndarray of shape (n_restarts, n_steps)
+        Selection accuracy after every step of every restart.
+    n_iter_ : int
+        Number of SGD steps that produced the kept snapshot
+        (``best_step_ + 1``).
+
+    See Also
+    --------
+    MarginThresholdClassifier : BERT's null-score-difference threshold rule.
+    sklearn.linear_model.LogisticRegression : The same model, fit to the
+        optimum of the regularised log-loss rather than for best accuracy.
+
+    Notes
+    -----
+    Training follows the seed notebook (cell 9) step for step: parameters
+    initialised as `torch.nn.Linear` does, ``U(-1/sqrt(d), 1/sqrt(d))``; the
+    learning-rate multiplier of transformers' `get_linear_schedule_with_warmup`,
+    ``step / warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``,
+    so the first step has rate 0; a snapshot whenever the post-step accuracy
+    is strictly better than any before; across restarts the strictly best
+    snapshot, the first winning a tie. Where the seed would keep no snapshot
+    (an accuracy of 0 throughout) the first step's is kept. With
+    `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
+    weighted the same way. Arithmetic is float64, a deliberate difference
+    from the seed's float32 that keeps fits independent of summation order.
+
+    Selecting snapshots on training accuracy, the default, overfits the
+    selection: compare estimators with cross-validation, or set
+    `validation_fraction`.
+
+    The BERT rule that this model generalises is described by Devlin et al.,
+    "BERT: Pre-training of Deep Bidirectional Transformers for Language
+    Understanding", NAACL 2019, section 4.3.
+
+    Examples
+    --------
+    >>> from skfusion import TorchLogisticFusion
+    >>> from skfusion.datasets import make_squad2_scores
+    >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
+    >>> clf = TorchLogisticFusion(n_restarts=5, random_state=0).fit(X, y)
+    >>> clf.coef_.shape
+    (1, 4)
+    >>> bool(clf.score(X, y) > 0.7)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_restarts": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "warmup_steps": [Interval(Integral, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_restarts=20,
+        n_steps=100,
+        learning_rate=0.3,
+        warmup_steps=10,
+        validation_fraction=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.n_restarts = n_restarts
+        self.n_steps = n_steps
+        self.learning_rate = learning_rate
+        self.warmup_steps = warmup_steps
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> "TorchLogisticFusion":
+        """Train all restarts and keep the best-accuracy snapshot.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Score columns, e.g. joint null logit, start null logit, end null
+            logit and best span score.
+        y : array-like of shape (n_samples,)
+            Binary target; ``classes_[1]`` (``True`` for boolean y) is the
+            positive class, "no answer" in the QA setting.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the loss and of the accuracy.
+
+        Returns
+        -------
+        self : TorchLogisticFusion
+            The fitted estimator.
+        """
+        with _restore_state_on_failure(self):
+            X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            classes = _check_binary_target(y, sample_weight)
+            device = _resolve_device(self.device)
+            rng = _selection_rng(self.random_state)
+            y01 = (y == classes[1]).astype(np.float64)
+            fit_weight, eval_weight = _fit_and_eval_weights(
+                y01, sample_weight, self.validation_fraction, rng
+            )
+            fitted = self._train(X, y01, fit_weight, eval_weight, rng, device)
+        self.classes_ = classes
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        return self
+
+    def _train(self, X, y01, fit_weight, eval_weight, rng, device):
+        """Run the batched loop and return the fitted attributes it yields."""
+        from ._batched_sgd import _linear_init_parameters, _run_batched_sgd
+
+        init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
+        curve, history = _run_batched_sgd(
+            X,
+            y01,
+            fit_weight,
+            eval_weight,
+            init,
+            learning_rate=self.learning_rate,
+            n_steps=self.n_steps,
+            warmup_steps=self.warmup_steps,
+            device=device,
+        )
+        # argmax returns the first maximum: "strictly better than the best so
+        # far" within a restart, and "the first wins a tie" across restarts.
+        best_steps = curve.argmax(axis=1)
+        restart_scores = curve[np.arange(self.n_restarts), best_steps]
+        best_restart = int(restart_scores.argmax())
+        best_step = int(best_steps[best_restart])
+        kept = history[best_step, :, best_restart]
+        if self.verbose:
+            for r, score in enumerate(restart_scores):
+                print(f"restart {r}: best accuracy {score:.5f} at step {best_steps[r]}")
+        return {
+            "coef_": kept[None, :-1].copy(),
+            "intercept_": kept[-1:].copy(),
+            "best_score_": float(restart_scores[best_restart]),
+            "best_restart_": best_restart,
+            "best_step_": best_step,
+            "restart_scores_": restart_scores,
+            "accuracy_curve_": curve,
+            "n_iter_": best_step + 1,
+        }
+
+    def predict_proba(self, X):
+        """Probability of each class, from the fitted logistic model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Score columns.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Columns follow ``classes_``.
+        """
+        decision = self.decision_function(X)
+        return np.column_stack([expit(-decision), expit(decision)])
+
+    def predict_log_proba(self, X):
+        """Log of `predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Score columns.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, 2)
+            Columns follow ``classes_``.
+        """
+        # log_expit stays finite where log(expit(.)) would underflow to -inf.
+        decision = self.decision_function(X)
+        return np.column_stack([log_expit(-decision), log_expit(decision)])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = False
+        return tags

@@ -1,0 +1,304 @@
+"""BERT's SQuAD 2.0 no-answer rule: a threshold on the null-score margin."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._validation import (
+    _check_binary_target,
+    _check_column_index,
+    _restore_state_on_failure,
+)
+
+
+def _confusion_scores(tp, fp, tn, fn, scoring):
+    """Score each weighted confusion matrix; the arguments are aligned arrays."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scoring == "accuracy":
+            score = (tp + tn) / (tp + fp + tn + fn)
+        elif scoring == "balanced_accuracy":
+            score = (tp / (tp + fn) + tn / (tn + fp)) / 2
+        else:  # "f1"
+            score = 2 * tp / (2 * tp + fp + fn)
+    # 0/0 only arises for f1 without any positive, where sklearn also gives 0.
+    return np.nan_to_num(score, nan=0.0)
+
+
+def _threshold_between(low, high):
+    """Return `t` with ``low <= t < high``, halfway where floats allow."""
+    mid = low + (high - low) / 2
+    return mid if low <= mid < high else low
+
+
+def _best_threshold(margin, positive, weight, scoring):
+    """Return the threshold that maximises `scoring` and that score.
+
+    Predictions are ``margin > threshold``. One sort orders the samples; the
+    cut before sorted position ``k`` predicts the first ``k`` negative, and
+    cumulative sums give every cut's weighted confusion matrix at once. Only
+    cuts between distinct margins are allowed, so equal margins always land
+    on the same side; zero-weight samples are dropped first, so they create
+    no cut. The lowest optimal threshold wins a tie.
+    """
+    keep = weight > 0
+    order = np.argsort(margin[keep], kind="stable")
+    m = margin[keep][order]
+    w_pos = np.where(positive[keep], weight[keep], 0.0)[order]
+    w_neg = np.where(positive[keep], 0.0, weight[keep])[order]
+    fn = np.concatenate([[0.0], np.cumsum(w_pos)])
+    tn = np.concatenate([[0.0], np.cumsum(w_neg)])
+    tp, fp = fn[-1] - fn, tn[-1] - tn
+    scores = _confusion_scores(tp, fp, tn, fn, scoring)
+    scores[1:-1][m[1:] == m[:-1]] = -np.inf
+    k = int(np.argmax(scores))
+    if k == 0:
+        threshold = _threshold_between(m[0] - 1.0, m[0])
+    elif k == m.size:
+        threshold = m[-1] + 1.0
+    else:
+        threshold = _threshold_between(m[k - 1], m[k])
+    return float(threshold), float(scores[k])
+
+
+def _score_at_threshold(margin, positive, weight, threshold, scoring):
+    """Weighted `scoring` of the predictions ``margin > threshold``."""
+    predicted = margin > threshold
+    tp = weight[predicted & positive].sum()
+    fp = weight[predicted & ~positive].sum()
+    tn = weight[~predicted & ~positive].sum()
+    fn = weight[~predicted & positive].sum()
+    return float(_confusion_scores(tp, fp, tn, fn, scoring))
+
+
+class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
+    """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
+
+    The margin of a question is ``X[:, null_column] - X[:, span_column]``,
+    the null score minus the best span score. The classifier predicts
+    `pos_label` ("no answer") where the margin is strictly greater than
+    ``best_threshold_``, and the other class elsewhere.
+
+    Parameters
+    ----------
+    null_column : int, default=0
+        Column of the null (no-answer) score.
+    span_column : int or None, default=-1
+        Column of the best span score. ``None`` means `null_column` already
+        holds the margin, as the values of a ``null_odds.json`` do.
+    threshold : "auto" or float, default="auto"
+        ``"auto"`` finds the threshold that maximises `scoring` on the fit
+        data exactly. A float is used as is, like BERT's
+        ``null_score_diff_threshold``.
+    scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
+        What ``threshold="auto"`` maximises, with `pos_label` as the
+        positive class of "f1".
+    pos_label : int, float, bool or str, default=None
+        The label meaning "no answer", predicted above the threshold.
+        ``None`` means ``classes_[1]``.
+
+    Attributes
+    ----------
+    best_threshold_ : float
+        The threshold on the margin.
+    best_score_ : float
+        `scoring` of the fitted rule on the fit data (weighted).
+    classes_ : ndarray of shape (2,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during `fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when `X` has string column names.
+
+    See Also
+    --------
+    TorchLogisticFusion : A logistic regression that fuses all the columns.
+    sklearn.model_selection.FixedThresholdClassifier : A fixed threshold on
+        another classifier's output.
+    sklearn.model_selection.TunedThresholdClassifierCV : A threshold tuned by
+        cross-validation over a grid.
+
+    Notes
+    -----
+    The rule is BERT's for SQuAD 2.0 (Devlin et al., "BERT: Pre-training of
+    Deep Bidirectional Transformers for Language Understanding", NAACL 2019,
+    section 4.3; ``run_squad.py``): predict no answer where
+    ``score_null - score_best_span > threshold``, the threshold tuned on the
+    dev set.
+
+    ``threshold="auto"`` sorts the margins once and sweeps cumulative
+    weighted counts, which scores every cut in O(n log n) time; the result is
+    the optimum over all cuts, not a grid or random search. The threshold is
+    placed halfway between the two neighbouring distinct margins, so equal
+    margins always fall on the same side, and it is always finite.
+
+    With ``sample_weight`` equal to each answerable question's exact match
+    (or F1) of its best span and 1 for each unanswerable question, the
+    weighted accuracy is the SQuAD 2.0 EM (or F1) total divided by a
+    constant, so the fitted threshold maximises EM (or F1) exactly. This is
+    what the official evaluation script's ``find_best_thresh`` computes,
+    without its quirks: it can split a group of equal scores mid-way, and it
+    starts from a threshold of 0.0, which is not "below every score" on a
+    log-odds scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion import MarginThresholdClassifier
+    >>> X = np.array([[2.0, 5.0], [1.0, 4.0], [6.0, 1.0], [7.0, 3.0]])
+    >>> y = np.array([False, False, True, True])
+    >>> clf = MarginThresholdClassifier().fit(X, y)
+    >>> clf.best_threshold_  # halfway between the margins -3 and 4
+    0.5
+    >>> clf.predict([[3.0, 0.0], [0.0, 3.0]])
+    array([ True, False])
+    """
+
+    _parameter_constraints: dict = {
+        "null_column": [Integral],
+        "span_column": [Integral, None],
+        "threshold": [
+            StrOptions({"auto"}),
+            Interval(Real, None, None, closed="neither"),
+        ],
+        "scoring": [StrOptions({"accuracy", "balanced_accuracy", "f1"})],
+        "pos_label": [Real, str, "boolean", None],
+    }
+
+    def __init__(
+        self,
+        *,
+        null_column=0,
+        span_column=-1,
+        threshold="auto",
+        scoring="accuracy",
+        pos_label=None,
+    ):
+        self.null_column = null_column
+        self.span_column = span_column
+        self.threshold = threshold
+        self.scoring = scoring
+        self.pos_label = pos_label
+
+    def _margin(self, X):
+        """Return the null score minus the best span score of each row of `X`."""
+        n_features = X.shape[1]
+        null = _check_column_index("null_column", self.null_column, n_features)
+        if self.span_column is None:
+            return X[:, null]
+        span = _check_column_index("span_column", self.span_column, n_features)
+        if null == span:
+            raise ValueError(
+                f"null_column={self.null_column} and span_column={self.span_column} "
+                f"name the same column of X with {n_features} feature(s); "
+                "use span_column=None if that column already holds the margin."
+            )
+        with np.errstate(over="ignore"):
+            margin = X[:, null] - X[:, span]
+        if not np.isfinite(margin).all():
+            raise ValueError(
+                "The margin X[:, null_column] - X[:, span_column] overflows."
+            )
+        return margin
+
+    def _positive_label(self, classes):
+        if self.pos_label is None:
+            return classes[1]
+        if self.pos_label not in classes.tolist():
+            raise ValueError(
+                f"pos_label={self.pos_label!r} is not a valid label: it should be "
+                f"one of {classes.tolist()}."
+            )
+        return self.pos_label
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> "MarginThresholdClassifier":
+        """Find the threshold on the margin.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Reader scores, holding at least the null and best span columns.
+        y : array-like of shape (n_samples,)
+            Binary target; `pos_label` marks unanswerable questions.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the score that the threshold maximises.
+
+        Returns
+        -------
+        self : MarginThresholdClassifier
+            The fitted estimator.
+        """
+        with _restore_state_on_failure(self):
+            X, y = validate_data(self, X, y, dtype=np.float64)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            classes = _check_binary_target(y, sample_weight)
+            positive = y == self._positive_label(classes)
+            margin = self._margin(X)
+            if self.threshold == "auto":
+                threshold, score = _best_threshold(
+                    margin, positive, sample_weight, self.scoring
+                )
+            else:
+                threshold = float(self.threshold)
+                score = _score_at_threshold(
+                    margin, positive, sample_weight, threshold, self.scoring
+                )
+        self.classes_ = classes
+        self.best_threshold_ = threshold
+        self.best_score_ = score
+        return self
+
+    def decision_function(self, X):
+        """Margin minus the threshold, signed towards ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Reader scores.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            Positive where ``classes_[1]`` is predicted.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        decision = self._margin(X) - self.best_threshold_
+        if self._positive_label(self.classes_) == self.classes_[1]:
+            return decision
+        return -decision
+
+    def predict(self, X):
+        """Predict `pos_label` where the margin exceeds the threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Reader scores.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        decision = self.decision_function(X)
+        if self._positive_label(self.classes_) == self.classes_[1]:
+            return self.classes_[(decision > 0).astype(int)]
+        # decision is signed towards classes_[1]: the margin exceeds the
+        # threshold exactly where it is negative.
+        return self.classes_[(decision >= 0).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = False
+        return tags

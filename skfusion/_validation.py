@@ -1,0 +1,61 @@
+"""Input checks and state guards shared by the skfusion estimators."""
+
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+@contextmanager
+def _restore_state_on_failure(estimator):
+    """Undo every attribute change `fit` made if it raises.
+
+    `validate_data(reset=True)` sets ``n_features_in_`` before later checks
+    can fail; without this, a failed refit would leave a previously fitted
+    estimator expecting the new, rejected, data's shape.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
+def _check_binary_target(y, sample_weight):
+    """Return ``classes_`` after checking `y` is a binary classification target.
+
+    Both classes must carry positive total weight: a problem that sample
+    weights reduce to one class has no decision to learn.
+    """
+    check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y")
+    classes = np.unique(y)
+    if y_type != "binary":
+        raise ValueError(
+            "Only binary classification is supported; y has "
+            f"{classes.size} classes (type_of_target(y)={y_type!r})."
+        )
+    if classes.size < 2:
+        raise ValueError(
+            "This classifier needs samples of 2 classes, but the data contains "
+            f"only one class: {classes[0]!r}."
+        )
+    weighted = np.unique(y[sample_weight > 0])
+    if weighted.size < 2:
+        raise ValueError(
+            "This classifier needs samples of 2 classes with non-zero "
+            f"sample_weight, but only class {weighted[0]!r} has any."
+        )
+    return classes
+
+
+def _check_column_index(name, index, n_features):
+    """Return the non-negative position of column `index` of an X."""
+    if not -n_features <= index < n_features:
+        raise ValueError(
+            f"{name}={index} is out of range for X with {n_features} feature(s): "
+            f"use an index in [{-n_features}, {n_features - 1}]."
+        )
+    return index % n_features

@@ -1,0 +1,16 @@
+"""scikit-learn's own estimator checks, run on every skfusion estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+
+ESTIMATORS = [
+    # Fewer restarts only to keep the ~60 checks quick; the algorithm is the same.
+    TorchLogisticFusion(n_restarts=3, random_state=0),
+    MarginThresholdClassifier(),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

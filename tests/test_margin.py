@@ -1,0 +1,165 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+from skfusion import MarginThresholdClassifier
+from skfusion.datasets import make_squad2_scores
+
+METRICS = {
+    "accuracy": accuracy_score,
+    "balanced_accuracy": balanced_accuracy_score,
+    "f1": f1_score,
+}
+
+
+def brute_force_best(margin, y, weight, scoring):
+    """Score every cut ``margin > t`` with sklearn's own metric."""
+    cuts = np.concatenate([[margin.min() - 1.0], np.unique(margin)])
+    return max(METRICS[scoring](y, margin > t, sample_weight=weight) for t in cuts)
+
+
+@st.composite
+def margins_labels_weights(draw):
+    n = draw(st.integers(2, 40))
+    # Few distinct values, so that ties between margins are common.
+    values = draw(st.lists(st.floats(-50, 50), min_size=1, max_size=8))
+    margin = np.array(draw(st.lists(st.sampled_from(values), min_size=n, max_size=n)))
+    y = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    weight = np.array(
+        draw(
+            st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.7]), min_size=n, max_size=n)
+        )
+    )
+    # Both classes present with positive weight, as fit requires.
+    y[:2] = [False, True]
+    weight[:2] = np.maximum(weight[:2], 1.0)
+    return margin, y, weight
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=margins_labels_weights(), scoring=st.sampled_from(sorted(METRICS)))
+def test_auto_threshold_is_the_exact_optimum(data, scoring):
+    margin, y, weight = data
+    clf = MarginThresholdClassifier(span_column=None, scoring=scoring)
+    clf.fit(margin[:, None], y, sample_weight=weight)
+    best = brute_force_best(margin, y, weight, scoring)
+    assert clf.best_score_ == pytest.approx(best, rel=1e-9, abs=1e-12)
+    achieved = METRICS[scoring](y, clf.predict(margin[:, None]), sample_weight=weight)
+    assert achieved == pytest.approx(best, rel=1e-9, abs=1e-12)
+    assert np.isfinite(clf.best_threshold_)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=margins_labels_weights())
+def test_threshold_sits_halfway_between_distinct_neighbours(data):
+    margin, y, weight = data
+    clf = MarginThresholdClassifier(span_column=None).fit(margin[:, None], y, weight)
+    t = clf.best_threshold_
+    used = np.unique(margin[weight > 0])
+    below, above = used[used <= t], used[used > t]
+    if below.size and above.size:
+        assert t == pytest.approx((below.max() + above.min()) / 2)
+    # Equal margins always fall on the same side.
+    predicted = clf.predict(margin[:, None])
+    for value in np.unique(margin):
+        assert np.unique(predicted[margin == value]).size == 1
+
+
+def test_zero_weight_samples_create_no_cut():
+    margin = np.array([0.0, 1.0, 2.0, 3.0])[:, None]
+    y = np.array([0, 1, 0, 1])
+    weight = np.array([1.0, 0.0, 0.0, 1.0])
+    clf = MarginThresholdClassifier(span_column=None).fit(
+        margin, y, sample_weight=weight
+    )
+    assert clf.best_threshold_ == 1.5  # halfway between the weighted 0 and 3
+
+
+def test_margin_is_null_minus_span_and_rule_is_strict():
+    X = np.array([[5.0, 0.0, 3.0], [1.0, 0.0, 4.0], [4.0, 0.0, 1.0]])
+    clf = MarginThresholdClassifier(null_column=0, span_column=2, threshold=2.0)
+    clf.fit(X, [0, 0, 1])
+    assert_array_equal(clf.decision_function(X), [0.0, -5.0, 1.0])
+    # A margin equal to the threshold is not "greater": BERT's run_squad rule.
+    assert_array_equal(clf.predict(X), [0, 0, 1])
+    assert clf.best_threshold_ == 2.0
+    assert clf.best_score_ == 1.0
+
+
+def test_threshold_is_not_cancelled_by_shifting_every_column():
+    """The seed added its threshold to every column, which cancels out."""
+    X, y = make_squad2_scores(n_questions=2000, random_state=0)
+    clf = MarginThresholdClassifier().fit(X, y)
+    shifted = MarginThresholdClassifier().fit(X + 0.752, y)
+    assert shifted.best_threshold_ == pytest.approx(clf.best_threshold_)
+    low = MarginThresholdClassifier(threshold=-5.0).fit(X, y).predict(X)
+    high = MarginThresholdClassifier(threshold=5.0).fit(X, y).predict(X)
+    assert low.mean() > high.mean()
+
+
+def test_bert_default_threshold_zero_is_worse_than_tuned():
+    X, y = make_squad2_scores(n_questions=5000, random_state=1)
+    tuned = MarginThresholdClassifier().fit(X, y)
+    default = MarginThresholdClassifier(threshold=0.0).fit(X, y)
+    assert tuned.best_score_ >= default.best_score_
+    assert default.best_score_ == pytest.approx(default.score(X, y))
+
+
+def test_null_odds_column_is_used_as_the_margin():
+    X, y = make_squad2_scores(n_questions=1000, random_state=2)
+    margin = X[:, :1] - X[:, 3:]
+    from_columns = MarginThresholdClassifier().fit(X, y)
+    from_margin = MarginThresholdClassifier(span_column=None).fit(margin, y)
+    assert from_margin.best_threshold_ == pytest.approx(from_columns.best_threshold_)
+    assert_array_equal(from_margin.predict(margin), from_columns.predict(X))
+
+
+def test_pos_label_first_class_flips_the_decision_sign():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array(["answer", "answer", "none", "none"])
+    clf = MarginThresholdClassifier(span_column=None, pos_label="none").fit(X, y)
+    assert_array_equal(clf.predict(X), y)
+    flipped_y = np.array(["none", "none", "answer", "answer"])
+    flipped = MarginThresholdClassifier(span_column=None, pos_label="answer")
+    flipped.fit(X, flipped_y)
+    assert_array_equal(flipped.predict(X), flipped_y)
+    # decision_function stays signed towards classes_[1] ("none").
+    assert (flipped.decision_function(X)[:2] > 0).all()
+    with pytest.raises(ValueError, match="pos_label='maybe' is not a valid label"):
+        MarginThresholdClassifier(span_column=None, pos_label="maybe").fit(X, y)
+
+
+def squad2_total(margin, answerable_credit, unanswerable, threshold):
+    """SQuAD 2.0 EM (or F1) total: 1 for a right "no answer", else the span's."""
+    predicted_null = margin > threshold
+    return np.where(
+        unanswerable, predicted_null, np.where(predicted_null, 0.0, answerable_credit)
+    ).sum()
+
+
+@pytest.mark.parametrize("credit", ["em", "f1"])
+def test_em_or_f1_weights_give_the_squad2_optimal_threshold(credit):
+    rng = np.random.RandomState(0)
+    X, y = make_squad2_scores(n_questions=3000, random_state=3)
+    if credit == "em":
+        per_question = (rng.uniform(size=y.size) < 0.7).astype(float)
+    else:
+        per_question = np.round(rng.uniform(size=y.size), 2)
+    weight = np.where(y, 1.0, per_question)
+    clf = MarginThresholdClassifier().fit(X, y, sample_weight=weight)
+    margin = X[:, 0] - X[:, 3]
+    cuts = np.concatenate([[margin.min() - 1], np.unique(margin)])
+    best = max(squad2_total(margin, per_question, y, t) for t in cuts)
+    assert squad2_total(margin, per_question, y, clf.best_threshold_) == pytest.approx(
+        best
+    )
+
+
+def test_float_threshold_is_used_as_is():
+    X, y = make_squad2_scores(n_questions=500, random_state=4)
+    clf = MarginThresholdClassifier(threshold=-1.25).fit(X, y)
+    assert clf.best_threshold_ == -1.25
+    assert_allclose(clf.decision_function(X), X[:, 0] - X[:, 3] + 1.25)

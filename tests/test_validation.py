@@ -1,0 +1,128 @@
+"""Bad input: a clear ValueError, and a previously fitted estimator unharmed."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+from skfusion.datasets import make_squad2_scores
+
+X, Y = make_squad2_scores(n_questions=300, random_state=0)
+
+
+def estimators():
+    return [
+        TorchLogisticFusion(n_restarts=2, n_steps=20, random_state=0),
+        MarginThresholdClassifier(),
+    ]
+
+
+def with_nan(X):
+    X = X.copy()
+    X[3, 1] = np.nan
+    return X
+
+
+def with_inf(X):
+    X = X.copy()
+    X[5, 0] = np.inf
+    return X
+
+
+BAD_FITS = {
+    "nan": (lambda: (with_nan(X), Y), "Input X contains NaN"),
+    "inf": (lambda: (with_inf(X), Y), "Input X contains infinity"),
+    "empty": (lambda: (X[:0], Y[:0]), "0 sample"),
+    "one-dimensional": (lambda: (X[:, 0], Y), "Expected 2D array, got 1D array"),
+    "three classes": (
+        lambda: (X, np.arange(len(Y)) % 3),
+        "Only binary classification is supported; y has 3 classes",
+    ),
+    "one class": (lambda: (X, np.ones(len(Y))), "only one class"),
+    "regression target": (
+        lambda: (X, np.linspace(0, 1, len(Y))),
+        "Unknown label type: continuous",
+    ),
+    "mismatched lengths": (
+        lambda: (X, Y[:-1]),
+        "inconsistent numbers of samples",
+    ),
+}
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("case", sorted(BAD_FITS))
+def test_bad_fit_input_is_a_clear_error_and_keeps_the_fit(estimator, case):
+    make, message = BAD_FITS[case]
+    estimator.fit(X, Y)
+    before = estimator.decision_function(X)
+    with pytest.raises(ValueError, match=message):
+        estimator.fit(*make())
+    assert_array_equal(estimator.decision_function(X), before)
+    assert estimator.n_features_in_ == X.shape[1]
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+def test_failed_refit_on_other_width_keeps_the_fit(estimator):
+    estimator.fit(X, Y)
+    before = estimator.predict(X)
+    with pytest.raises(ValueError, match="only one class"):
+        estimator.fit(X[:, :3], np.zeros(len(Y)))
+    assert_array_equal(estimator.predict(X), before)
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+def test_wrong_number_of_features_at_predict(estimator):
+    estimator.fit(X, Y)
+    with pytest.raises(ValueError, match=r"X has 3 features, but .* is expecting 4"):
+        estimator.predict(X[:, :3])
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+def test_negative_sample_weight(estimator):
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        estimator.fit(X, Y, sample_weight=-np.ones(len(Y)))
+
+
+@pytest.mark.parametrize(
+    ("estimator", "message"),
+    [
+        (TorchLogisticFusion(n_restarts=0), "'n_restarts' parameter"),
+        (TorchLogisticFusion(learning_rate=-1.0), "'learning_rate' parameter"),
+        (TorchLogisticFusion(validation_fraction=1.5), "'validation_fraction'"),
+        (TorchLogisticFusion(warmup_steps=-1), "'warmup_steps' parameter"),
+        (MarginThresholdClassifier(threshold="best"), "'threshold' parameter"),
+        (MarginThresholdClassifier(threshold=np.inf), "'threshold' parameter"),
+        (MarginThresholdClassifier(scoring="roc_auc"), "'scoring' parameter"),
+        (MarginThresholdClassifier(null_column="a"), "'null_column' parameter"),
+    ],
+)
+def test_invalid_parameters(estimator, message):
+    with pytest.raises(ValueError, match=message):
+        estimator.fit(X, Y)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"null_column": 4},
+            r"null_column=4 is out of range for X with 4 feature\(s\)",
+        ),
+        ({"span_column": -5}, r"span_column=-5 is out of range"),
+        ({"null_column": 3}, "name the same column"),
+    ],
+)
+def test_column_indices_out_of_range(params, message):
+    clf = MarginThresholdClassifier().fit(X, Y)
+    before = clf.best_threshold_
+    with pytest.raises(ValueError, match=message):
+        clf.set_params(**params).fit(X, Y)
+    assert clf.best_threshold_ == before
+
+
+def test_margin_overflow_is_a_clear_error():
+    big = X.copy()
+    big[0] = [1.7e308, 0.0, 0.0, -1.7e308]
+    with pytest.raises(ValueError, match="overflows"):
+        MarginThresholdClassifier().fit(big, Y)
