@@ -226,7 +226,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
             The fitted estimator.
         """
         with _restore_state_on_failure(self):
-            X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
