@@ -17,10 +17,11 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-# Rows per chunk: bounds the (rows, n_restarts) work buffers so that memory
-# does not grow with n_samples, while chunks stay large enough that per-call
-# overhead is negligible.
-CHUNK_ROWS = 65536
+# Size of each (n_restarts, rows) work buffer. It bounds memory whatever
+# n_samples is, and about 1 MiB keeps a chunk's logits in cache between the
+# products and the element-wise passes over them: at 10^5 rows this was
+# about 1.5x faster than 10 MiB chunks, and no slower at 10^4 rows.
+WORK_BUFFER_BYTES = 1 << 20
 
 
 def _warmup_linear_lr(step, *, n_steps, warmup_steps):
@@ -128,7 +129,7 @@ def _run_batched_sgd(
     warmup_steps,
     device,
     max_threads=1,
-    chunk_rows=CHUNK_ROWS,
+    chunk_rows=None,
 ):
     """Train every restart for `n_steps` and record what the seed records.
 
@@ -141,6 +142,15 @@ def _run_batched_sgd(
         Sample weights of the loss and of the accuracy; zero where a row is
         not used for that purpose (the validation split).
     init_params : ndarray of shape (n_features + 1, n_restarts)
+    max_threads : int
+        Upper bound on torch's intra-op threads while training. One is the
+        default because the products are too skinny to gain from more, and
+        OpenMP threads that spin-wait collapse when other processes hold the
+        cores: the seed loop went from 2 s to 56 s that way, and a 2-thread
+        fit here from 61 ms to 382 ms, while a 1-thread fit went from 80 ms
+        to 88 ms (benchmarks/bench_threads.py).
+    chunk_rows : int or None
+        Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`.
 
     Returns
     -------
@@ -150,6 +160,9 @@ def _run_batched_sgd(
         The parameters after each step.
     """
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    if chunk_rows is None:
+        row_bytes = init_params.shape[1] * X.dtype.itemsize
+        chunk_rows = max(256, WORK_BUFFER_BYTES // row_bytes)
     with _bounded_torch_threads(max_threads):
         problem = _ChunkedProblem(
             X,

@@ -70,8 +70,9 @@ def seed_notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
     return best_acc, best_r, np.array(curve)
 
 
-def test_keeps_the_seed_loops_snapshot(scores):
-    X, y = scores
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_keeps_the_seed_loops_snapshot(scores, dtype):
+    X, y = scores[0].astype(dtype), scores[1]
     n_restarts = 4
     clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7).fit(X, y)
 
@@ -255,3 +256,52 @@ def test_verbose_reports_each_restart(scores, capsys):
     X, y = scores
     TorchLogisticFusion(n_restarts=3, verbose=1, random_state=0).fit(X, y)
     assert capsys.readouterr().out.count("best accuracy") == 3
+
+
+def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
+    from skfusion import _batched_sgd
+
+    X, y = scores
+    seen = []
+    forward = _batched_sgd._ChunkedProblem.forward
+
+    def recording_forward(self, params, **kwargs):
+        seen.append(torch.get_num_threads())
+        return forward(self, params, **kwargs)
+
+    monkeypatch.setattr(_batched_sgd._ChunkedProblem, "forward", recording_forward)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        TorchLogisticFusion(n_restarts=2, n_steps=5, random_state=0).fit(X, y)
+        assert set(seen) == {1}
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ValueError):
+            TorchLogisticFusion(device="gpu0").fit(X, y)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_chunked_rows_give_the_same_fit(scores):
+    from skfusion._batched_sgd import _run_batched_sgd
+
+    X, y = scores
+    y01 = y.astype(float)
+    w = np.ones(len(y))
+    init = _linear_init_parameters(np.random.RandomState(0), X.shape[1], 3)
+    common = dict(learning_rate=0.3, n_steps=30, warmup_steps=10, device="cpu")
+    whole_acc, whole_hist = _run_batched_sgd(X, y01, w, w, init, **common)
+    # 3000 rows in chunks of 700: four full chunks and a short last one.
+    acc, hist = _run_batched_sgd(X, y01, w, w, init, chunk_rows=700, **common)
+    assert_array_equal(acc, whole_acc)
+    assert_allclose(hist, whole_hist, rtol=1e-12)
+
+
+def test_float32_input_trains_in_float32_close_to_float64(scores):
+    X, y = scores
+    f64 = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X, y)
+    f32 = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X.astype(np.float32), y)
+    assert f32.coef_.dtype == np.float64  # fitted arrays are float64 either way
+    assert_allclose(f32.coef_, f64.coef_, atol=1e-4)
+    assert abs(f32.best_score_ - f64.best_score_) <= 2 / len(y)

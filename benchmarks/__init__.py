@@ -1,0 +1,1 @@
+"""Benchmarks of skfusion against the seed notebook and scikit-learn."""

@@ -1,0 +1,41 @@
+"""Timing and table helpers shared by the benchmark scripts."""
+
+import platform
+import time
+
+import numpy as np
+
+
+def median_seconds(fn, *, repeats=5, warmup=1):
+    """Median wall time of `fn()` over `repeats` runs after `warmup` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def print_table(title, header, rows):
+    """Print a Markdown table, ready to paste into README.md."""
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+def machine_line():
+    """One line naming the machine, Python and the libraries measured."""
+    import os
+
+    import sklearn
+    import torch
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
+    )

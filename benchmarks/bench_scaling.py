@@ -1,0 +1,107 @@
+"""Fit time and peak memory of TorchLogisticFusion from 10^3 to 10^7 rows.
+
+Target (issue 3): from 10^5 to 10^7 rows the time grows at most about
+linearly (at most 120x for 100x the rows), and peak memory at 10^7 rows
+stays under 2.5 GB.
+
+Each size runs in a fresh process. Peak memory is that process's peak
+resident set size during the fit (data, torch and Python included): Linux's
+VmHWM, reset just before the fit by writing 5 to /proc/self/clear_refs.
+
+Run: ``python -m benchmarks.bench_scaling [--max-rows 10000000]``
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+from benchmarks._common import machine_line, print_table
+
+CHILD = """
+import json, sys
+import numpy as np
+import torch  # imported before measuring, so the first fit does not pay for it
+from benchmarks._common import median_seconds
+from skfusion import TorchLogisticFusion
+from skfusion.datasets import make_squad2_scores
+
+n, repeats = int(sys.argv[1]), int(sys.argv[2])
+X, y = make_squad2_scores(n_questions=n, random_state=0)
+est = TorchLogisticFusion(random_state=0)
+
+def peak_rss_mib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+def rss_mib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+before = rss_mib()
+open("/proc/self/clear_refs", "w").write("5")
+warmup = 1 if n <= 10**6 else 0
+seconds = median_seconds(lambda: est.fit(X, y), repeats=repeats, warmup=warmup)
+result = {"seconds": seconds, "rss_before": before, "peak": peak_rss_mib()}
+print(json.dumps({**result, "accuracy": est.best_score_}))
+"""
+
+
+def measure(n_rows, repeats):
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n_rows), str(repeats)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-rows", type=int, default=10**7)
+    args = parser.parse_args(argv)
+    sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
+    # Medians of 5 up to 10^5 rows; the large sizes take tens of seconds a
+    # fit, where run-to-run noise is small against the time itself.
+    repeats = {10**3: 5, 10**4: 5, 10**5: 5, 10**6: 3, 10**7: 1}
+    results = {n: measure(n, repeats[n]) for n in sizes}
+    rows = []
+    for n in sizes:
+        r = results[n]
+        growth = (
+            f"{r['seconds'] / results[10**5]['seconds']:.1f}x"
+            if 10**5 in results and n >= 10**5
+            else ""
+        )
+        rows.append(
+            (
+                f"{n:,}",
+                f"{r['seconds']:.3f}",
+                growth,
+                f"{r['rss_before']:.0f}",
+                f"{r['peak']:.0f}",
+                f"{r['accuracy']:.4f}",
+                repeats[n],
+            )
+        )
+    print_table(
+        "TorchLogisticFusion.fit scaling (float64 X, 4 features, defaults)",
+        [
+            "rows",
+            "fit s (median)",
+            "time / time at 10^5",
+            "RSS before fit MiB",
+            "peak RSS during fit MiB",
+            "training accuracy",
+            "runs",
+        ],
+        rows,
+    )
+    print(f"\nMachine: {machine_line()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Fitting under parallel cross-validation and under CPU contention.
+
+Target (issue 4 of the performance issue): fitting must not collapse when
+other processes are busy, as the seed loop's torch threads do, and
+``cross_val_score(cv=5, n_jobs=2)`` must not be slower than ``n_jobs=1``.
+
+Run: ``python -m benchmarks.bench_threads [--repeats 5]``
+"""
+
+import argparse
+import multiprocessing as mp
+import time
+
+import numpy as np
+import torch
+from sklearn.model_selection import cross_val_score
+
+from benchmarks._common import machine_line, median_seconds, print_table
+from benchmarks.seed_loop import seed_fit
+from skfusion import TorchLogisticFusion
+from skfusion.datasets import make_squad2_scores
+
+
+def _spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class BusyCores:
+    """Keep `n` other processes spinning while the block runs."""
+
+    def __init__(self, n, seconds=600):
+        self.n, self.seconds = n, seconds
+
+    def __enter__(self):
+        self.procs = [
+            mp.Process(target=_spin, args=(self.seconds,), daemon=True)
+            for _ in range(self.n)
+        ]
+        for p in self.procs:
+            p.start()
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.terminate()
+            p.join()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    X, y = make_squad2_scores(random_state=0)
+    X32 = X.astype(np.float32)
+    seed_X, seed_Y = torch.FloatTensor(X32), torch.BoolTensor(y)
+    fusion = TorchLogisticFusion(random_state=0)
+
+    fits = {
+        "seed notebook loop (torch default threads)": lambda: seed_fit(seed_X, seed_Y),
+        "TorchLogisticFusion.fit (float32 X)": lambda: fusion.fit(X32, y),
+    }
+    rows = []
+    for name, fit in fits.items():
+        idle = median_seconds(fit, repeats=args.repeats)
+        with BusyCores(2):
+            busy = median_seconds(fit, repeats=args.repeats)
+        rows.append(
+            (name, f"{idle * 1e3:.0f}", f"{busy * 1e3:.0f}", f"{busy / idle:.1f}x")
+        )
+    print_table(
+        "One fit, idle machine vs. two other processes spinning on the 2 cores",
+        ["fit", "idle ms", "busy ms", "slow-down"],
+        rows,
+    )
+
+    cv_rows = []
+    for data_name, data in (("float32", X32), ("float64", X)):
+        per_jobs = {
+            n_jobs: median_seconds(
+                lambda n_jobs=n_jobs, data=data: cross_val_score(
+                    fusion, data, y, cv=5, n_jobs=n_jobs
+                ),
+                repeats=args.repeats,
+            )
+            for n_jobs in (1, 2)
+        }
+        cv_rows.append(
+            (
+                f"cross_val_score(cv=5), {data_name} X",
+                f"{per_jobs[1] * 1e3:.0f}",
+                f"{per_jobs[2] * 1e3:.0f}",
+                f"{per_jobs[1] / per_jobs[2]:.2f}x",
+            )
+        )
+    print_table(
+        "cross_val_score of TorchLogisticFusion: n_jobs=1 vs n_jobs=2 (loky)",
+        ["run", "n_jobs=1 ms", "n_jobs=2 ms", "speed-up of n_jobs=2"],
+        cv_rows,
+    )
+    print(f"\ntorch.get_num_threads() after all fits: {torch.get_num_threads()}")
+    print(f"Machine: {machine_line()}")
+
+
+if __name__ == "__main__":
+    main()
