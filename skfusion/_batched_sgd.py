@@ -94,27 +94,39 @@ class _ChunkedProblem:
             self.chunks.append(
                 (as_tensor(X1.T), as_tensor(weighted_T), as_tensor(signed_eval))
             )
+        n_params = X.shape[1] + 1
         self.buffers = torch.empty(
             (2, n_restarts, min(chunk_rows, X.shape[0])), dtype=dtype, device=device
         )
+        self.grad = torch.empty((n_params, n_restarts), dtype=dtype, device=device)
+        self.gained = torch.empty(n_restarts, dtype=torch.float64, device=device)
         self.grad_offset = as_tensor(grad_offset)[:, None]
         self.eval_total = eval_weight.sum()
         self.eval_baseline = eval_weight[y == 0].sum()
 
-    def forward(self, params, *, with_grad):
-        """Return the accuracy gain over "all negative", and the gradient."""
-        params_T = params.T.contiguous()
-        grad = -self.grad_offset.expand_as(params).clone() if with_grad else None
-        gained = torch.zeros(params.shape[1], dtype=torch.float64, device=params.device)
-        for X1_T, weighted_T, signed_eval in self.chunks:
+    def forward(self, params_T, *, with_grad):
+        """Return the accuracy gain over "all negative", and the gradient.
+
+        `params_T` is ``(n_restarts, n_features + 1)``; the gradient comes
+        back as ``(n_features + 1, n_restarts)``. Both results live in
+        buffers that the next call overwrites.
+        """
+        gained = self.gained.zero_()
+        for i, (X1_T, weighted_T, signed_eval) in enumerate(self.chunks):
             logits, predicted = self.buffers[:, :, : X1_T.shape[1]]
             torch.mm(params_T, X1_T, out=logits)
             torch.gt(logits, 0, out=predicted)
             # Summed per chunk, then in float64: float32 counts stay exact.
-            gained += (predicted @ signed_eval).double()
+            gained += predicted @ signed_eval
             if with_grad:
-                grad.addmm_(weighted_T, torch.sigmoid_(logits).T)
-        return gained, grad
+                residual_T = torch.sigmoid_(logits).T
+                if i == 0:
+                    torch.mm(weighted_T, residual_T, out=self.grad)
+                else:
+                    self.grad.addmm_(weighted_T, residual_T)
+        if not with_grad:
+            return gained, None
+        return gained, self.grad.sub_(self.grad_offset)
 
 
 def _run_batched_sgd(
@@ -174,10 +186,10 @@ def _run_batched_sgd(
             device=device,
             chunk_rows=chunk_rows,
         )
-        params = torch.as_tensor(init_params, dtype=dtype, device=device).clone()
-        history = torch.empty((n_steps, *params.shape), dtype=dtype, device=device)
+        params_T = torch.as_tensor(init_params.T, dtype=dtype, device=device).clone()
+        history = torch.empty((n_steps, *params_T.shape), dtype=dtype, device=device)
         gains = torch.empty(
-            (n_steps, params.shape[1]), dtype=torch.float64, device=device
+            (n_steps, params_T.shape[0]), dtype=torch.float64, device=device
         )
         for step in range(n_steps):
             lr = learning_rate * _warmup_linear_lr(
@@ -187,12 +199,13 @@ def _run_batched_sgd(
             # zero-rate first step (the warm-up's) changes nothing, so its
             # pass would be wasted.
             if step > 0 or lr > 0:
-                gained, grad = problem.forward(params, with_grad=lr > 0)
+                gained, grad = problem.forward(params_T, with_grad=lr > 0)
                 if step > 0:
                     gains[step - 1] = gained
             if lr > 0:
-                params.sub_(grad, alpha=lr)
-            history[step] = params
-        gains[-1], _ = problem.forward(params, with_grad=False)
+                params_T.sub_(grad.T, alpha=lr)
+            history[step] = params_T
+        gains[-1], _ = problem.forward(params_T, with_grad=False)
         accuracy = (gains.T.cpu().numpy() + problem.eval_baseline) / problem.eval_total
-        return accuracy, history.cpu().numpy().astype(np.float64)
+        history = history.cpu().numpy().astype(np.float64)
+        return accuracy, history.transpose(0, 2, 1)
