@@ -40,13 +40,13 @@ def _check_binary_target(y, sample_weight):
     if classes.size < 2:
         raise ValueError(
             "This classifier needs samples of 2 classes, but the data contains "
-            f"only one class: {classes[0]!r}."
+            f"only one class: {classes.tolist()[0]!r}."
         )
     weighted = np.unique(y[sample_weight > 0])
     if weighted.size < 2:
         raise ValueError(
             "This classifier needs samples of 2 classes with non-zero "
-            f"sample_weight, but only class {weighted[0]!r} has any."
+            f"sample_weight, but only class {weighted.tolist()[0]!r} has any."
         )
     return classes
 

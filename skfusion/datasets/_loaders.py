@@ -97,7 +97,7 @@ def _bunch(X, names, y, ids, *, margin_columns, em=None, f1=None, span_text=None
     return Bunch(
         data=X,
         feature_names=list(names),
-        target=np.asarray(y, dtype=bool),
+        target=None if y is None else np.asarray(y, dtype=bool),
         ids=np.asarray(ids, dtype=object),
         em=em,
         f1=f1,
@@ -237,7 +237,12 @@ def _parse_label(value, row):
 
 
 def load_csv(
-    path, *, label_column="unanswerable", id_column=None, feature_columns=None
+    path,
+    *,
+    label_column="unanswerable",
+    id_column=None,
+    feature_columns=None,
+    require_label=True,
 ) -> Bunch:
     """Load scores from a CSV file with a header row.
 
@@ -252,6 +257,9 @@ def load_csv(
     feature_columns : list of str or None, default=None
         Score columns; None takes every other column except ``em`` and
         ``f1``, which, when present, are read as the per-question credit.
+    require_label : bool, default=True
+        If False, a file without `label_column` loads with ``target=None``
+        (scores to predict on).
 
     Returns
     -------
@@ -263,6 +271,8 @@ def load_csv(
     if not rows:
         raise ValueError(f"{path}: no data rows under the header.")
     header = list(rows[0])
+    if label_column not in header and not require_label:
+        label_column = None
     wanted = [c for c in (label_column, id_column) if c is not None]
     if feature_columns is None:
         reserved = {*wanted, "em", "f1"}
@@ -287,7 +297,9 @@ def load_csv(
         X = [[float(r[c]) for c in feature_columns] for r in rows]
     except ValueError as exc:
         raise ValueError(f"{path}: a score is not a number ({exc}).") from exc
-    y = [_parse_label(r[label_column], i + 2) for i, r in enumerate(rows)]
+    y = None
+    if label_column is not None:
+        y = [_parse_label(r[label_column], i + 2) for i, r in enumerate(rows)]
     credit = {
         c: np.array([float(r[c]) for r in rows]) for c in ("em", "f1") if c in header
     }

@@ -1,0 +1,116 @@
+"""Figures of the no-answer decision (needs matplotlib: ``pip install skfusion[plot]``).
+
+Each function draws on a given Axes (or a new figure) and returns the Axes.
+"""
+
+import numpy as np
+
+from ._margin import _best_threshold, _confusion_scores
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def plot_threshold_curve(margin, y, threshold, *, scoring="accuracy", ax=None):
+    """Score of ``margin > t`` against ``t``, with the chosen threshold marked.
+
+    Parameters
+    ----------
+    margin : array of shape (n,)
+    y : array of shape (n,) of bool, True for unanswerable
+    threshold : float
+    scoring : {"accuracy", "balanced_accuracy", "f1"}
+    ax : matplotlib Axes or None
+    """
+    ax = _axes(ax)
+    margin, y = np.asarray(margin, float), np.asarray(y, bool)
+    order = np.argsort(margin)
+    m, positive = margin[order], y[order]
+    fn = np.concatenate([[0], np.cumsum(positive)])
+    tn = np.concatenate([[0], np.cumsum(~positive)])
+    scores = _confusion_scores(fn[-1] - fn, tn[-1] - tn, tn, fn, scoring)
+    cuts = np.concatenate([[m[0] - 1], m])
+    ax.step(cuts, scores, where="post", lw=1.2, label=scoring)
+    best = _best_threshold(margin, y, np.ones_like(margin), scoring)[1]
+    ax.axvline(threshold, color="C3", ls="--", label=f"threshold {threshold:.3f}")
+    ax.axvline(0.0, color="0.5", ls=":", label="BERT default 0")
+    ax.set(
+        xlabel="threshold on null - best span",
+        ylabel=scoring,
+        title=f"{scoring} against threshold (best {best:.4f})",
+    )
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_margin_histograms(margin, y, threshold, *, ax=None):
+    """Histograms of the margin for answerable and unanswerable questions."""
+    ax = _axes(ax)
+    margin, y = np.asarray(margin, float), np.asarray(y, bool)
+    bins = np.histogram_bin_edges(margin, bins=60)
+    ax.hist(margin[~y], bins=bins, alpha=0.6, label="answerable")
+    ax.hist(margin[y], bins=bins, alpha=0.6, label="unanswerable")
+    ax.axvline(threshold, color="C3", ls="--", label=f"threshold {threshold:.3f}")
+    ax.set(
+        xlabel="null - best span", ylabel="questions", title="Margin by answerability"
+    )
+    ax.legend()
+    return ax
+
+
+def plot_restart_curves(fusion, *, ax=None):
+    """Each restart's accuracy after every step, the kept snapshot marked."""
+    ax = _axes(ax)
+    curve = fusion.accuracy_curve_
+    steps = np.arange(1, curve.shape[1] + 1)
+    for r, accuracy in enumerate(curve):
+        kept = r == fusion.best_restart_
+        ax.plot(
+            steps,
+            accuracy,
+            lw=1.8 if kept else 0.8,
+            color="C3" if kept else "0.6",
+            alpha=1 if kept else 0.6,
+            zorder=2 if kept else 1,
+        )
+    ax.plot(
+        fusion.best_step_ + 1,
+        fusion.best_score_,
+        "o",
+        color="C3",
+        ms=8,
+        label=f"kept: restart {fusion.best_restart_}, step {fusion.best_step_ + 1}",
+    )
+    low = np.percentile(curve[:, curve.shape[1] // 10 :], 1)
+    ax.set_ylim(low - 0.005, curve.max() + 0.005)
+    ax.set(
+        xlabel="step",
+        ylabel="selection accuracy",
+        title=f"{curve.shape[0]} restarts of TorchLogisticFusion",
+    )
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None):
+    """Fused weights of every cross-validation fold, one line per fold."""
+    ax = _axes(ax)
+    coefs = np.asarray(coefs, float)
+    labels = list(feature_names)
+    if intercepts is not None:
+        coefs = np.column_stack([coefs, intercepts])
+        labels.append("intercept")
+    x = np.arange(len(labels))
+    for row in coefs:
+        ax.plot(x, row, "o-", color="C0", alpha=0.35, lw=0.8)
+    ax.plot(x, coefs.mean(axis=0), "s-", color="C3", lw=2, label="mean over folds")
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xticks(x, labels, rotation=20)
+    ax.set(ylabel="weight", title=f"Fused weights in {len(coefs)} folds")
+    ax.legend()
+    return ax
