@@ -255,3 +255,19 @@ def test_bad_csv_fails_clearly(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(ValueError, match=message):
         load_csv(path, id_column="id")
+
+
+def test_written_example_loads_back_consistently(tmp_path):
+    from skfusion.datasets import write_squad_example
+
+    paths = write_squad_example(tmp_path, n_questions=300, random_state=1)
+    data = load_squad_outputs(
+        paths["dev"], nbest=paths["nbest"], null_odds=paths["null_odds"]
+    )
+    assert data.data.shape == (300, 3)
+    # null_odds.json is exactly null score minus best span score.
+    assert_allclose(data.data[:, 2], data.data[:, 0] - data.data[:, 1])
+    answerable = ~data.target
+    assert set(np.unique(data.em[answerable])) == {0.0, 1.0}
+    assert (data.f1 >= data.em).all()
+    assert (data.em[data.target] == 1).all()
