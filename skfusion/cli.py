@@ -6,6 +6,7 @@ bundled simulated SQuAD 2.0 dev scores.
 
 import argparse
 import json
+import os
 import pickle
 import sys
 from pathlib import Path
@@ -35,6 +36,13 @@ SQUAD_OUTPUTS = ("nbest_predictions.json", "null_odds.json", "predictions.json")
 
 class CommandError(Exception):
     """A problem with the user's files or options: one line, no traceback."""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Report bad options in one line (argparse adds a usage line)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _simulated_data():
@@ -250,9 +258,7 @@ def cmd_predict(args, say):
 
 def build_parser():
     """Build the argument parser of the ``skfusion`` command."""
-    parser = argparse.ArgumentParser(
-        prog="skfusion", description=__doc__.split("\n")[0]
-    )
+    parser = _OneLineParser(prog="skfusion", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     def data_options(p, *, optional):
@@ -319,6 +325,17 @@ def main(argv=None) -> int:
     except (CommandError, ValueError, OSError, KeyError, pickle.UnpicklingError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"skfusion {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A file of an unexpected shape can fail anywhere; keep the one-line
+        # promise, and let SKFUSION_DEBUG=1 show where.
+        if os.environ.get("SKFUSION_DEBUG"):
+            raise
+        print(
+            f"skfusion {args.command}: error: {type(exc).__name__}: {exc} "
+            "(set SKFUSION_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -165,6 +165,25 @@ def test_bad_files_give_one_line_errors(capsys, argv, message):
     assert len(err.strip().splitlines()) == 1
 
 
+def test_bad_option_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--folds", "many"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --folds: invalid int value: 'many'" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_file_of_unexpected_shape_is_one_line(capsys, tmp_path):
+    p = squad_files(tmp_path)
+    p["null_odds"].write_text('["q1", "q2", "q3"]')  # a list, not {qid: score}
+    args = ["fit", str(tmp_path), "--dev", str(p["dev"]), "-o", str(tmp_path / "m")]
+    status, _, err = run(capsys, *args)
+    assert status == 1
+    assert "TypeError" in err
+    assert "Traceback" not in err
+
+
 def test_plots_are_written(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     status, _, err = run(
