@@ -150,8 +150,13 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
     snapshot, the first winning a tie. Where the seed would keep no snapshot
     (an accuracy of 0 throughout) the first step's is kept. With
     `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
-    weighted the same way. Arithmetic is float64, a deliberate difference
-    from the seed's float32 that keeps fits independent of summation order.
+    weighted the same way. Arithmetic runs in the precision of `X`: float64
+    by default, which makes a fit with integer sample weights equal to one on
+    repeated rows (float32 sums differ by about 1e-6); float32 `X` trains in
+    the seed's own precision, about twice as fast. Torch runs on one thread
+    during `fit`, restoring its setting after: the products are too skinny to
+    gain from more, and spin-waiting threads collapse when other processes
+    hold the cores.
 
     Selecting snapshots on training accuracy, the default, overfits the
     selection: compare estimators with cross-validation, or set
