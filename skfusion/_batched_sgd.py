@@ -119,11 +119,13 @@ class _ChunkedProblem:
             # Summed per chunk, then in float64: float32 counts stay exact.
             gained += predicted @ signed_eval
             if with_grad:
-                residual_T = torch.sigmoid_(logits).T
+                # The gradient is (fit_w * X1).T @ (sigmoid(z) - y); the
+                # constant y part was computed once, as grad_offset.
+                probabilities_T = torch.sigmoid_(logits).T
                 if i == 0:
-                    torch.mm(weighted_T, residual_T, out=self.grad)
+                    torch.mm(weighted_T, probabilities_T, out=self.grad)
                 else:
-                    self.grad.addmm_(weighted_T, residual_T)
+                    self.grad.addmm_(weighted_T, probabilities_T)
         if not with_grad:
             return gained, None
         return gained, self.grad.sub_(self.grad_offset)
