@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 
-def squad2_credit(predicted_null, unanswerable, answer_credit):
+def squad2_credit(predicted_null, unanswerable, answer_credit) -> np.ndarray:
     """Per-question SQuAD 2.0 EM (or F1) of a no-answer decision.
 
     A question predicted unanswerable scores 1 if it is, else 0; one answered
@@ -22,7 +22,9 @@ def squad2_credit(predicted_null, unanswerable, answer_credit):
     )
 
 
-def corrected_resampled_ttest(differences, n_train, n_test):
+def corrected_resampled_ttest(
+    differences, n_train: int, n_test: int
+) -> tuple[float, float]:
     """Nadeau and Bengio's corrected resampled t-test of paired CV scores.
 
     The usual paired t-test treats the k x r fold scores as independent,

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
@@ -211,7 +212,9 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> "TorchLogisticFusion":
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "TorchLogisticFusion":
         """Train all restarts and keep the best-accuracy snapshot.
 
         Parameters
@@ -285,7 +288,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
             "n_iter_": best_step + 1,
         }
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class, from the fitted logistic model.
 
         Parameters
@@ -301,7 +304,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         decision = self.decision_function(X)
         return np.column_stack([expit(-decision), expit(decision)])
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Log of `predict_proba`.
 
         Parameters

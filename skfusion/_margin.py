@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -218,7 +219,9 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
         return self.pos_label
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> "MarginThresholdClassifier":
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "MarginThresholdClassifier":
         """Find the threshold on the margin.
 
         Parameters
@@ -257,7 +260,7 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
         self.best_score_ = score
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.
 
         Parameters
@@ -277,7 +280,7 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
             return decision
         return -decision
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict `pos_label` where the margin exceeds the threshold.
 
         Parameters

@@ -33,7 +33,7 @@ def save_calibrator(estimator, feature_names, path) -> None:
         joblib.dump(bundle, path)
 
 
-def load_calibrator(path):
+def load_calibrator(path) -> tuple[object, list[str]]:
     """Read a calibrator file; return ``(estimator, feature_names)``.
 
     A .skops file is loaded only if every type in it is one skops trusts by
@@ -65,7 +65,7 @@ def check_feature_names(expected, found) -> None:
         )
 
 
-def predictions_json(ids, predicted_null, span_text=None):
+def predictions_json(ids, predicted_null, span_text=None) -> dict:
     """SQuAD-style predictions: "" or the span text, else True/False per id."""
     predicted_null = np.asarray(predicted_null, dtype=bool)
     if span_text is not None:

@@ -256,7 +256,7 @@ def cmd_predict(args, say):
     )
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``skfusion`` command."""
     parser = _OneLineParser(prog="skfusion", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)

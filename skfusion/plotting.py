@@ -3,9 +3,14 @@
 Each function draws on a given Axes (or a new figure) and returns the Axes.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._margin import _best_threshold, _confusion_scores
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def _axes(ax):
@@ -16,7 +21,9 @@ def _axes(ax):
     return ax
 
 
-def plot_threshold_curve(margin, y, threshold, *, scoring="accuracy", ax=None):
+def plot_threshold_curve(
+    margin, y, threshold, *, scoring="accuracy", ax=None
+) -> "Axes":
     """Score of ``margin > t`` against ``t``, with the chosen threshold marked.
 
     Parameters
@@ -48,7 +55,7 @@ def plot_threshold_curve(margin, y, threshold, *, scoring="accuracy", ax=None):
     return ax
 
 
-def plot_margin_histograms(margin, y, threshold, *, ax=None):
+def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
     """Histograms of the margin for answerable and unanswerable questions."""
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
@@ -63,7 +70,7 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None):
     return ax
 
 
-def plot_restart_curves(fusion, *, ax=None):
+def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     """Each restart's accuracy after every step, the kept snapshot marked."""
     ax = _axes(ax)
     curve = fusion.accuracy_curve_
@@ -97,7 +104,7 @@ def plot_restart_curves(fusion, *, ax=None):
     return ax
 
 
-def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None):
+def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axes":
     """Fused weights of every cross-validation fold, one line per fold."""
     ax = _axes(ax)
     coefs = np.asarray(coefs, float)

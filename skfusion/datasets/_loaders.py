@@ -162,7 +162,9 @@ def _nbest_scores(nbest, ids):
     return null, span, text
 
 
-def load_squad_outputs(dev_file, *, null_odds=None, nbest=None, predictions=None):
+def load_squad_outputs(
+    dev_file, *, null_odds=None, nbest=None, predictions=None
+) -> Bunch:
     """Join a reader's run_squad / run_qa outputs with SQuAD 2.0 dev labels.
 
     Parameters

@@ -37,7 +37,7 @@ def f1_overlap(gold: str, prediction: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def read_dev_answers(dev):
+def read_dev_answers(dev: dict) -> dict[str, list[str]]:
     """Map each question id of a SQuAD 2.0 dataset to its gold answers.
 
     An unanswerable question (``is_impossible``, or no answer whose
@@ -64,7 +64,7 @@ def read_dev_answers(dev):
     return answers
 
 
-def best_span_credit(golds, span_text):
+def best_span_credit(golds: list[str], span_text: str) -> tuple[int, float]:
     """EM and F1 of `span_text` against an answerable question's golds."""
     return (
         max(exact_match(g, span_text) for g in golds),
