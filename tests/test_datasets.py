@@ -123,6 +123,16 @@ def test_seed_pickle_with_mismatched_ids_counts_them(tmp_path):
         load_seed_pickle(path)
 
 
+def test_ragged_scores_are_counted(tmp_path):
+    path = seed_pickle(
+        tmp_path / "s.pkl", [[1.0, 2, 3, 4], [1.0, 2, 3], [1.0, 2, 3, 4]]
+    )
+    with pytest.raises(
+        ValueError, match=r"1 question\(s\) have other than 4 scores, e\.g\. 'q1'"
+    ):
+        load_seed_pickle(path)
+
+
 def test_non_finite_scores_are_counted(tmp_path):
     path = seed_pickle(tmp_path / "s.pkl", [[1.0, 2.0, 3.0, np.nan], [1.0, 2, 3, 4]])
     with pytest.raises(ValueError, match=r"1 question\(s\) have non-finite scores"):

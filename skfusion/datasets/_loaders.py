@@ -130,7 +130,16 @@ def load_seed_pickle(path) -> Bunch:
     scores, labels = content["scores"], content["labels"]
     ids = list(labels)
     _check_same_ids(ids, scores, "scores")
-    X = np.array([np.asarray(scores[q], dtype=np.float64).ravel() for q in ids])
+    rows = [np.asarray(scores[q], dtype=np.float64).ravel() for q in ids]
+    widths = collections.Counter(r.size for r in rows)
+    if len(widths) > 1:
+        width = widths.most_common(1)[0][0]
+        odd = [q for q, r in zip(ids, rows, strict=True) if r.size != width]
+        raise ValueError(
+            f"{path}: {len(odd)} question(s) have other than {width} scores, "
+            f"e.g. {_few(odd)}."
+        )
+    X = np.array(rows)
     names = FEATURE_NAMES if X.shape[1] == 4 else [f"x{i}" for i in range(X.shape[1])]
     y = [bool(labels[q]) for q in ids]
     return _bunch(X, names, y, ids, margin_columns=(0, X.shape[1] - 1))
