@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import Bunch
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
 from ._compare import compare_estimators
@@ -30,6 +29,7 @@ from .datasets import (
     load_squad_outputs,
     make_squad2_scores,
 )
+from .datasets._loaders import _bunch
 
 SQUAD_OUTPUTS = ("nbest_predictions.json", "null_odds.json", "predictions.json")
 
@@ -47,17 +47,8 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def _simulated_data():
     X, y = make_squad2_scores(random_state=0)
-    ids = np.array([f"sim{i:05d}" for i in range(len(y))], dtype=object)
-    return Bunch(
-        data=X,
-        target=y,
-        feature_names=list(FEATURE_NAMES),
-        ids=ids,
-        em=None,
-        f1=None,
-        span_text=None,
-        margin_columns=(0, 3),
-    )
+    ids = [f"sim{i:05d}" for i in range(len(y))]
+    return _bunch(X, FEATURE_NAMES, y, ids, margin_columns=(0, 3))
 
 
 def load_data(path, args, *, labelled=True):
