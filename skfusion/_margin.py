@@ -38,15 +38,15 @@ def _threshold_between(low, high):
     return mid if low <= mid < high else low
 
 
-def _best_threshold(margin, positive, weight, scoring):
-    """Return the threshold that maximises `scoring` and that score.
+def _cut_scores(margin, positive, weight, scoring):
+    """Score every cut of the sorted margins; return the margins and scores.
 
     Predictions are ``margin > threshold``. One sort orders the samples; the
     cut before sorted position ``k`` predicts the first ``k`` negative, and
     cumulative sums give every cut's weighted confusion matrix at once. Only
-    cuts between distinct margins are allowed, so equal margins always land
-    on the same side; zero-weight samples are dropped first, so they create
-    no cut. The lowest optimal threshold wins a tie.
+    cuts between distinct margins are allowed (the others score -inf), so
+    equal margins always land on the same side; zero-weight samples are
+    dropped first, so they create no cut.
     """
     keep = weight > 0
     order = np.argsort(margin[keep], kind="stable")
@@ -58,6 +58,16 @@ def _best_threshold(margin, positive, weight, scoring):
     tp, fp = fn[-1] - fn, tn[-1] - tn
     scores = _confusion_scores(tp, fp, tn, fn, scoring)
     scores[1:-1][m[1:] == m[:-1]] = -np.inf
+    return m, scores
+
+
+def _best_threshold(margin, positive, weight, scoring):
+    """Return the threshold that maximises `scoring` and that score.
+
+    The lowest optimal cut wins a tie; the threshold sits halfway between the
+    margins on either side of it.
+    """
+    m, scores = _cut_scores(margin, positive, weight, scoring)
     k = int(np.argmax(scores))
     if k == 0:
         threshold = _threshold_between(m[0] - 1.0, m[0])

@@ -213,17 +213,17 @@ def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
     data = load_data(args.data, args)
     weight = None
+    if args.tune != "accuracy":
+        # Both models select by weighted accuracy, which these weights turn
+        # into the SQuAD EM (or F1) total.
+        credit = data.em if args.tune == "em" else data.f1
+        if credit is None:
+            raise CommandError(f"--tune {args.tune} needs per-question {args.tune}.")
+        weight = np.where(data.target, 1.0, credit)
     if args.model == "fusion":
         model = TorchLogisticFusion(random_state=args.seed)
     else:
         model = _margin_rule(data, args)
-        if args.tune != "accuracy":
-            credit = data.em if args.tune == "em" else data.f1
-            if credit is None:
-                raise CommandError(
-                    f"--tune {args.tune} needs per-question {args.tune}."
-                )
-            weight = np.where(data.target, 1.0, credit)
     model.fit(data.data, data.target, sample_weight=weight)
     save_calibrator(model, data.feature_names, args.output)
     say(
@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tune",
         choices=["accuracy", "em", "f1"],
         default="accuracy",
-        help="what the margin threshold maximises",
+        help="what the fit maximises: accuracy, or SQuAD EM or F1",
     )
     fit.add_argument("-o", "--output", required=True, help=".joblib or .skops file")
     fit.set_defaults(handler=cmd_fit)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._margin import _best_threshold, _confusion_scores
+from ._margin import _cut_scores
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,14 +36,13 @@ def plot_threshold_curve(
     """
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
-    order = np.argsort(margin)
-    m, positive = margin[order], y[order]
-    fn = np.concatenate([[0], np.cumsum(positive)])
-    tn = np.concatenate([[0], np.cumsum(~positive)])
-    scores = _confusion_scores(fn[-1] - fn, tn[-1] - tn, tn, fn, scoring)
+    m, scores = _cut_scores(margin, y, np.ones_like(margin), scoring)
+    # Cut k's score holds from the k-th smallest margin up to the next one;
+    # cuts inside a group of equal margins cannot be made and are left out.
     cuts = np.concatenate([[m[0] - 1], m])
-    ax.step(cuts, scores, where="post", lw=1.2, label=scoring)
-    best = _best_threshold(margin, y, np.ones_like(margin), scoring)[1]
+    possible = np.isfinite(scores)
+    ax.step(cuts[possible], scores[possible], where="post", lw=1.2, label=scoring)
+    best = scores.max()
     ax.axvline(threshold, color="C3", ls="--", label=f"threshold {threshold:.3f}")
     ax.axvline(0.0, color="0.5", ls=":", label="BERT default 0")
     ax.set(

@@ -133,6 +133,10 @@ def test_fit_tuned_for_em_uses_the_credit(capsys, tmp_path):
     )
     assert status == 0, err
     status, _, err = run(
+        capsys, "fit", str(path), "--model", "fusion", "--tune", "em", "-o", str(model)
+    )
+    assert status == 0, err
+    status, _, err = run(
         capsys, "fit", str(path), "--model", "margin", "--tune", "f1", "-o", str(model)
     )
     assert status == 1
@@ -228,3 +232,15 @@ def test_corrected_t_test_is_wider_than_the_naive_one():
     _, p = corrected_resampled_ttest(d, n_train=800, n_test=200)
     naive = stats.ttest_1samp(d, 0).pvalue
     assert naive < p < 1
+
+
+def test_compare_works_on_data_sorted_by_label():
+    from skfusion import MarginThresholdClassifier
+    from skfusion._compare import compare_estimators
+
+    X, y = make_squad2_scores(n_questions=3000, random_state=0)
+    order = np.argsort(y, kind="stable")  # all answerable first, as in the seed
+    result = compare_estimators(
+        {"m": MarginThresholdClassifier()}, X[order], y[order], n_splits=3, n_repeats=1
+    )
+    assert len(result.accuracy["m"]) == 3
