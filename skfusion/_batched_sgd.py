@@ -1,5 +1,8 @@
 """The seed notebook's training loop, run for all restarts at once in torch.
 
+This is the engine for GPUs (and for ``engine="torch"`` on the CPU, where
+the fused kernel of `_fused_sgd` is faster).
+
 Each restart is a logistic regression ``sigmoid(X @ w + b)`` trained by
 full-batch SGD on the (weighted) mean BCE-with-logits loss, with the
 learning-rate multiplier of transformers' ``get_linear_schedule_with_warmup``,
@@ -17,34 +20,13 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from ._sgd_schedule import _warmup_linear_lr
+
 # Size of each (n_restarts, rows) work buffer. It bounds memory whatever
 # n_samples is, and about 1 MiB keeps a chunk's logits in cache between the
 # products and the element-wise passes over them: at 10^5 rows this was
 # about 1.5x faster than 10 MiB chunks, and no slower at 10^4 rows.
 WORK_BUFFER_BYTES = 1 << 20
-
-
-def _warmup_linear_lr(step, *, n_steps, warmup_steps):
-    """Learning-rate multiplier of `get_linear_schedule_with_warmup` at `step`.
-
-    Step 0 has multiplier 0 when there is a warm-up: the seed's first
-    optimizer step leaves the parameters where they were initialised.
-    """
-    if step < warmup_steps:
-        return step / max(1, warmup_steps)
-    return max(0.0, (n_steps - step) / max(1, n_steps - warmup_steps))
-
-
-def _linear_init_parameters(rng, n_features, n_restarts):
-    """Draw restarts' parameters as `torch.nn.Linear(n_features, 1)` would.
-
-    `nn.Linear` uses kaiming-uniform with ``a=sqrt(5)`` for the weight and
-    uniform bias, both of which reduce to ``U(-1/sqrt(n_features),
-    1/sqrt(n_features))``. Rows are the weights then the bias; columns are
-    restarts.
-    """
-    bound = 1.0 / np.sqrt(n_features)
-    return rng.uniform(-bound, bound, size=(n_restarts, n_features + 1)).T
 
 
 @contextmanager

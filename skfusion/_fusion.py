@@ -9,9 +9,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from ._sgd_schedule import _linear_init_parameters
 from ._validation import _check_binary_target, _restore_state_on_failure
 
 
@@ -57,8 +58,14 @@ def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
     return fit_weight, eval_weight
 
 
-def _resolve_device(device):
-    """Return a `torch.device`, or raise a ValueError that says why not."""
+def _resolve_engine(engine, device):
+    """Return ``("numba", None)`` or ``("torch", torch.device)``.
+
+    Torch is imported only where it runs the loop, or to parse a device
+    name other than "cpu": a CPU fit with the fused kernel never loads it.
+    """
+    if engine != "torch" and device == "cpu":
+        return "numba", None
     import torch
 
     try:
@@ -70,7 +77,14 @@ def _resolve_device(device):
             f"device={device!r} was requested but CUDA is not available "
             "(torch.cuda.is_available() is False); use device='cpu'."
         )
-    return resolved
+    if resolved.type != "cpu" and engine == "numba":
+        raise ValueError(
+            f"engine='numba' runs on the CPU only, but device={device!r}; "
+            "use engine='torch' or 'auto' to train on that device."
+        )
+    if engine == "torch" or resolved.type != "cpu":
+        return "torch", resolved
+    return "numba", None
 
 
 class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -81,8 +95,9 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
     BCE-with-logits loss, a linear warm-up then linear decay of the learning
     rate, the accuracy measured after every step, the best-accuracy
     parameters kept, over several random restarts of which the best is kept.
-    The restarts run as one batched computation in PyTorch; the fitted
-    estimator holds only numpy arrays.
+    All restarts train together: on the CPU in one fused, compiled kernel,
+    on a GPU as batched PyTorch operations. The fitted estimator holds only
+    numpy arrays.
 
     Parameters
     ----------
@@ -105,6 +120,13 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         fresh OS entropy and leaves numpy's global RNG untouched.
     device : str, default="cpu"
         Torch device that runs training, e.g. ``"cuda"`` or ``"cuda:1"``.
+    engine : {"auto", "numba", "torch"}, default="auto"
+        Implementation of the training loop. ``"numba"`` is a fused CPU
+        kernel, compiled on first use and cached on disk (the first fit in
+        a new environment takes some seconds longer); ``"torch"`` runs
+        batched torch operations on `device`. ``"auto"`` uses ``"numba"``
+        when `device` is the CPU and ``"torch"`` otherwise. Both compute
+        the same steps and differ only in rounding.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
@@ -154,10 +176,12 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
     weighted the same way. Arithmetic runs in the precision of `X`: float64
     by default, which makes a fit with integer sample weights equal to one on
     repeated rows (float32 sums differ by about 1e-6); float32 `X` trains in
-    the seed's own precision, about twice as fast. Torch runs on one thread
-    during `fit`, restoring its setting after: the products are too skinny to
-    gain from more, and spin-waiting threads collapse when other processes
-    hold the cores.
+    the seed's own precision, about twice as fast. Each fit uses one CPU
+    thread, which is what scales under `n_jobs` and busy machines: the numba
+    kernel is single-threaded and releases the GIL, and the torch engine
+    sets torch to one thread during `fit`, restoring its setting after
+    (spin-waiting torch threads collapse when other processes hold the
+    cores).
 
     Selecting snapshots on training accuracy, the default, overfits the
     selection: compare estimators with cross-validation, or set
@@ -187,6 +211,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
         "device": [str],
+        "engine": [StrOptions({"auto", "numba", "torch"})],
         "verbose": ["verbose"],
     }
 
@@ -200,6 +225,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         validation_fraction=None,
         random_state=None,
         device="cpu",
+        engine="auto",
         verbose=0,
     ):
         self.n_restarts = n_restarts
@@ -209,6 +235,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.device = device
+        self.engine = engine
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -239,34 +266,40 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
             classes = _check_binary_target(y, sample_weight)
-            device = _resolve_device(self.device)
+            engine, device = _resolve_engine(self.engine, self.device)
             rng = _selection_rng(self.random_state)
             y01 = (y == classes[1]).astype(np.float64)
             fit_weight, eval_weight = _fit_and_eval_weights(
                 y01, sample_weight, self.validation_fraction, rng
             )
-            fitted = self._train(X, y01, fit_weight, eval_weight, rng, device)
+            fitted = self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
         self.classes_ = classes
         for name, value in fitted.items():
             setattr(self, name, value)
         return self
 
-    def _train(self, X, y01, fit_weight, eval_weight, rng, device):
-        """Run the batched loop and return the fitted attributes it yields."""
-        from ._batched_sgd import _linear_init_parameters, _run_batched_sgd
-
+    def _train(self, X, y01, fit_weight, eval_weight, rng, engine, device):
+        """Run the training loop and return the fitted attributes it yields."""
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
-        curve, history = _run_batched_sgd(
-            X,
-            y01,
-            fit_weight,
-            eval_weight,
-            init,
-            learning_rate=self.learning_rate,
-            n_steps=self.n_steps,
-            warmup_steps=self.warmup_steps,
-            device=device,
-        )
+        schedule = {
+            "learning_rate": self.learning_rate,
+            "n_steps": self.n_steps,
+            "warmup_steps": self.warmup_steps,
+        }
+        # Engines are imported here: numba's and torch's imports take
+        # seconds, and predicting needs neither.
+        if engine == "numba":
+            from ._fused_sgd import _run_fused_sgd
+
+            curve, history = _run_fused_sgd(
+                X, y01, fit_weight, eval_weight, init, **schedule
+            )
+        else:
+            from ._batched_sgd import _run_batched_sgd
+
+            curve, history = _run_batched_sgd(
+                X, y01, fit_weight, eval_weight, init, device=device, **schedule
+            )
         # argmax returns the first maximum: "strictly better than the best so
         # far" within a restart, and "the first wins a tie" across restarts.
         best_steps = curve.argmax(axis=1)

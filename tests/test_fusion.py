@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
 from skfusion import TorchLogisticFusion
-from skfusion._batched_sgd import _linear_init_parameters, _warmup_linear_lr
+from skfusion._sgd_schedule import _linear_init_parameters, _warmup_linear_lr
 from skfusion.datasets import make_squad2_scores
+
+ENGINES = ["numba", "torch"]
 
 FITTED = [
     "coef_",
@@ -70,11 +73,13 @@ def seed_notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
     return best_acc, best_r, np.array(curve)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_keeps_the_seed_loops_snapshot(scores, dtype):
+def test_keeps_the_seed_loops_snapshot(scores, dtype, engine):
     X, y = scores[0].astype(dtype), scores[1]
     n_restarts = 4
-    clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7).fit(X, y)
+    clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7, engine=engine)
+    clf.fit(X, y)
 
     init = _linear_init_parameters(np.random.RandomState(7), X.shape[1], n_restarts)
     results = [
@@ -107,9 +112,11 @@ def test_warmup_linear_lr_matches_transformers_schedule(step, expected):
     )
 
 
-def test_first_step_keeps_the_initial_parameters(scores):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_first_step_keeps_the_initial_parameters(scores, engine):
     X, y = scores
-    clf = TorchLogisticFusion(n_restarts=1, n_steps=1, random_state=3).fit(X, y)
+    clf = TorchLogisticFusion(n_restarts=1, n_steps=1, random_state=3, engine=engine)
+    clf.fit(X, y)
     init = _linear_init_parameters(np.random.RandomState(3), X.shape[1], 1)
     assert_array_equal(clf.coef_[0], init[:-1, 0])
     assert_array_equal(clf.intercept_, init[-1:, 0])
@@ -117,31 +124,36 @@ def test_first_step_keeps_the_initial_parameters(scores):
     assert clf.n_iter_ == 1
 
 
-def test_same_random_state_gives_bit_identical_fits(scores):
-    X, y = scores
-    a = TorchLogisticFusion(n_restarts=5, random_state=11).fit(X, y)
-    b = TorchLogisticFusion(n_restarts=5, random_state=11).fit(X, y)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_same_random_state_gives_bit_identical_fits(scores, dtype, engine):
+    X, y = scores[0].astype(dtype), scores[1]
+    a = TorchLogisticFusion(n_restarts=5, random_state=11, engine=engine).fit(X, y)
+    b = TorchLogisticFusion(n_restarts=5, random_state=11, engine=engine).fit(X, y)
     for name in FITTED:
         assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-    c = TorchLogisticFusion(n_restarts=5, random_state=12).fit(X, y)
+    c = TorchLogisticFusion(n_restarts=5, random_state=12, engine=engine).fit(X, y)
     assert not np.array_equal(a.accuracy_curve_, c.accuracy_curve_)
 
 
-def test_fit_leaves_global_rng_state_alone(scores):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fit_leaves_global_rng_state_alone(scores, engine):
     X, y = scores
     # The legacy global generator is exactly what must stay untouched.
     np_state = np.random.get_state()  # noqa: NPY002
     torch_state = torch.random.get_rng_state()
-    TorchLogisticFusion(n_restarts=2, random_state=None).fit(X, y)
+    TorchLogisticFusion(n_restarts=2, random_state=None, engine=engine).fit(X, y)
     after = np.random.get_state()  # noqa: NPY002
     assert_array_equal(after[1], np_state[1])
     assert after[2] == np_state[2]
     assert torch.equal(torch.random.get_rng_state(), torch_state)
 
 
-def test_fitted_attributes_are_consistent(scores):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fitted_attributes_are_consistent(scores, engine):
     X, y = scores
-    clf = TorchLogisticFusion(n_restarts=6, n_steps=40, random_state=0).fit(X, y)
+    clf = TorchLogisticFusion(n_restarts=6, n_steps=40, random_state=0, engine=engine)
+    clf.fit(X, y)
     assert clf.accuracy_curve_.shape == (6, 40)
     assert_array_equal(clf.restart_scores_, clf.accuracy_curve_.max(axis=1))
     assert clf.best_score_ == clf.restart_scores_.max()
@@ -172,15 +184,13 @@ def test_validation_fraction_too_small_to_stratify_is_a_clear_error():
         TorchLogisticFusion(validation_fraction=0.01).fit(X, y)
 
 
-def test_integer_sample_weight_equals_repeating_rows(scores):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_integer_sample_weight_equals_repeating_rows(scores, engine):
     X, y = scores[0][:400], scores[1][:400]
     w = np.random.RandomState(0).randint(0, 3, size=len(y))
-    weighted = TorchLogisticFusion(n_restarts=3, random_state=0).fit(
-        X, y, sample_weight=w
-    )
-    repeated = TorchLogisticFusion(n_restarts=3, random_state=0).fit(
-        np.repeat(X, w, axis=0), np.repeat(y, w)
-    )
+    clf = TorchLogisticFusion(n_restarts=3, random_state=0, engine=engine)
+    weighted = clone(clf).fit(X, y, sample_weight=w)
+    repeated = clone(clf).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-10)
     assert_allclose(weighted.accuracy_curve_, repeated.accuracy_curve_, rtol=1e-12)
 
@@ -273,7 +283,10 @@ def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
     previous = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        TorchLogisticFusion(n_restarts=2, n_steps=5, random_state=0).fit(X, y)
+        clf = TorchLogisticFusion(
+            n_restarts=2, n_steps=5, engine="torch", random_state=0
+        )
+        clf.fit(X, y)
         assert set(seen) == {1}
         assert torch.get_num_threads() == 2
         with pytest.raises(ValueError):
@@ -298,10 +311,33 @@ def test_chunked_rows_give_the_same_fit(scores):
     assert_allclose(hist, whole_hist, rtol=1e-12)
 
 
-def test_float32_input_trains_in_float32_close_to_float64(scores):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_input_trains_in_float32_close_to_float64(scores, engine):
     X, y = scores
-    f64 = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X, y)
-    f32 = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X.astype(np.float32), y)
+    clf = TorchLogisticFusion(n_restarts=3, random_state=0, engine=engine)
+    f64 = clone(clf).fit(X, y)
+    f32 = clone(clf).fit(X.astype(np.float32), y)
     assert f32.coef_.dtype == np.float64  # fitted arrays are float64 either way
     assert_allclose(f32.coef_, f64.coef_, atol=1e-4)
     assert abs(f32.best_score_ - f64.best_score_) <= 2 / len(y)
+
+
+def test_numba_engine_refuses_other_devices(scores):
+    X, y = scores
+    # "meta" is a torch device that exists everywhere and is not the CPU.
+    with pytest.raises(ValueError, match="engine='numba' runs on the CPU only"):
+        TorchLogisticFusion(engine="numba", device="meta").fit(X, y)
+
+
+def test_cpu_fit_with_the_fused_kernel_never_imports_torch(scores, tmp_path):
+    # Worker processes of cross_val_score(n_jobs=...) then skip torch's import.
+    np.save(tmp_path / "X.npy", scores[0][:300])
+    np.save(tmp_path / "y.npy", scores[1][:300])
+    code = f"""
+import sys, numpy as np
+from skfusion import TorchLogisticFusion
+X, y = np.load({str(tmp_path / "X.npy")!r}), np.load({str(tmp_path / "y.npy")!r})
+TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, y)
+assert "torch" not in sys.modules, "torch was imported"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

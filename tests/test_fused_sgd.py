@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numba import njit
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
+
+from skfusion._batched_sgd import _run_batched_sgd
+from skfusion._fused_sgd import BLOCK_ROWS, _row_blocks, _run_fused_sgd, _sigmoid
+from skfusion._sgd_schedule import _linear_init_parameters
+
+
+@njit
+def sigmoid_of(z):
+    out = np.empty_like(z)
+    for i in range(z.shape[0]):
+        out[i] = _sigmoid(z[i])
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float32,
+        st.integers(1, 300),
+        elements=st.floats(-200, 200, width=32, allow_subnormal=False),
+    )
+)
+def test_float32_sigmoid_matches_expit(z):
+    # Absolute error is what the gradient sums see; relative error keeps
+    # the small tail (z << 0) accurate too.
+    expected = expit(z.astype(np.float64))
+    got = sigmoid_of(z).astype(np.float64)
+    assert_allclose(got, expected, rtol=4e-7, atol=1e-37)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.integers(1, 300),
+        elements=st.floats(-800, 800, allow_subnormal=False),
+    )
+)
+def test_float64_sigmoid_matches_expit(z):
+    assert_allclose(sigmoid_of(z), expit(z), rtol=1e-14, atol=1e-300)
+
+
+def test_sigmoid_saturates_without_nan_or_overflow():
+    for dtype in (np.float32, np.float64):
+        z = np.array([-1e30, -1e4, -50, 0, 50, 1e4, 1e30], dtype=dtype)
+        got = sigmoid_of(z)
+        assert np.isfinite(got).all()
+        assert got[3] == 0.5
+        assert got[-1] == 1 and got[0] < 1e-37
+        assert np.all(np.diff(got) >= 0)
+
+
+def test_row_blocks_pad_with_rows_that_weigh_nothing():
+    X = np.arange(3 * (BLOCK_ROWS + 5), dtype=np.float64).reshape(-1, 3)
+    scale = np.full(len(X), 0.5)
+    blocks, block_scale, block_sign = _row_blocks(X, scale, -scale)
+    assert blocks.shape == (2, 4, BLOCK_ROWS)  # features padded to four
+    assert blocks.flags.c_contiguous
+    assert_array_equal(blocks[0, :3].T, X[:BLOCK_ROWS])
+    assert_array_equal(blocks[1, :3, :5].T, X[BLOCK_ROWS:])
+    assert not blocks[:, 3].any()
+    assert not blocks[1, :, 5:].any()
+    assert block_scale.sum() == pytest.approx(scale.sum())
+    assert not block_scale[1, 5:].any() and not block_sign[1, 5:].any()
+
+
+def run_both_engines(X, y, fit_weight, eval_weight, n_restarts=4, n_steps=40):
+    init = _linear_init_parameters(np.random.RandomState(0), X.shape[1], n_restarts)
+    schedule = dict(learning_rate=0.3, n_steps=n_steps, warmup_steps=10)
+    fused = _run_fused_sgd(X, y, fit_weight, eval_weight, init, **schedule)
+    batched = _run_batched_sgd(
+        X, y, fit_weight, eval_weight, init, device="cpu", **schedule
+    )
+    return fused, batched
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 4, 6])
+@pytest.mark.parametrize("n_samples", [7, BLOCK_ROWS, 2 * BLOCK_ROWS + 13])
+def test_engines_compute_the_same_steps(n_features, n_samples):
+    rng = np.random.RandomState(n_features * n_samples)
+    X = rng.normal(size=(n_samples, n_features))
+    y = (X @ rng.normal(size=n_features) + rng.normal(size=n_samples) > 0) * 1.0
+    # Validation-style weights: each row serves the loss or the accuracy.
+    fit_weight = rng.randint(0, 3, size=n_samples) * 1.0
+    fit_weight[0] = 1.0
+    eval_weight = np.where(fit_weight > 0, 0.0, 1.0 + rng.rand(n_samples))
+    eval_weight[-1] = 1.0
+    (fused_acc, fused_hist), (acc, hist) = run_both_engines(
+        X, y, fit_weight, eval_weight
+    )
+    assert fused_hist.shape == hist.shape == (40, n_features + 1, 4)
+    assert_allclose(fused_hist, hist, rtol=1e-9, atol=1e-12)
+    assert_allclose(fused_acc, acc, rtol=0, atol=1e-12)
+
+
+def test_float32_engines_agree_to_float32_rounding():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5000, 4)).astype(np.float32)
+    y = (X.sum(axis=1) + rng.normal(size=5000) > 0) * 1.0
+    w = np.ones(5000)
+    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w)
+    assert_allclose(fused_hist, hist, atol=1e-5)
+    # A row whose logit is within rounding of 0 may flip: at most a few.
+    assert np.abs(fused_acc - acc).max() <= 3 / 5000
+
+
+def test_extreme_scores_saturate_as_in_the_torch_engine():
+    # Logits of 1e300 x 1e300 overflow; the clamped sigmoid must still give
+    # the gradient torch's exact sigmoid gives.
+    X = np.array([[1e300, 0.0], [-1e300, 1.0], [3e299, -2.0]])
+    y = np.array([0.0, 1.0, 1.0])
+    w = np.ones(3)
+    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w)
+    assert np.isfinite(fused_hist).all()
+    assert np.abs(fused_hist).max() > 1e290
+    assert_allclose(fused_hist, hist, rtol=1e-12)
+    assert_array_equal(fused_acc, acc)
