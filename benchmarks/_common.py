@@ -18,6 +18,25 @@ def median_seconds(fn, *, repeats=5, warmup=1):
     return float(np.median(times))
 
 
+def interleaved_medians(fns, *, repeats=5, warmup=1):
+    """Median wall time of each of `fns` (a dict), measured in rounds.
+
+    Each round runs every function once, so drifts in the machine's speed
+    (a shared VM's neighbours) hit all candidates alike instead of whichever
+    happened to run during them.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 def print_table(title, header, rows):
     """Print a Markdown table, ready to paste into README.md."""
     print(f"\n### {title}\n")

@@ -7,6 +7,7 @@ stays under 2.5 GB.
 Each size runs in a fresh process. Peak memory is that process's peak
 resident set size during the fit (data, torch and Python included): Linux's
 VmHWM, reset just before the fit by writing 5 to /proc/self/clear_refs.
+The default engine is measured: the fused numba kernel, on one thread.
 
 Run: ``python -m benchmarks.bench_scaling [--max-rows 10000000]``
 """
@@ -21,12 +22,14 @@ from benchmarks._common import machine_line, print_table
 CHILD = """
 import json, sys
 import numpy as np
-import torch  # imported before measuring, so the first fit does not pay for it
 from benchmarks._common import median_seconds
 from skfusion import TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 
 n, repeats = int(sys.argv[1]), int(sys.argv[2])
+# A small fit first, so no measured fit pays for importing numba or loading
+# its compiled kernel.
+TorchLogisticFusion(n_restarts=1, n_steps=2).fit(*make_squad2_scores(n_questions=50))
 X, y = make_squad2_scores(n_questions=n, random_state=0)
 est = TorchLogisticFusion(random_state=0)
 
