@@ -130,8 +130,9 @@ def compare_estimators(
     )
     result = Comparison(names=list(estimators))
     splits = list(cv.split(X, y))
-    # One untimed fit each first, so that one-off costs (importing torch,
-    # first-call initialisation) are not counted as fit time of fold 1. It
+    # One untimed fit each first, so that one-off costs (importing numba or
+    # torch, loading or compiling the numba kernel) are not counted as fit
+    # time of fold 1. It
     # takes up to 100 questions of each class: files sorted by label (the
     # seed's are) would otherwise give a one-class warm-up.
     warm_up = np.concatenate([np.flatnonzero(y == c)[:100] for c in np.unique(y)])
