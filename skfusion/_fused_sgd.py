@@ -102,24 +102,42 @@ def _overload_sigmoid(z):
 
 
 @njit(**_JIT)
+def _extra_features_logits(XT, W, r, z):
+    """Set `z` to the logit part of features 4 and up (zero if none)."""
+    n_features, n_rows = XT.shape
+    for i in range(n_rows):
+        z[i] = 0
+    for k in range(4, n_features):
+        w = W[k, r]
+        for i in range(n_rows):
+            z[i] += w * XT[k, i]
+
+
+@njit(**_JIT)
+def _extra_features_gradient(XT, s, r, grad):
+    """Add the gradient sums ``XT[k] @ s`` of features 4 and up to `grad`."""
+    n_features, n_rows = XT.shape
+    for k in range(4, n_features):
+        total = s.dtype.type(0)
+        for i in range(n_rows):
+            total += XT[k, i] * s[i]
+        grad[k, r] += total
+
+
+@njit(**_JIT)
 def _block_pass(XT, fit_scale, signed_eval, W, r, with_grad, grad, z):
     """Fused pass of restart `r` over one block of rows; returns the gain.
 
     Features 0-3 and the bias go through one loop that keeps the logit in a
     register: logit, accuracy gain, sigmoid and gradient sums per row. Any
-    further features add their part of the logit before it and their
-    gradient after it, through `z`. Indices start at 0 and the rows are
-    contiguous, which is what lets LLVM vectorise the loops.
+    further features pass their logit part in through `z`, and the weighted
+    sigmoids out through it for their gradient. Indices start at 0 and the
+    rows are contiguous, which is what lets LLVM vectorise the loops.
     """
+    _extra_features_logits(XT, W, r, z)
     n_features, n_rows = XT.shape
-    zero = z.dtype.type(0)
-    for i in range(n_rows):
-        z[i] = zero
-    for k in range(4, n_features):
-        w = W[k, r]
-        for i in range(n_rows):
-            z[i] += w * XT[k, i]
     w0, w1, w2, w3, b = W[0, r], W[1, r], W[2, r], W[3, r], W[n_features, r]
+    zero = z.dtype.type(0)
     gain = g0 = g1 = g2 = g3 = gb = zero
     if not with_grad:
         for i in range(n_rows):
@@ -144,11 +162,7 @@ def _block_pass(XT, fit_scale, signed_eval, W, r, with_grad, grad, z):
     grad[2, r] += g2
     grad[3, r] += g3
     grad[n_features, r] += gb
-    for k in range(4, n_features):
-        total = zero
-        for i in range(n_rows):
-            total += XT[k, i] * z[i]
-        grad[k, r] += total
+    _extra_features_gradient(XT, z, r, grad)
     return gain
 
 
