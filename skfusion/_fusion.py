@@ -119,7 +119,8 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         Seeds the initial parameters and the validation split. ``None`` draws
         fresh OS entropy and leaves numpy's global RNG untouched.
     device : str, default="cpu"
-        Torch device that runs training, e.g. ``"cuda"`` or ``"cuda:1"``.
+        Where training runs: the CPU, or a torch device such as ``"cuda"``
+        or ``"cuda:1"`` (with the torch engine).
     engine : {"auto", "numba", "torch"}, default="auto"
         Implementation of the training loop. ``"numba"`` is a fused CPU
         kernel, compiled on first use and cached on disk (the first fit in
