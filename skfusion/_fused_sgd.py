@@ -102,8 +102,12 @@ def _overload_sigmoid(z):
 
 
 @njit(**_JIT)
-def _extra_features_logits(XT, W, r, z):
-    """Set `z` to the logit part of features 4 and up (zero if none)."""
+def _block_logits_and_gain(XT, signed_eval, W, r, z):
+    """Set `z` to restart `r`'s logits on one block; return its accuracy gain.
+
+    Features 0-3 and the bias are one vectorised loop (the data are padded
+    to at least four features); any further ones are added first.
+    """
     n_features, n_rows = XT.shape
     for i in range(n_rows):
         z[i] = 0
@@ -111,59 +115,45 @@ def _extra_features_logits(XT, W, r, z):
         w = W[k, r]
         for i in range(n_rows):
             z[i] += w * XT[k, i]
-
-
-@njit(**_JIT)
-def _extra_features_gradient(XT, s, r, grad):
-    """Add the gradient sums ``XT[k] @ s`` of features 4 and up to `grad`."""
-    n_features, n_rows = XT.shape
-    for k in range(4, n_features):
-        total = s.dtype.type(0)
-        for i in range(n_rows):
-            total += XT[k, i] * s[i]
-        grad[k, r] += total
-
-
-@njit(**_JIT)
-def _block_pass(XT, fit_scale, signed_eval, W, r, with_grad, grad, z):
-    """Fused pass of restart `r` over one block of rows; returns the gain.
-
-    Features 0-3 and the bias go through one loop that keeps the logit in a
-    register: logit, accuracy gain, sigmoid and gradient sums per row. Any
-    further features pass their logit part in through `z`, and the weighted
-    sigmoids out through it for their gradient. Indices start at 0 and the
-    rows are contiguous, which is what lets LLVM vectorise the loops.
-    """
-    _extra_features_logits(XT, W, r, z)
-    n_features, n_rows = XT.shape
     w0, w1, w2, w3, b = W[0, r], W[1, r], W[2, r], W[3, r], W[n_features, r]
     zero = z.dtype.type(0)
-    gain = g0 = g1 = g2 = g3 = gb = zero
-    if not with_grad:
-        for i in range(n_rows):
-            logit = (
-                z[i] + b + w0 * XT[0, i] + w1 * XT[1, i] + w2 * XT[2, i] + w3 * XT[3, i]
-            )
-            gain += signed_eval[i] if logit > 0 else zero
-        return gain
+    gain = zero
     for i in range(n_rows):
-        x0, x1, x2, x3 = XT[0, i], XT[1, i], XT[2, i], XT[3, i]
-        logit = z[i] + b + w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3
+        logit = z[i] + b + w0 * XT[0, i] + w1 * XT[1, i] + w2 * XT[2, i] + w3 * XT[3, i]
+        z[i] = logit
         gain += signed_eval[i] if logit > 0 else zero
-        s = fit_scale[i] * _sigmoid(logit)
+    return gain
+
+
+@njit(**_JIT)
+def _block_gradient(XT, fit_scale, r, grad, z):
+    """Add ``X1.T @ (fit_scale * sigmoid(z))`` on one block to ``grad[:, r]``.
+
+    Overwrites `z`. The logits are computed in a loop of their own: the
+    sigmoid's long dependency chain, without the logits' in front of it,
+    lets the CPU overlap more rows (25-30% faster in float32 here).
+    """
+    n_features, n_rows = XT.shape
+    zero = z.dtype.type(0)
+    g0 = g1 = g2 = g3 = gb = zero
+    for i in range(n_rows):
+        s = fit_scale[i] * _sigmoid(z[i])
         z[i] = s
-        g0 += x0 * s
-        g1 += x1 * s
-        g2 += x2 * s
-        g3 += x3 * s
+        g0 += XT[0, i] * s
+        g1 += XT[1, i] * s
+        g2 += XT[2, i] * s
+        g3 += XT[3, i] * s
         gb += s
     grad[0, r] += g0
     grad[1, r] += g1
     grad[2, r] += g2
     grad[3, r] += g3
     grad[n_features, r] += gb
-    _extra_features_gradient(XT, z, r, grad)
-    return gain
+    for k in range(4, n_features):
+        total = zero
+        for i in range(n_rows):
+            total += XT[k, i] * z[i]
+        grad[k, r] += total
 
 
 @njit(**_JIT)
@@ -180,7 +170,9 @@ def _forward(blocks_XT, blocks_scale, blocks_sign, W, with_grad, gain, grad, z):
     for blk in range(blocks_XT.shape[0]):
         XT, scale, sign = blocks_XT[blk], blocks_scale[blk], blocks_sign[blk]
         for r in range(W.shape[1]):
-            gain[r] += _block_pass(XT, scale, sign, W, r, with_grad, grad, z)
+            gain[r] += _block_logits_and_gain(XT, sign, W, r, z)
+            if with_grad:
+                _block_gradient(XT, scale, r, grad, z)
 
 
 @njit(**_JIT)
