@@ -5,9 +5,11 @@ The torch engine (`_batched_sgd`) needs five separate passes over a
 comparison and product, sigmoid, gradient product), and torch's sigmoid
 alone costs about 1 ns per element here: half a default fit. This kernel
 walks the rows in cache-sized blocks and, per block and restart, computes
-logits, accuracy gain, sigmoid and gradient while the block sits in L1, with
-a vectorisable sigmoid, so no ``n_samples x n_restarts`` matrix exists at
-all. It computes what the torch engine computes; only rounding differs.
+the logits and accuracy gain in one vectorised loop and the sigmoid and
+gradient sums in another, while the block sits in cache, with a sigmoid
+written so that LLVM vectorises it; no ``n_samples x n_restarts`` matrix
+exists at all. It computes what the torch engine computes; only rounding
+differs.
 """
 
 import numpy as np
@@ -129,9 +131,9 @@ def _block_logits_and_gain(XT, signed_eval, W, r, z):
 def _block_gradient(XT, fit_scale, r, grad, z):
     """Add ``X1.T @ (fit_scale * sigmoid(z))`` on one block to ``grad[:, r]``.
 
-    Overwrites `z`. The logits are computed in a loop of their own: the
-    sigmoid's long dependency chain, without the logits' in front of it,
-    lets the CPU overlap more rows (25-30% faster in float32 here).
+    Overwrites `z`. The logits have a loop of their own because the
+    sigmoid's long dependency chain, without theirs in front of it, lets the
+    CPU overlap more rows: the whole pass got 15-25% faster here.
     """
     n_features, n_rows = XT.shape
     zero = z.dtype.type(0)

@@ -1,4 +1,4 @@
-"""The estimators under joblib's process backends and a dask cluster."""
+"""The estimators under joblib's parallel backends and a dask cluster."""
 
 import numpy as np
 import pytest
@@ -41,8 +41,10 @@ def assert_same(result, expected):
     assert best == exp_best
 
 
-@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
-def test_joblib_process_backends_match_serial(backend, serial):
+# "threading" runs fits side by side in one process: the numba kernel
+# releases the GIL and must not share state between concurrent fits.
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing", "threading"])
+def test_joblib_backends_match_serial(backend, serial):
     with parallel_config(backend=backend):
         assert_same(run_both(), serial)
 
