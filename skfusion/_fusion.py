@@ -176,7 +176,7 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
     `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
     weighted the same way. Arithmetic runs in the precision of `X`: float64
     by default, which makes a fit with integer sample weights equal to one on
-    repeated rows (float32 sums differ by about 1e-6); float32 `X` trains in
+    repeated rows (float32 sums differ by 1e-6 or more); float32 `X` trains in
     the seed's own precision, about twice as fast. Each fit uses one CPU
     thread, which is what scales under `n_jobs` and busy machines: the numba
     kernel is single-threaded and releases the GIL, and the torch engine
