@@ -20,7 +20,12 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from ._sgd_schedule import _warmup_linear_lr
+from ._sgd_common import (
+    _accuracy_from_gains,
+    _gradient_offset,
+    _learning_rates,
+    _signed_eval_weights,
+)
 
 # Size of each (n_restarts, rows) work buffer. It bounds memory whatever
 # n_samples is, and about 1 MiB keeps a chunk's logits in cache between the
@@ -64,18 +69,16 @@ class _ChunkedProblem:
             return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=device)
 
         self.chunks = []
-        grad_offset = np.zeros(X.shape[1] + 1)
         fit_scale = fit_weight / fit_weight.sum()
+        # The accuracy gain is then one matrix-vector product with the 0/1
+        # predictions.
+        signed_eval = _signed_eval_weights(y, eval_weight)
         for start in range(0, X.shape[0], chunk_rows):
             rows = slice(start, start + chunk_rows)
             X1 = np.hstack([X[rows], np.ones((X[rows].shape[0], 1))])
             weighted_T = (X1 * fit_scale[rows, None]).T
-            grad_offset += weighted_T @ y[rows]
-            # correct(z) = [y == 0] + (2y - 1) * [z > 0], so accuracy is a
-            # constant plus one matrix-vector product with the 0/1 predictions.
-            signed_eval = eval_weight[rows] * (2.0 * y[rows] - 1.0)
             self.chunks.append(
-                (as_tensor(X1.T), as_tensor(weighted_T), as_tensor(signed_eval))
+                (as_tensor(X1.T), as_tensor(weighted_T), as_tensor(signed_eval[rows]))
             )
         n_params = X.shape[1] + 1
         self.buffers = torch.empty(
@@ -83,9 +86,7 @@ class _ChunkedProblem:
         )
         self.grad = torch.empty((n_params, n_restarts), dtype=dtype, device=device)
         self.gained = torch.empty(n_restarts, dtype=torch.float64, device=device)
-        self.grad_offset = as_tensor(grad_offset)[:, None]
-        self.eval_total = eval_weight.sum()
-        self.eval_baseline = eval_weight[y == 0].sum()
+        self.grad_offset = as_tensor(_gradient_offset(X, y, fit_scale))[:, None]
 
     def forward(self, params_T, *, with_grad):
         """Return the accuracy gain over "all negative", and the gradient.
@@ -176,10 +177,8 @@ def _run_batched_sgd(
         gains = torch.empty(
             (n_steps, params_T.shape[0]), dtype=torch.float64, device=device
         )
-        for step in range(n_steps):
-            lr = learning_rate * _warmup_linear_lr(
-                step, n_steps=n_steps, warmup_steps=warmup_steps
-            )
+        lrs = _learning_rates(learning_rate, n_steps=n_steps, warmup_steps=warmup_steps)
+        for step, lr in enumerate(lrs.tolist()):
             # The pass at `step` measures the parameters of step - 1; a
             # zero-rate first step (the warm-up's) changes nothing, so its
             # pass would be wasted.
@@ -191,6 +190,6 @@ def _run_batched_sgd(
                 params_T.sub_(grad.T, alpha=lr)
             history[step] = params_T
         gains[-1], _ = problem.forward(params_T, with_grad=False)
-        accuracy = (gains.T.cpu().numpy() + problem.eval_baseline) / problem.eval_total
+        accuracy = _accuracy_from_gains(gains.cpu().numpy(), y, eval_weight)
         history = history.cpu().numpy().astype(np.float64)
         return accuracy, history.transpose(0, 2, 1)

@@ -16,7 +16,12 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-from ._sgd_schedule import _learning_rates
+from ._sgd_common import (
+    _accuracy_from_gains,
+    _gradient_offset,
+    _learning_rates,
+    _signed_eval_weights,
+)
 
 # Rows per block: a block's logits and features (5 x 2048 float64 is 80 KiB)
 # stay in L1/L2 while every restart passes over them.
@@ -240,13 +245,9 @@ def _run_fused_sgd(
     used = np.r_[np.arange(n_features), -1]
     W = np.zeros((max(n_features, 4) + 1, init_params.shape[1]), dtype=X.dtype)
     W[used] = init_params
-    # The gradient is (fit_w * X1).T @ (sigmoid(z) - y); its y part is
-    # constant, computed once here in float64.
     grad_offset = np.zeros(W.shape[0])
-    grad_offset[used] = np.append(X.T @ (fit_scale * y), fit_scale @ y)
-    # correct(z) = [y == 0] + (2y - 1) * [z > 0]: the accuracy is a constant
-    # plus a signed sum over the rows predicted positive.
-    blocks = _row_blocks(X, fit_scale, eval_weight * (2.0 * y - 1.0))
+    grad_offset[used] = _gradient_offset(X, y, fit_scale)
+    blocks = _row_blocks(X, fit_scale, _signed_eval_weights(y, eval_weight))
     del fit_scale  # the blocks hold what training needs; at 10^7 rows, 80 MB
     gains = np.empty((n_steps, W.shape[1]))
     history = np.empty((n_steps, *W.shape))
@@ -258,6 +259,4 @@ def _run_fused_sgd(
         gains,
         history,
     )
-    eval_baseline = eval_weight[y == 0].sum()
-    accuracy = (gains.T + eval_baseline) / eval_weight.sum()
-    return accuracy, history[:, used]
+    return _accuracy_from_gains(gains, y, eval_weight), history[:, used]

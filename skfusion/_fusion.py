@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._sgd_schedule import _linear_init_parameters
+from ._sgd_common import _linear_init_parameters
 from ._validation import _check_binary_target, _restore_state_on_failure
 
 

@@ -9,7 +9,7 @@ from scipy.special import expit
 
 from skfusion._batched_sgd import _run_batched_sgd
 from skfusion._fused_sgd import BLOCK_ROWS, _row_blocks, _run_fused_sgd, _sigmoid
-from skfusion._sgd_schedule import _linear_init_parameters
+from skfusion._sgd_common import _linear_init_parameters
 
 
 @njit

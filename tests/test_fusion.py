@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
 from skfusion import TorchLogisticFusion
-from skfusion._sgd_schedule import _linear_init_parameters, _warmup_linear_lr
+from skfusion._sgd_common import _linear_init_parameters, _warmup_linear_lr
 from skfusion.datasets import make_squad2_scores
 
 ENGINES = ["numba", "torch"]

@@ -1,4 +1,8 @@
-"""The seed loop's initialisation and learning-rate schedule, for both engines."""
+"""What both training engines share.
+
+The seed loop's initialisation and learning-rate schedule, and the terms of
+the gradient and of the accuracy that do not change from step to step.
+"""
 
 import numpy as np
 
@@ -35,3 +39,27 @@ def _linear_init_parameters(rng, n_features, n_restarts):
     """
     bound = 1.0 / np.sqrt(n_features)
     return rng.uniform(-bound, bound, size=(n_restarts, n_features + 1)).T
+
+
+def _gradient_offset(X, y, fit_scale):
+    """Return ``(fit_scale * X1).T @ y``, with ``X1 = [X, 1]``, in float64.
+
+    The gradient of the weighted mean BCE-with-logits loss is
+    ``(fit_scale * X1).T @ (sigmoid(X1 @ w) - y)``; this is its constant part.
+    """
+    return np.append(X.T @ (fit_scale * y), fit_scale @ y)
+
+
+def _signed_eval_weights(y, eval_weight):
+    """Weights that turn the accuracy into one sum over predicted positives.
+
+    A row is correct when ``[y == 0] + (2y - 1) * [z > 0]`` is 1, so the
+    weighted accuracy is a constant (`_accuracy_from_gains`) plus the sum of
+    ``eval_weight * (2y - 1)`` over the rows with a positive logit.
+    """
+    return eval_weight * (2.0 * y - 1.0)
+
+
+def _accuracy_from_gains(gains, y, eval_weight):
+    """Turn ``(n_steps, n_restarts)`` gains into ``(n_restarts, n_steps)`` accuracy."""
+    return (gains.T + eval_weight[y == 0].sum()) / eval_weight.sum()
