@@ -145,8 +145,9 @@ def _run_batched_sgd(
         default because the products are too skinny to gain from more, and
         OpenMP threads that spin-wait collapse when other processes hold the
         cores: the seed loop went from 2 s to 56 s that way, and a 2-thread
-        fit here from 61 ms to 382 ms, while a 1-thread fit went from 80 ms
-        to 88 ms (benchmarks/bench_threads.py).
+        fit of this engine from 61 ms to 382 ms, while a 1-thread fit went
+        from 80 ms to 88 ms (measured while choosing this default;
+        benchmarks/bench_threads.py keeps the 1-thread and seed rows).
     chunk_rows : int or None
         Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`.
 
