@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
 
 from ._validation import (
     _check_binary_target,
-    _check_column_index,
+    _column_positions,
     _restore_state_on_failure,
 )
 
@@ -91,18 +91,24 @@ def _score_at_threshold(margin, positive, weight, threshold, scoring):
 class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
     """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
 
-    The margin of a question is ``X[:, null_column] - X[:, span_column]``,
-    the null score minus the best span score. The classifier predicts
+    The margin of a question is the null score minus the best span score,
+    ``X[:, null_column].sum() - X[:, span_column].sum()`` over the named
+    columns. The classifier predicts
     `pos_label` ("no answer") where the margin is strictly greater than
     ``best_threshold_``, and the other class elsewhere.
 
     Parameters
     ----------
-    null_column : int, default=0
-        Column of the null (no-answer) score.
-    span_column : int or None, default=-1
-        Column of the best span score. ``None`` means `null_column` already
-        holds the margin, as the values of a ``null_odds.json`` do.
+    null_column : int, str or list of int or str, default=0
+        Column of the null (no-answer) score, by index or, when `X` has
+        feature names (a DataFrame), by name; a list names columns whose sum
+        is the null score, as BERT's ``start[0] + end[0]`` is
+        (``["null_start_logit", "null_end_logit"]``).
+    span_column : int, str, list of int or str, or None, default=-1
+        Column(s) of the best span score, as for `null_column`
+        (``["span_start_logit", "span_end_logit"]``). ``None`` means the
+        null column already holds the margin, as the values of a
+        ``null_odds.json`` do.
     threshold : "auto" or float, default="auto"
         ``"auto"`` finds the threshold that maximises `scoring` on the fit
         data exactly. A float is used as is, like BERT's
@@ -172,8 +178,8 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "null_column": [Integral],
-        "span_column": [Integral, None],
+        "null_column": [Integral, str, list],
+        "span_column": [Integral, str, list, None],
         "threshold": [
             StrOptions({"auto"}),
             Interval(Real, None, None, closed="neither"),
@@ -200,18 +206,20 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
     def _margin(self, X):
         """Return the null score minus the best span score of each row of `X`."""
         n_features = X.shape[1]
-        null = _check_column_index("null_column", self.null_column, n_features)
+        names = getattr(self, "feature_names_in_", None)
+        null = _column_positions("null_column", self.null_column, n_features, names)
         if self.span_column is None:
-            return X[:, null]
-        span = _check_column_index("span_column", self.span_column, n_features)
-        if null == span:
+            return X[:, null].sum(axis=1)
+        span = _column_positions("span_column", self.span_column, n_features, names)
+        if set(null) & set(span):
             raise ValueError(
-                f"null_column={self.null_column} and span_column={self.span_column} "
-                f"name the same column of X with {n_features} feature(s); "
-                "use span_column=None if that column already holds the margin."
+                f"null_column={self.null_column!r} and span_column="
+                f"{self.span_column!r} share a column of X with {n_features} "
+                "feature(s); use span_column=None if the null column(s) already "
+                "hold the margin."
             )
-        with np.errstate(over="ignore"):
-            margin = X[:, null] - X[:, span]
+        with np.errstate(over="ignore", invalid="ignore"):
+            margin = X[:, null].sum(axis=1) - X[:, span].sum(axis=1)
         if not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."

@@ -1,5 +1,6 @@
 """Input checks and state guards shared by the skfusion estimators."""
 
+import numbers
 from contextlib import contextmanager
 
 import numpy as np
@@ -51,11 +52,43 @@ def _check_binary_target(y, sample_weight):
     return classes
 
 
-def _check_column_index(name, index, n_features):
-    """Return the non-negative position of column `index` of an X."""
-    if not -n_features <= index < n_features:
+def _column_positions(name, spec, n_features, feature_names):
+    """Return the non-negative positions of the column(s) `spec` names.
+
+    `spec` is an index, a feature name, or a non-empty list of them; names
+    need the feature names that a DataFrame's columns give at `fit`.
+    """
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        raise ValueError(f"{name}=[] names no column; give at least one.")
+    positions = [_one_position(name, item, n_features, feature_names) for item in items]
+    if len(set(positions)) < len(positions):
+        raise ValueError(f"{name}={spec!r} names the same column twice.")
+    return positions
+
+
+def _one_position(name, item, n_features, feature_names):
+    if isinstance(item, str):
+        if feature_names is None:
+            raise ValueError(
+                f"{name}={item!r} is a column name, but X has no feature names: "
+                "fit on a pandas DataFrame, or give column indices."
+            )
+        found = np.flatnonzero(np.asarray(feature_names) == item)
+        if found.size == 0:
+            raise ValueError(
+                f"{name}={item!r} is not a column of X; its columns are "
+                f"{list(feature_names)}."
+            )
+        return int(found[0])
+    if isinstance(item, bool) or not isinstance(item, numbers.Integral):
         raise ValueError(
-            f"{name}={index} is out of range for X with {n_features} feature(s): "
+            f"{name} must hold column indices or names, got {item!r} "
+            f"({type(item).__name__})."
+        )
+    if not -n_features <= item < n_features:
+        raise ValueError(
+            f"{name}={item} is out of range for X with {n_features} feature(s): "
             f"use an index in [{-n_features}, {n_features - 1}]."
         )
-    return index % n_features
+    return int(item) % n_features

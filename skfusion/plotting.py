@@ -3,6 +3,7 @@
 Each function draws on a given Axes (or a new figure) and returns the Axes.
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -120,3 +121,63 @@ def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axe
     ax.set(ylabel="weight", title=f"Fused weights in {len(coefs)} folds")
     ax.legend()
     return ax
+
+
+def save_comparison_figures(
+    folder, margin_rule, fusion, fold_models, feature_names, X, y, *, dpi=110
+) -> list:
+    """Write the four figures of ``skfusion compare --plot`` as PNG files.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        Created if needed.
+    margin_rule : MarginThresholdClassifier
+        Fitted on `X`, `y`: gives the margin and its threshold.
+    fusion : TorchLogisticFusion
+        Fitted on `X`, `y`: gives the restart curves.
+    fold_models : list of TorchLogisticFusion
+        The fusion fitted on each cross-validation fold.
+    feature_names : list of str
+        Names of the columns of `X`.
+    X : array-like of shape (n_questions, n_features)
+        Score columns.
+    y : array-like of shape (n_questions,) of bool
+        True where the question is unanswerable.
+    dpi : int, default=110
+        Resolution of the PNG files.
+
+    Returns
+    -------
+    paths : list of Path
+        ``threshold.png``, ``margin_histograms.png``, ``restart_curves.png``
+        and ``fold_weights.png`` in `folder`.
+    """
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    threshold = margin_rule.best_threshold_
+    margin = margin_rule.decision_function(X) + threshold
+    figures = {
+        "threshold.png": lambda ax: plot_threshold_curve(margin, y, threshold, ax=ax),
+        "margin_histograms.png": lambda ax: plot_margin_histograms(
+            margin, y, threshold, ax=ax
+        ),
+        "restart_curves.png": lambda ax: plot_restart_curves(fusion, ax=ax),
+        "fold_weights.png": lambda ax: plot_fold_weights(
+            [m.coef_[0] for m in fold_models],
+            feature_names,
+            intercepts=[m.intercept_[0] for m in fold_models],
+            ax=ax,
+        ),
+    }
+    paths = []
+    for name, draw in figures.items():
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        draw(ax)
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=dpi)
+        plt.close(fig)
+        paths.append(folder / name)
+    return paths

@@ -163,3 +163,66 @@ def test_float_threshold_is_used_as_is():
     clf = MarginThresholdClassifier(threshold=-1.25).fit(X, y)
     assert clf.best_threshold_ == -1.25
     assert_allclose(clf.decision_function(X), X[:, 0] - X[:, 3] + 1.25)
+
+
+def per_head_scores():
+    """Four per-head columns whose BERT margin is (a + b) - (c + d)."""
+    X, y = make_squad2_scores(n_questions=1500, random_state=0)
+    rng = np.random.RandomState(0)
+    split = rng.uniform(0.3, 0.7, size=(len(y), 2))
+    null, span = X[:, 0], X[:, 3]
+    heads = np.column_stack(
+        [
+            null * split[:, 0],
+            null * (1 - split[:, 0]),
+            span * split[:, 1],
+            span * (1 - split[:, 1]),
+        ]
+    )
+    return heads, y
+
+
+def test_columns_by_list_are_summed_as_bert_sums_the_heads():
+    X, y = per_head_scores()
+    margin = (X[:, 0] + X[:, 1]) - (X[:, 2] + X[:, 3])
+    by_list = MarginThresholdClassifier(null_column=[0, 1], span_column=[2, 3]).fit(
+        X, y
+    )
+    on_margin = MarginThresholdClassifier(span_column=None).fit(margin[:, None], y)
+    assert by_list.best_threshold_ == on_margin.best_threshold_
+    assert_array_equal(by_list.predict(X), on_margin.predict(margin[:, None]))
+
+
+def test_columns_by_name_need_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, y = per_head_scores()
+    names = ["null_start", "null_end", "span_start", "span_end"]
+    frame = pd.DataFrame(X, columns=names)
+    by_name = MarginThresholdClassifier(
+        null_column=["null_start", "null_end"], span_column=["span_start", "span_end"]
+    ).fit(frame, y)
+    by_index = MarginThresholdClassifier(null_column=[0, 1], span_column=[2, 3]).fit(
+        X, y
+    )
+    assert by_name.best_threshold_ == by_index.best_threshold_
+    assert_array_equal(by_name.decision_function(frame), by_index.decision_function(X))
+    with pytest.raises(ValueError, match="'null_start' is a column name, but X has no"):
+        MarginThresholdClassifier(null_column="null_start").fit(X, y)
+    with pytest.raises(ValueError, match=r"'nope' is not a column of X; its columns"):
+        MarginThresholdClassifier(span_column="nope").fit(frame, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"null_column": []}, r"null_column=\[\] names no column"),
+        ({"null_column": [0, 0]}, "names the same column twice"),
+        ({"null_column": [0, 1], "span_column": [1, 2]}, "share a column"),
+        ({"null_column": [0, 1.5]}, "must hold column indices or names, got 1.5"),
+        ({"span_column": 7}, r"span_column=7 is out of range"),
+    ],
+)
+def test_bad_column_choices_are_clear_errors(params, message):
+    X, y = per_head_scores()
+    with pytest.raises(ValueError, match=message):
+        MarginThresholdClassifier(**params).fit(X, y)

@@ -2,13 +2,13 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion._persistence import (
+from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
+from skfusion.persistence import (
     check_feature_names,
     load_calibrator,
-    predictions_json,
     save_calibrator,
+    squad_predictions,
 )
-from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
 
 X, Y = make_squad2_scores(n_questions=800, random_state=0)
 
@@ -61,12 +61,15 @@ def test_column_names_must_match():
         check_feature_names(["a", "b"], ["b", "a"])
 
 
-def test_predictions_json_squad_style_or_booleans():
-    assert predictions_json(["q1", "q2"], [True, False], ["x", "an answer"]) == {
+def test_squad_predictions_squad_style_or_booleans():
+    assert squad_predictions(["q1", "q2"], [True, False], ["x", "an answer"]) == {
         "q1": "",
         "q2": "an answer",
     }
-    assert predictions_json(["q1", "q2"], [True, False]) == {"q1": True, "q2": False}
+    assert squad_predictions(["q1", "q2"], [True, False]) == {"q1": True, "q2": False}
+    # An unknown span is never written as "no answer" behind the caller's back.
+    with pytest.raises(ValueError, match=r"1 answered question\(s\) have no known"):
+        squad_predictions(["q1", "q2"], [True, False], ["x", None])
 
 
 def test_plotting_functions_draw():

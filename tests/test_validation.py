@@ -94,7 +94,7 @@ def test_negative_sample_weight(estimator):
         (MarginThresholdClassifier(threshold="best"), "'threshold' parameter"),
         (MarginThresholdClassifier(threshold=np.inf), "'threshold' parameter"),
         (MarginThresholdClassifier(scoring="roc_auc"), "'scoring' parameter"),
-        (MarginThresholdClassifier(null_column="a"), "'null_column' parameter"),
+        (MarginThresholdClassifier(null_column=1.5), "'null_column' parameter"),
     ],
 )
 def test_invalid_parameters(estimator, message):
@@ -110,7 +110,7 @@ def test_invalid_parameters(estimator, message):
             r"null_column=4 is out of range for X with 4 feature\(s\)",
         ),
         ({"span_column": -5}, r"span_column=-5 is out of range"),
-        ({"null_column": 3}, "name the same column"),
+        ({"null_column": 3}, "share a column"),
     ],
 )
 def test_column_indices_out_of_range(params, message):

@@ -1,0 +1,127 @@
+"""Gold answers from a SQuAD 2.0 dev set: official JSON or squad_v2 records."""
+
+import json
+
+from ._base import check_unique, read_json
+
+
+def read_dev_answers(path) -> dict[str, list[str]]:
+    """Map each question id of a dev file to its gold answer texts.
+
+    Reads the official SQuAD JSON (``{"data": [{"paragraphs": [{"qas":
+    ...}]}]}``) and the records of the transformers ``squad_v2`` dataset
+    (``id``, ``answers: {"text": [...], "answer_start": [...]}``) that
+    ``Dataset.to_json`` writes as JSON lines, or a JSON array of them. An
+    unanswerable question maps to ``[]``: it has no answers, as the official
+    script decides (``has_ans = bool(answers)``).
+    """
+    content = _read_json_or_lines(path)
+    if isinstance(content, dict) and "data" in content:
+        pairs = list(_squad_questions(content["data"], path))
+    elif isinstance(content, list) and all(isinstance(r, dict) for r in content):
+        pairs = [_record_answers(r, path, i) for i, r in enumerate(content, 1)]
+    else:
+        raise ValueError(
+            f"{path}: expected SQuAD JSON (an object with 'data') or squad_v2 "
+            "records (JSON lines, or a JSON array of objects with 'id' and "
+            "'answers')."
+        )
+    if not pairs:
+        raise ValueError(f"{path}: the dev file holds no questions.")
+    check_unique([qid for qid, _ in pairs], path)
+    return dict(pairs)
+
+
+def _read_json_or_lines(path):
+    """One JSON document, or one JSON value per line (JSON lines)."""
+    try:
+        return read_json(path)
+    except ValueError as exc:
+        if "Extra data" not in str(exc):
+            raise
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(
+                        f"{path}: line {number} is not valid JSON ({exc})."
+                    ) from exc
+    return records
+
+
+def _expect(condition, path, where, expected, found):
+    if not condition:
+        raise ValueError(f"{path}: {where} is {found!r}, expected {expected}.")
+
+
+def _squad_questions(data, path):
+    """Yield ``(id, answers)`` from the official format's nested lists."""
+    _expect(isinstance(data, list), path, "'data'", "a list of articles", type(data))
+    for article in data:
+        paragraphs = article.get("paragraphs") if isinstance(article, dict) else None
+        _expect(
+            isinstance(paragraphs, list),
+            path,
+            "an article's 'paragraphs'",
+            "a list",
+            paragraphs,
+        )
+        for paragraph in paragraphs:
+            qas = paragraph.get("qas") if isinstance(paragraph, dict) else None
+            _expect(isinstance(qas, list), path, "a paragraph's 'qas'", "a list", qas)
+            for qa in qas:
+                yield _squad_answers(qa, path)
+
+
+def _question_id(record, path, where):
+    qid = record.get("id") if isinstance(record, dict) else None
+    _expect(isinstance(qid, str), path, f"the 'id' of {where}", "a string", qid)
+    return qid
+
+
+def _squad_answers(qa, path):
+    qid = _question_id(qa, path, "a question")
+    answers = qa.get("answers")
+    _expect(
+        isinstance(answers, list)
+        and all(
+            isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers
+        ),
+        path,
+        f"question {qid!r}: 'answers'",
+        "a list of objects with a string 'text'",
+        answers,
+    )
+    if "is_impossible" in qa:
+        impossible = qa["is_impossible"]
+        _expect(
+            isinstance(impossible, bool),
+            path,
+            f"question {qid!r}: 'is_impossible'",
+            "a JSON boolean (true or false)",
+            impossible,
+        )
+        if impossible == bool(answers):
+            raise ValueError(
+                f"{path}: question {qid!r} has is_impossible={impossible} but "
+                f"{len(answers)} answer(s); expected no answers exactly when "
+                "is_impossible is true."
+            )
+    return qid, [a["text"] for a in answers]
+
+
+def _record_answers(record, path, number):
+    qid = _question_id(record, path, f"record {number}")
+    answers = record.get("answers")
+    texts = answers.get("text") if isinstance(answers, dict) else None
+    _expect(
+        isinstance(texts, list) and all(isinstance(t, str) for t in texts),
+        path,
+        f"question {qid!r}: 'answers'",
+        "an object with a list of strings 'text' (squad_v2 format)",
+        answers,
+    )
+    return qid, list(texts)

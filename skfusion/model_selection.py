@@ -1,0 +1,326 @@
+"""Honest comparison of no-answer rules: identical folds and corrected tests."""
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+from sklearn.base import clone
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from .metrics import squad2_credit, squad2_sample_weight
+
+__all__ = [
+    "Comparison",
+    "compare_estimators",
+    "corrected_resampled_ttest",
+    "holm_adjust",
+]
+
+METRICS = ("accuracy", "em", "f1")
+
+
+def corrected_resampled_ttest(
+    differences: ArrayLike, n_train: int, n_test: int
+) -> tuple[float, float]:
+    """Nadeau and Bengio's corrected resampled t-test of paired CV scores.
+
+    Parameters
+    ----------
+    differences : array-like of shape (n_folds,)
+        Per-fold score of one model minus that of another, on the same
+        folds of a (repeated) k-fold cross-validation.
+    n_train : int
+        Training questions per fold.
+    n_test : int
+        Test questions per fold.
+
+    Returns
+    -------
+    t : float
+        The corrected t statistic; infinite where all differences are equal
+        and not zero.
+    p_value : float
+        Two-sided, with ``n_folds - 1`` degrees of freedom.
+
+    See Also
+    --------
+    holm_adjust : Adjusts the p-values of several such tests.
+
+    Notes
+    -----
+    The usual paired t-test treats the fold scores as independent, which
+    they are not: training sets overlap, so it is too optimistic. The
+    correction inflates the variance of the mean from ``1 / k`` to
+    ``1 / k + n_test / n_train`` (Nadeau and Bengio, "Inference for the
+    Generalization Error", Machine Learning 52, 2003; Bouckaert and Frank,
+    "Evaluating the Replicability of Significance Tests for Comparing
+    Learning Algorithms", PAKDD 2004, for repeated k-fold).
+
+    Examples
+    --------
+    >>> from skfusion.model_selection import corrected_resampled_ttest
+    >>> t, p = corrected_resampled_ttest([0.01, 0.02, 0.0, 0.015], 800, 200)
+    >>> round(t, 3), round(p, 3)
+    (1.863, 0.159)
+    """
+    d = np.asarray(differences, dtype=float)
+    k = d.size
+    variance = d.var(ddof=1)
+    if variance == 0:
+        return (0.0, 1.0) if d.mean() == 0 else (np.copysign(np.inf, d.mean()), 0.0)
+    t = d.mean() / np.sqrt((1 / k + n_test / n_train) * variance)
+    return float(t), float(2 * stats.t.sf(abs(t), df=k - 1))
+
+
+def holm_adjust(p_values: ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for multiple tests.
+
+    Parameters
+    ----------
+    p_values : array-like of shape (n_tests,)
+        Unadjusted p-values of a family of tests.
+
+    Returns
+    -------
+    adjusted : ndarray of shape (n_tests,)
+        Holm-adjusted p-values, in the order given: reject a test at level
+        ``alpha`` where its adjusted p-value is at most ``alpha``, and the
+        chance of any false rejection in the family stays at most ``alpha``.
+
+    See Also
+    --------
+    corrected_resampled_ttest : The test whose p-values are adjusted.
+
+    Notes
+    -----
+    With the p-values sorted ascending, ``p_(i)`` becomes
+    ``max_{j <= i} min(1, (m - j + 1) p_(j))`` (Holm, "A Simple Sequentially
+    Rejective Multiple Test Procedure", Scandinavian Journal of Statistics
+    6, 1979).
+
+    Examples
+    --------
+    >>> from skfusion.model_selection import holm_adjust
+    >>> holm_adjust([0.01, 0.04, 0.03]).round(3)
+    array([0.03, 0.06, 0.06])
+    """
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * (p.size - np.arange(p.size))
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted
+
+
+@dataclass
+class Comparison:
+    """Per-fold results of several estimators on the same folds.
+
+    Returned by `compare_estimators`; ``accuracy``, ``em`` and ``f1`` map
+    each estimator's name to its out-of-fold score on every fold (``em``
+    and ``f1`` stay empty without per-question credit), ``fit_seconds`` to
+    its fit times and ``fitted`` to its fitted models.
+    """
+
+    names: list
+    tune: str = "accuracy"
+    accuracy: dict = field(default_factory=dict)
+    em: dict = field(default_factory=dict)
+    f1: dict = field(default_factory=dict)
+    fit_seconds: dict = field(default_factory=dict)
+    fitted: dict = field(default_factory=dict)
+    n_train: int = 0
+    n_test: int = 0
+
+    def scores(self, metric):
+        """Fold scores of `metric` ("accuracy", "em" or "f1") per estimator."""
+        if metric not in METRICS:
+            raise ValueError(f"metric={metric!r} must be one of {METRICS}.")
+        return getattr(self, metric)
+
+    def pairwise_tests(self, metric=None, *, alpha=0.05):
+        """Corrected resampled t-test of every pair, Holm-adjusted.
+
+        Parameters
+        ----------
+        metric : {"accuracy", "em", "f1"} or None, default=None
+            The score compared; None is the one the fits maximised.
+        alpha : float, default=0.05
+            Family-wise level of ``significant``.
+
+        Returns
+        -------
+        tests : list of dict
+            One per pair: ``a``, ``b``, ``mean_difference`` (a minus b),
+            ``t``, ``p``, ``p_holm`` and ``significant``
+            (``p_holm <= alpha``).
+        """
+        scores = self.scores(metric or self.tune)
+        if not scores:
+            raise ValueError(f"No {metric or self.tune} scores were recorded.")
+        tests = []
+        for a, b in itertools.combinations(self.names, 2):
+            diff = np.subtract(scores[a], scores[b])
+            t, p = corrected_resampled_ttest(diff, self.n_train, self.n_test)
+            tests.append(
+                {"a": a, "b": b, "mean_difference": float(diff.mean()), "t": t, "p": p}
+            )
+        for test, adjusted in zip(
+            tests, holm_adjust([t["p"] for t in tests]), strict=True
+        ):
+            test["p_holm"] = float(adjusted)
+            test["significant"] = bool(adjusted <= alpha)
+        return tests
+
+    def summary(self):
+        """Mean and standard deviation of every recorded score, per estimator."""
+        rows = []
+        for name in self.names:
+            row = {"estimator": name}
+            for key in (*METRICS, "fit_seconds"):
+                values = getattr(self, key).get(name)
+                if values:
+                    row[key] = float(np.mean(values))
+                    row[f"{key}_std"] = float(np.std(values))
+            rows.append(row)
+        return rows
+
+
+def _tuning_weights(y, tune, em, f1):
+    """Sample weights that turn weighted accuracy into the EM or F1 total."""
+    if tune == "accuracy":
+        return None
+    credit = em if tune == "em" else f1
+    if credit is None:
+        raise ValueError(f"tune={tune!r} needs each question's {tune}.")
+    return squad2_sample_weight(y, credit)
+
+
+def _warm_up(estimators, X, y):
+    """Fit each estimator once, untimed, on up to 100 questions per class.
+
+    One-off costs (imports, loading or compiling the numba kernel) are then
+    not counted as fit time of the first fold; taking both classes keeps
+    files sorted by label from giving a one-class warm-up.
+    """
+    rows = np.concatenate([np.flatnonzero(y == c)[:100] for c in np.unique(y)])
+    for estimator in estimators.values():
+        clone(estimator).fit(X[rows], y[rows])
+
+
+def compare_estimators(
+    estimators: dict,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    em: ArrayLike | None = None,
+    f1: ArrayLike | None = None,
+    tune: str = "accuracy",
+    n_splits: int = 5,
+    n_repeats: int = 3,
+    random_state: int = 0,
+    progress=None,
+) -> Comparison:
+    """Fit every estimator on the same repeated stratified k-fold splits.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        Classifiers to compare, by name; each predicts True for "no answer".
+    X : array-like of shape (n_questions, n_features)
+        Score columns.
+    y : array-like of shape (n_questions,) of bool
+        True where the question is unanswerable.
+    em, f1 : array-like of shape (n_questions,), default=None
+        Each question's EM / F1 if its best span is the answer; give them
+        for out-of-fold SQuAD 2.0 EM / F1.
+    tune : {"accuracy", "em", "f1"}, default="accuracy"
+        What every fit maximises: with "em" or "f1" each fit gets the
+        sample weights that make its weighted accuracy that total.
+    n_splits : int, default=5
+        Folds per repeat.
+    n_repeats : int, default=3
+        Repeats, each with another shuffle.
+    random_state : int, default=0
+        Seed of the folds.
+    progress : callable or None, default=None
+        Called with a message after each fold.
+
+    Returns
+    -------
+    comparison : Comparison
+        Out-of-fold scores, fit times and fitted models per fold.
+
+    See Also
+    --------
+    corrected_resampled_ttest : How `Comparison.pairwise_tests` tests pairs.
+
+    Notes
+    -----
+    Every estimator sees the same training and test questions in each fold,
+    so per-fold differences are paired. With "em" or "f1", the weights come
+    from `skfusion.metrics.squad2_sample_weight`: weighted accuracy is then
+    the SQuAD total up to a constant, so the margin rule's exact threshold
+    search maximises it.
+
+    Examples
+    --------
+    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion.datasets import make_squad2_scores
+    >>> from skfusion.model_selection import compare_estimators
+    >>> X, y = make_squad2_scores(n_questions=600, random_state=0)
+    >>> result = compare_estimators(
+    ...     {"tuned": MarginThresholdClassifier(),
+    ...      "t=0": MarginThresholdClassifier(threshold=0.0)},
+    ...     X, y, n_splits=3, n_repeats=1,
+    ... )
+    >>> len(result.accuracy["tuned"]), len(result.pairwise_tests())
+    (3, 1)
+    """
+    if tune not in METRICS:
+        raise ValueError(f"tune={tune!r} must be one of {METRICS}.")
+    X, y = np.asarray(X), np.asarray(y, dtype=bool)
+    weight = _tuning_weights(y, tune, em, f1)
+    cv = RepeatedStratifiedKFold(
+        n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+    )
+    splits = list(cv.split(X, y))
+    result = Comparison(names=list(estimators), tune=tune)
+    result.n_train, result.n_test = len(splits[0][0]), len(splits[0][1])
+    _warm_up(estimators, X, y)
+    for fold, (train, test) in enumerate(splits, start=1):
+        for name, estimator in estimators.items():
+            model = clone(estimator)
+            seconds = _timed_fit(model, X[train], y[train], weight, train)
+            predicted_null = model.predict(X[test]).astype(bool)
+            result.fit_seconds.setdefault(name, []).append(seconds)
+            result.fitted.setdefault(name, []).append(model)
+            for metric, credit in (("accuracy", None), ("em", em), ("f1", f1)):
+                if metric == "accuracy" or credit is not None:
+                    score = _out_of_fold_score(predicted_null, y[test], credit, test)
+                    result.scores(metric).setdefault(name, []).append(score)
+        if progress is not None:
+            times = ", ".join(
+                f"{n} {t[-1]:.2f} s" for n, t in result.fit_seconds.items()
+            )
+            progress(f"fold {fold}/{len(splits)} fitted: {times}")
+    return result
+
+
+def _timed_fit(model, X, y, weight, rows):
+    """Fit `model`, with `weight[rows]` if given; return the seconds taken."""
+    params = {} if weight is None else {"sample_weight": weight[rows]}
+    start = time.perf_counter()
+    model.fit(X, y, **params)
+    return time.perf_counter() - start
+
+
+def _out_of_fold_score(predicted_null, unanswerable, credit, test):
+    """Accuracy if `credit` is None, else the mean SQuAD credit on `test`."""
+    if credit is None:
+        return float(np.mean(predicted_null == unanswerable))
+    credit = np.asarray(credit, dtype=float)[test]
+    return float(squad2_credit(predicted_null, unanswerable, credit).mean())
