@@ -100,12 +100,13 @@ def test_threshold_is_not_cancelled_by_shifting_every_column():
     assert low.mean() > high.mean()
 
 
-def test_bert_default_threshold_zero_is_worse_than_tuned():
+def test_a_fixed_threshold_is_used_and_scored_as_given():
     X, y = make_squad2_scores(n_questions=5000, random_state=1)
-    tuned = MarginThresholdClassifier().fit(X, y)
     default = MarginThresholdClassifier(threshold=0.0).fit(X, y)
-    assert tuned.best_score_ >= default.best_score_
-    assert default.best_score_ == pytest.approx(default.score(X, y))
+    margin = X[:, 0] - X[:, 3]
+    assert default.best_threshold_ == 0.0
+    assert_array_equal(default.predict(X), margin > 0)
+    assert default.best_score_ == pytest.approx(accuracy_score(y, margin > 0))
 
 
 def test_null_odds_column_is_used_as_the_margin():
