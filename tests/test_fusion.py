@@ -89,7 +89,11 @@ def test_keeps_the_seed_loops_snapshot(scores, dtype, engine):
     kept = int(np.argmax(accs))  # seed: strictly better wins, first one on a tie
     assert clf.best_restart_ == kept
     assert_allclose(clf.restart_scores_, accs, atol=1e-12)
-    assert_allclose(clf.accuracy_curve_, [curve for _, _, curve in results], atol=1e-12)
+    # In float32 a logit within rounding of 0 (seen: 9e-7) can take either
+    # sign under another summation order: one question per step may differ.
+    one_question = 1e-12 if dtype == np.float64 else 1.0 / len(y) + 1e-12
+    curves = [curve for _, _, curve in results]
+    assert_allclose(clf.accuracy_curve_, curves, atol=one_question)
     assert_allclose(clf.coef_[0], results[kept][1][:-1], atol=1e-5)
     assert_allclose(clf.intercept_, results[kept][1][-1:], atol=1e-5)
     assert clf.best_score_ == pytest.approx(accs[kept])

@@ -129,8 +129,13 @@ def load_reader_outputs(
     Examples
     --------
     >>> from skfusion.datasets import load_reader_outputs, write_squad_example
-    >>> paths = write_squad_example("example", n_questions=200)
-    >>> data = load_reader_outputs("example", dev=paths["dev"])
+    >>> paths = write_squad_example(
+    ...     "run_qa_output", n_questions=200, prefix="eval", random_state=3
+    ... )
+    >>> sorted(path.name for path in paths.values())  # doctest: +NORMALIZE_WHITESPACE
+    ['dev-v2.0.json', 'eval_nbest_predictions.json', 'eval_null_odds.json',
+     'eval_predictions.json']
+    >>> data = load_reader_outputs("run_qa_output", dev=paths["dev"])
     >>> data.feature_names
     ['null_start_logit', 'null_end_logit', 'span_start_logit', 'span_end_logit']
     >>> data.data.shape, int(data.target.sum())
