@@ -25,18 +25,14 @@ import argparse
 import numpy as np
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
-from benchmarks.postprocess_loop import mask_to_offset_mapping, postprocess_loop
+from benchmarks.postprocess_loop import (
+    SELECTION_KEYS,
+    mask_to_offset_mapping,
+    postprocess_loop,
+)
 from skfusion.features import features_from_logits
 
 QUESTION_TOKENS = 25  # [CLS], the question and [SEP]: outside the context
-KEYS = (
-    "data",
-    "null_window",
-    "span_window",
-    "span_start_index",
-    "span_end_index",
-    "has_span",
-)
 
 
 def make_reader_logits(
@@ -97,7 +93,7 @@ def _add_candidate_answers(start, end, mask, context_end, rng):
 
 
 def _check_same_features(ours, loop, name):
-    for key in KEYS:
+    for key in SELECTION_KEYS:
         if not np.array_equal(ours[key], loop[key]):
             raise AssertionError(f"{name}: {key} differs from the loop port's")
 

@@ -18,6 +18,17 @@ import collections
 
 import numpy as np
 
+# What the port returns besides ids and null_odds, named as in the Bunch of
+# features_from_logits.
+SELECTION_KEYS = (
+    "data",
+    "null_window",
+    "span_window",
+    "span_start_index",
+    "span_end_index",
+    "has_span",
+)
+
 
 def mask_to_offset_mapping(context_mask):
     """Offsets like run_qa's: ``(t, t + 1)`` for context tokens, else None."""

@@ -9,7 +9,11 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_array_equal
 
 import skfusion.features as features_module
-from benchmarks.postprocess_loop import mask_to_offset_mapping, postprocess_loop
+from benchmarks.postprocess_loop import (
+    SELECTION_KEYS,
+    mask_to_offset_mapping,
+    postprocess_loop,
+)
 from skfusion.features import _top_indexes, features_from_logits
 
 # Few distinct values force ties in argsort and in span scores; -0.0 == 0.0
@@ -64,14 +68,7 @@ def _transformers(start, end, example_ids, offset_mapping, params):
 
 def _assert_same_selection(ours, expected, start, end):
     assert_array_equal(ours.ids, expected["ids"])
-    for key in (
-        "data",
-        "null_window",
-        "span_window",
-        "span_start_index",
-        "span_end_index",
-        "has_span",
-    ):
+    for key in SELECTION_KEYS:
         assert_array_equal(ours[key], expected[key], err_msg=key)
     # The margin in the logits' own dtype is transformers' null_odds, bit for bit.
     dtype = np.result_type(start, end)
