@@ -140,6 +140,11 @@ def test_matches_transformers_loop_on_full_length_windows():
     ours = features_from_logits(start, end, example_ids, mask)
     _assert_same_selection(ours, expected, start, end)
     assert ours.has_span.all()
+    # Memory layout does not matter.
+    strided = features_from_logits(
+        np.asfortranarray(start), end[:, ::-1][:, ::-1], example_ids, mask.T.T
+    )
+    _assert_same_selection(strided, expected, start, end)
 
 
 def test_ids_in_order_of_first_appearance_and_windows_in_input_order():
@@ -200,6 +205,12 @@ def test_span_scores_overflowing_to_minus_infinity_are_still_spans():
     _assert_same_selection(f, expected, start, end)
 
 
+def _object_array(*values):
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -208,6 +219,7 @@ def test_span_scores_overflowing_to_minus_infinity_are_still_spans():
         ({"start_logits": np.zeros((2, 4), dtype=int)}, "dtype int64; expected flo"),
         ({"end_logits": [[0.0] * 4, [0, 0, np.nan, 0]]}, r"end_logits\[1\] \(wind"),
         ({"example_ids": ["a"]}, r"example_ids has shape \(1,\); expected \(2,\)"),
+        ({"example_ids": _object_array([1], [2])}, "holds an id that cannot be a key"),
         ({"context_mask": np.ones((2, 4), dtype=int)}, "dtype int64; expected bool"),
         ({"context_mask": np.ones((2, 3), dtype=bool)}, r"shape \(2, 3\)"),
         ({"context_mask": None}, "exactly one of context_mask and offset_mapping"),
