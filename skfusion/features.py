@@ -267,7 +267,7 @@ def _context(context_mask, offset_mapping, shape):
     return mask, None
 
 
-def _top_indexes(logits, n, name):
+def _top_indexes(logits, n, name, first_window=0):
     """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best).
 
     Returned as positions in the flattened `logits` (window * seq_len +
@@ -277,14 +277,14 @@ def _top_indexes(logits, n, name):
     value, are the answer (a sort of values is several times faster than an
     argsort). Other rows are argsorted whole, so that ties resolve exactly
     as argsort resolves them. The sort also shows whether a row is finite:
-    NaN sorts last.
+    NaN sorts last; `name` and `first_window` name a non-finite row.
     """
     n_windows, seq_len = logits.shape
     ascending = np.sort(logits, axis=1)
     finite = (ascending[:, 0] > -np.inf) & (ascending[:, -1] < np.inf)
     if not finite.all():
-        window = int(np.argmin(finite))
-        bad = logits[window][~np.isfinite(logits[window])][0]
+        row = int(np.argmin(finite))
+        bad, window = logits[row][~np.isfinite(logits[row])][0], first_window + row
         raise ValueError(
             f"{name}[{window}] (window {window}) holds {bad}; expected finite logits."
         )
@@ -318,13 +318,16 @@ def _best_spans(start_logits, end_logits, mask, chars, n_best, max_length):
             None if chars is None else chars[:, i : i + step],
             n_best,
             max_length,
+            first_window=i,
         )
         for i in range(0, n_windows, step)
     ]
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
-def _best_span_per_window(start_logits, end_logits, mask, chars, n_best, max_length):
+def _best_span_per_window(
+    start_logits, end_logits, mask, chars, n_best, max_length, first_window
+):
     """Per window: best candidate score, whether any, and its start and end.
 
     transformers appends the pairs start-major, its starts and ends each in
@@ -333,8 +336,8 @@ def _best_span_per_window(start_logits, end_logits, mask, chars, n_best, max_len
     best start is the first with the highest such score.
     """
     n_windows, seq_len = start_logits.shape
-    start = _top_indexes(start_logits, n_best, "start_logits")
-    end = _top_indexes(end_logits, n_best, "end_logits")
+    start = _top_indexes(start_logits, n_best, "start_logits", first_window)
+    end = _top_indexes(end_logits, n_best, "end_logits", first_window)
     row_start = np.arange(0, start_logits.size, seq_len)
     start_token = _tokens_in_context(start, row_start, mask, outside=seq_len)
     end_token = _tokens_in_context(end, row_start, mask, outside=-1)

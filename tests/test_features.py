@@ -275,3 +275,11 @@ def test_windows_processed_in_chunks_give_the_same_features(monkeypatch):
     chunked = features_from_logits(start, end, ids, mask, n_best_size=8)
     for key, value in whole.items():
         assert_array_equal(chunked[key], value, err_msg=key)
+
+
+def test_a_non_finite_logit_is_named_by_its_window_in_any_chunk(monkeypatch):
+    start, end = np.zeros((20, 8)), np.zeros((20, 8))
+    end[13, 5] = -np.inf
+    monkeypatch.setattr(features_module, "_MAX_PAIRS", 4 * 8 * 8)  # 4 windows
+    with pytest.raises(ValueError, match=r"end_logits\[13\] \(window 13\) holds -inf"):
+        features_from_logits(start, end, np.arange(20), np.ones((20, 8), bool))
