@@ -6,7 +6,13 @@ alone takes a few minutes on 2 cores).
 
 import argparse
 
-from benchmarks import bench_fit, bench_scaling, bench_threads, bench_threshold
+from benchmarks import (
+    bench_features,
+    bench_fit,
+    bench_scaling,
+    bench_threads,
+    bench_threshold,
+)
 
 
 def main():
@@ -19,6 +25,7 @@ def main():
         bench_fit.main(["--device", args.device])
     bench_threshold.main([])
     bench_threads.main([])
+    bench_features.main([])
     bench_scaling.main(["--max-rows", str(10**6 if args.quick else 10**7)])
 
 

@@ -1,0 +1,384 @@
+"""Score columns from a reader's raw per-window start and end logits."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
+
+from ._offset_mapping import context_from_offsets
+
+__all__ = ["features_from_logits"]
+
+# Bounds the (windows, n_best, n_best) arrays of candidate pairs (~50 MB).
+_MAX_PAIRS = 2**24
+
+_FEATURE_NAMES = (
+    "null_start_logit",
+    "null_end_logit",
+    "span_start_logit",
+    "span_end_logit",
+)
+
+
+@validate_params(
+    {
+        "start_logits": ["array-like"],
+        "end_logits": ["array-like"],
+        "example_ids": ["array-like"],
+        "context_mask": ["array-like", None],
+        "offset_mapping": ["array-like", None],
+        "max_answer_length": [Interval(Integral, 1, None, closed="left")],
+        "n_best_size": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def features_from_logits(
+    start_logits,
+    end_logits,
+    example_ids,
+    context_mask=None,
+    *,
+    offset_mapping=None,
+    max_answer_length=30,
+    n_best_size=20,
+):
+    """Null and best-span logits per example, selected as transformers does.
+
+    From the per-window logits of an extractive reader (what
+    ``Trainer.predict`` returns for the windows of run_qa.py), pick per
+    example the null of the window with the lowest ``start[0] + end[0]`` and
+    the best span over all its windows, exactly as transformers'
+    ``postprocess_qa_predictions`` picks them with
+    ``version_2_with_negative=True``, ties included.
+
+    Parameters
+    ----------
+    start_logits, end_logits : array-like of shape (n_windows, seq_len)
+        Floating-point start and end logits, token 0 being the null
+        (``[CLS]``) token. Scores are summed in their dtype, as transformers
+        sums them, so float32 ties are float32 ties.
+    example_ids : array-like of shape (n_windows,)
+        The example (question) id of every window. An example's windows need
+        not be contiguous; they are taken in input order.
+    context_mask : array-like of bool of shape (n_windows, seq_len), default=None
+        True for the tokens of the context, where a span may start and end.
+        Give exactly one of `context_mask` and `offset_mapping`.
+    offset_mapping : sequence of n_windows sequences, default=None
+        transformers' ``offset_mapping`` as run_qa.py's
+        ``prepare_validation_features`` leaves it: a ``(start, end)``
+        character pair per context token and None elsewhere. A row may be
+        shorter than `seq_len` (the rest is outside the context).
+    max_answer_length : int, default=30
+        The longest span considered, in tokens.
+    n_best_size : int, default=20
+        How many of a window's highest start and end logits are paired.
+
+    Returns
+    -------
+    features : :class:`~sklearn.utils.Bunch`
+        With the following attributes.
+
+        data : ndarray of shape (n_examples, 4), dtype float64
+            The columns named by `feature_names`; ``span_*`` are 0.0 where
+            `has_span` is False.
+        feature_names : list of str
+            ``["null_start_logit", "null_end_logit", "span_start_logit",
+            "span_end_logit"]``.
+        ids : ndarray of shape (n_examples,)
+            The example ids, in order of first appearance.
+        null_window : ndarray of int of shape (n_examples,)
+            The row of the window whose null was kept.
+        span_window, span_start_index, span_end_index : ndarray of int
+            The row of the best span's window and its token indexes, -1
+            where `has_span` is False.
+        has_span : ndarray of bool of shape (n_examples,)
+            False where no window holds a candidate span, so that
+            transformers scores its ``"empty"`` placeholder instead.
+
+    See Also
+    --------
+    skfusion.MarginThresholdClassifier : BERT's margin rule on these columns.
+    skfusion.TorchLogisticFusion : A logistic fusion of them.
+
+    Notes
+    -----
+    The selection is that of ``postprocess_qa_predictions`` in transformers'
+    examples/pytorch/question-answering/utils_qa.py, itself a port of
+    ``write_predictions`` in BERT's run_squad.py. For each window, the
+    ``n_best_size`` highest start and end logits (in ``np.argsort`` order)
+    are paired; a pair is a candidate when both tokens are in the context,
+    ``start <= end`` and ``end - start + 1 <= max_answer_length`` (with
+    `offset_mapping`, also when its character range is not empty, as
+    transformers drops empty texts). The best span has the highest
+    ``start + end``; among equal scores, the earliest window, then the
+    higher-ranked start, then end, wins, as in transformers' stable sort.
+    The null with the lowest ``start[0] + end[0]`` wins, the earliest window
+    among equals.
+
+    Where an example has no candidate, transformers scores a placeholder
+    whose logits are 0.0, and so does this function: its margin
+    ``(null_start + null_end) - (span_start + span_end)`` is transformers'
+    ``null_odds`` (up to float32 rounding: computed in the logits' dtype it is
+    the same number) for every example. A window without any context token
+    is allowed; it only contributes its null. Non-finite logits are an
+    error naming the window.
+
+    `offset_mapping` holds a Python object per token, whose conversion takes
+    most of the time; a `context_mask` is about ten times faster (see
+    benchmarks/bench_features.py).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.features import features_from_logits
+    >>> start = np.array([[2.0, 0, 3, 1, 0, -9], [1.0, 0, 0, 0, 5, -9]])
+    >>> end = np.array([[1.0, 0, 0, 4, 0, -9], [2.0, 0, 0, 0, 1, -9]])
+    >>> mask = np.array([[0, 0, 1, 1, 1, 0], [0, 0, 1, 1, 1, 0]], dtype=bool)
+    >>> f = features_from_logits(start, end, ["q1", "q1"], mask)  # one example
+    >>> f.feature_names
+    ['null_start_logit', 'null_end_logit', 'span_start_logit', 'span_end_logit']
+    >>> f.data  # both nulls score 3: the first window's is kept
+    array([[2., 1., 3., 4.]])
+    >>> f.span_window, f.span_start_index, f.span_end_index
+    (array([0]), array([2]), array([3]))
+    >>> margin = f.data[:, :2].sum(axis=1) - f.data[:, 2:].sum(axis=1)
+    >>> margin
+    array([-4.])
+    """
+    start_logits, end_logits = _check_logits(start_logits, end_logits)
+    codes, first_window = _factorize_example_ids(example_ids, len(start_logits))
+    mask, chars = _context(context_mask, offset_mapping, start_logits.shape)
+
+    with np.errstate(over="ignore"):  # transformers compares the same infinities
+        null_score = start_logits[:, 0] + end_logits[:, 0]
+    null_window = _first_window_per_example(codes, null_score)
+    span_score, window_has_span, start, end = _best_spans(
+        start_logits, end_logits, mask, chars, n_best_size, max_answer_length
+    )
+    span_window = _first_window_per_example(codes, ~window_has_span, -span_score)
+    # transformers keeps only its n_best_size best predictions (the null among
+    # them), yet never drops the best span: it ranks first or second, and with
+    # n_best_size=1 it pairs its window's top start and end logits, so it
+    # scores at least that window's null, hence at least the kept null.
+    has_span = window_has_span[span_window]
+
+    span_start = np.where(has_span, start[span_window], -1)
+    span_end = np.where(has_span, end[span_window], -1)
+    span_window = np.where(has_span, span_window, -1)
+    data = np.column_stack(
+        [
+            start_logits[null_window, 0],
+            end_logits[null_window, 0],
+            np.where(has_span, start_logits[span_window, span_start], 0.0),
+            np.where(has_span, end_logits[span_window, span_end], 0.0),
+        ]
+    ).astype(np.float64)
+    return Bunch(
+        data=data,
+        feature_names=list(_FEATURE_NAMES),
+        ids=np.asarray(example_ids)[first_window],
+        null_window=null_window,
+        span_window=span_window,
+        span_start_index=span_start,
+        span_end_index=span_end,
+        has_span=has_span,
+    )
+
+
+def _check_logits(start_logits, end_logits):
+    """Return both logit arrays, checked to be 2-D floats of one shape.
+
+    `_top_indexes` checks they are finite, from the sort it makes anyway.
+    """
+    arrays = {"start_logits": start_logits, "end_logits": end_logits}
+    for name, value in arrays.items():
+        array = np.asarray(value)
+        if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
+            raise ValueError(
+                f"{name} has shape {array.shape}; expected a non-empty 2-D array "
+                "of shape (n_windows, seq_len)."
+            )
+        if array.dtype.kind != "f":
+            raise ValueError(
+                f"{name} has dtype {array.dtype}; expected floating-point logits."
+            )
+        arrays[name] = array
+    if arrays["start_logits"].shape != arrays["end_logits"].shape:
+        raise ValueError(
+            f"start_logits has shape {arrays['start_logits'].shape} but end_logits "
+            f"has shape {arrays['end_logits'].shape}; expected the same shape."
+        )
+    return arrays["start_logits"], arrays["end_logits"]
+
+
+def _factorize_example_ids(example_ids, n_windows):
+    """Per window, its example's number in order of first appearance.
+
+    Also returns each example's first window, where its id is read.
+    """
+    ids = np.asarray(example_ids)
+    if ids.shape != (n_windows,):
+        raise ValueError(
+            f"example_ids has shape {ids.shape}; expected ({n_windows},), one id "
+            "per window (row of start_logits)."
+        )
+    ids = ids.tolist()
+    try:
+        number = {key: code for code, key in enumerate(dict.fromkeys(ids))}
+    except TypeError as error:
+        raise ValueError(
+            f"example_ids holds an id that cannot be a key ({error}); expected "
+            "hashable ids such as str or int."
+        ) from None
+    codes = np.fromiter(map(number.__getitem__, ids), dtype=np.intp, count=n_windows)
+    _, first_window = np.unique(codes, return_index=True)
+    return codes, first_window
+
+
+def _first_window_per_example(codes, *keys):
+    """Per example, its window that sorts first by `keys` (the first is main).
+
+    Ties go to the window that comes first in the input, as transformers
+    meets an example's windows in input order.
+    """
+    windows = np.arange(len(codes))
+    order = np.lexsort((windows, *reversed(keys), codes))
+    is_first = np.ones(len(codes), dtype=bool)
+    is_first[1:] = codes[order][1:] != codes[order][:-1]
+    return order[is_first]
+
+
+def _context(context_mask, offset_mapping, shape):
+    """Return the context mask, and with offsets their character arrays."""
+    if (context_mask is None) == (offset_mapping is None):
+        raise ValueError(
+            "Give exactly one of context_mask and offset_mapping; got "
+            f"{'both' if context_mask is not None else 'neither'}."
+        )
+    if offset_mapping is not None:
+        return context_from_offsets(offset_mapping, shape)
+    mask = np.asarray(context_mask)
+    if mask.shape != shape or mask.dtype != bool:
+        raise ValueError(
+            f"context_mask has shape {mask.shape} and dtype {mask.dtype}; expected "
+            f"booleans of shape {shape}, the shape of start_logits."
+        )
+    return mask, None
+
+
+def _top_indexes(logits, n, name, first_window=0):
+    """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best).
+
+    Returned as positions in the flattened `logits` (window * seq_len +
+    token), for cheap gathers. Where a row's n largest logits are distinct
+    and beat the rest, ties cannot change which indexes argsort puts last
+    nor their order, so the logits above the (n+1)-th largest, ordered by
+    value, are the answer (a sort of values is several times faster than an
+    argsort). Other rows are argsorted whole, so that ties resolve exactly
+    as argsort resolves them. The sort also shows whether a row is finite:
+    NaN sorts last; `name` and `first_window` name a non-finite row.
+    """
+    n_windows, seq_len = logits.shape
+    ascending = np.sort(logits, axis=1)
+    finite = (ascending[:, 0] > -np.inf) & (ascending[:, -1] < np.inf)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        bad, window = logits[row][~np.isfinite(logits[row])][0], first_window + row
+        raise ValueError(
+            f"{name}[{window}] (window {window}) holds {bad}; expected finite logits."
+        )
+    row_start = np.arange(0, logits.size, seq_len)[:, None]
+    if n >= seq_len:
+        return row_start + np.argsort(logits, axis=1)[:, ::-1]
+    runner_up, top = ascending[:, -n - 1], ascending[:, -n:]
+    clear = (top[:, 0] > runner_up) & (np.diff(top, axis=1) > 0).all(axis=1)
+    # Rows that are not clear get no logit above their threshold.
+    above = logits > np.where(clear, runner_up, np.inf)[:, None]
+    position = np.flatnonzero(above).reshape(-1, n)  # in token order
+    descending = np.argsort(np.take(logits, position), axis=1)[:, ::-1]
+    positions = np.empty((n_windows, n), dtype=np.intp)
+    positions[clear] = np.take_along_axis(position, descending, axis=1)
+    tied = np.flatnonzero(~clear)
+    if tied.size:
+        order = np.argsort(logits[tied], axis=1)[:, : -n - 1 : -1]
+        positions[tied] = row_start[tied] + order
+    return positions
+
+
+def _best_spans(start_logits, end_logits, mask, chars, n_best, max_length):
+    """`_best_span_per_window` over chunks of at most ``_MAX_PAIRS`` pairs."""
+    n_windows, seq_len = start_logits.shape
+    step = max(1, _MAX_PAIRS // min(n_best, seq_len) ** 2)
+    parts = [
+        _best_span_per_window(
+            start_logits[i : i + step],
+            end_logits[i : i + step],
+            mask[i : i + step],
+            None if chars is None else chars[:, i : i + step],
+            n_best,
+            max_length,
+            first_window=i,
+        )
+        for i in range(0, n_windows, step)
+    ]
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def _best_span_per_window(
+    start_logits, end_logits, mask, chars, n_best, max_length, first_window
+):
+    """Per window: best candidate score, whether any, and its start and end.
+
+    transformers appends the pairs start-major, its starts and ends each in
+    decreasing logit order, and its stable sort keeps the first of equal
+    scores. So for each start the first valid end is its best pair, and the
+    best start is the first with the highest such score.
+    """
+    n_windows, seq_len = start_logits.shape
+    start = _top_indexes(start_logits, n_best, "start_logits", first_window)
+    end = _top_indexes(end_logits, n_best, "end_logits", first_window)
+    row_start = np.arange(0, start_logits.size, seq_len)
+    start_token = _tokens_in_context(start, row_start, mask, outside=seq_len)
+    end_token = _tokens_in_context(end, row_start, mask, outside=-1)
+    # 0 <= end - start < max_length in one comparison (negatives wrap to
+    # huge), false where either token is outside the context.
+    length = end_token[:, None, :] - start_token[:, :, None]
+    valid = length.view(f"u{length.itemsize}") < min(max_length, seq_len)
+    if chars is not None:
+        valid &= (
+            np.take(chars[1], end)[:, None, :] > np.take(chars[0], start)[..., None]
+        )
+    # Each start's first valid end, j, gathered by flat positions.
+    n = start.shape[1]
+    j = valid.argmax(axis=2)
+    pair_row = np.arange(0, start.size, n)[:, None]  # row of (window, start 0)
+    candidate = np.take(valid, (pair_row + np.arange(n)) * n + j)
+    end = np.take(end, pair_row + j)
+    with np.errstate(over="ignore"):  # an overflow to -inf is handled below
+        pair_sum = np.take(start_logits, start) + np.take(end_logits, end)
+    score = np.where(candidate, pair_sum, -np.inf)
+    best = score.argmax(axis=1)
+    has_span = candidate.any(axis=1)
+    window = np.arange(n_windows)
+    # Where every candidate's sum overflowed to -inf, the first one wins.
+    overflowed = has_span & (score[window, best] == -np.inf)
+    best[overflowed] = candidate[overflowed].argmax(axis=1)
+    return (
+        score[window, best],
+        has_span,
+        start[window, best] - row_start,
+        end[window, best] - row_start,
+    )
+
+
+def _tokens_in_context(positions, row_start, mask, outside):
+    """Token indexes of flat `positions`, `outside` where not in the context.
+
+    int16 where seq_len allows (a quarter of the memory traffic of intp).
+    """
+    seq_len = mask.shape[1]
+    small = np.int16 if seq_len < np.iinfo(np.int16).max else np.intp
+    tokens = (positions - row_start[:, None]).astype(small)
+    tokens[~np.take(mask, positions)] = outside
+    return tokens

@@ -1,0 +1,285 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.testing import assert_array_equal
+
+import skfusion.features as features_module
+from benchmarks.postprocess_loop import (
+    SELECTION_KEYS,
+    mask_to_offset_mapping,
+    postprocess_loop,
+)
+from skfusion.features import _top_indexes, features_from_logits
+
+# Few distinct values force ties in argsort and in span scores; -0.0 == 0.0
+# is a tie too. Wide float32 values exercise the tie-free fast path.
+TIED = st.sampled_from([-1.0, -0.0, 0.0, 0.5, 1.0, 2.0])
+WIDE = st.floats(-8, 8, width=32)
+
+
+@st.composite
+def reader_outputs(draw, offsets=False):
+    """Random logits, windows of examples in shuffled order, contexts."""
+    n_windows = draw(st.integers(1, 7))
+    seq_len = draw(st.integers(1, 12))
+    dtypes = st.sampled_from([np.float32, np.float64])
+    values = draw(st.sampled_from([TIED, WIDE]))
+    shape = (n_windows, seq_len)
+    start = draw(arrays(draw(dtypes), shape, elements=values))
+    end = draw(arrays(draw(dtypes), shape, elements=values))
+    example_ids = draw(
+        st.lists(st.sampled_from("abcd"), min_size=n_windows, max_size=n_windows)
+    )
+    if offsets:
+        context = _draw_offset_mapping(draw, n_windows, seq_len)
+    else:
+        context = draw(arrays(bool, shape))
+    params = {
+        "n_best_size": draw(st.integers(1, seq_len + 2)),
+        "max_answer_length": draw(st.integers(1, seq_len + 1)),
+    }
+    return start, end, example_ids, context, params
+
+
+def _draw_offset_mapping(draw, n_windows, seq_len):
+    """Rows up to seq_len long: None or (start, end) pairs, some empty.
+
+    Characters start at 1: a span at (0, 0), which only a zero-width first
+    token can give, makes transformers treat that span as its null.
+    """
+    entry = st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    return [draw(st.lists(entry, max_size=seq_len)) for _ in range(n_windows)]
+
+
+def _transformers(start, end, example_ids, offset_mapping, params):
+    """The loop port, or None where transformers itself raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # float overflow
+        try:
+            return postprocess_loop(start, end, example_ids, offset_mapping, **params)
+        except IndexError:
+            return None
+
+
+def _assert_same_selection(ours, expected, start, end):
+    assert_array_equal(ours.ids, expected["ids"])
+    for key in SELECTION_KEYS:
+        assert_array_equal(ours[key], expected[key], err_msg=key)
+    # The margin in the logits' own dtype is transformers' null_odds, bit for bit.
+    dtype = np.result_type(start, end)
+    null_start, null_end, span_start, span_end = ours.data.T.astype(dtype)
+    with np.errstate(over="ignore"):  # overflowing logits are tested too
+        assert_array_equal(
+            (null_start + null_end) - span_start - span_end, expected["null_odds"]
+        )
+
+
+@settings(max_examples=400, deadline=None)
+@given(reader_outputs())
+def test_matches_transformers_loop_with_a_context_mask(case):
+    start, end, example_ids, mask, params = case
+    expected = _transformers(
+        start, end, example_ids, mask_to_offset_mapping(mask), params
+    )
+    ours = features_from_logits(start, end, example_ids, mask, **params)
+    _assert_same_selection(ours, expected, start, end)
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much]
+)
+@given(reader_outputs(offsets=True))
+def test_matches_transformers_loop_with_offset_mapping(case):
+    start, end, example_ids, offset_mapping, params = case
+    expected = _transformers(start, end, example_ids, offset_mapping, params)
+    assume(expected is not None)
+    ours = features_from_logits(
+        start, end, example_ids, offset_mapping=offset_mapping, **params
+    )
+    _assert_same_selection(ours, expected, start, end)
+
+
+@st.composite
+def logit_matrices(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    values = draw(st.sampled_from([TIED, WIDE, st.one_of(TIED, WIDE)]))
+    shape = (draw(st.integers(1, 6)), draw(st.integers(1, 40)))
+    return draw(arrays(dtype, shape, elements=values))
+
+
+@settings(max_examples=300, deadline=None)
+@given(logit_matrices(), st.integers(1, 45))
+def test_top_indexes_are_argsorts_last_n_reversed(logits, n):
+    expected = [np.argsort(row)[-1 : -n - 1 : -1] for row in logits]
+    window, token = np.divmod(_top_indexes(logits, n, "logits"), logits.shape[1])
+    assert_array_equal(token, expected)
+    assert (window == np.arange(len(logits))[:, None]).all()
+
+
+def _realistic_logits(n_windows, seq_len, rng, dtype=np.float32):
+    """Model-like logits: a question, a context, then padding (outside it)."""
+    start = rng.normal(size=(n_windows, seq_len)).astype(dtype)
+    end = rng.normal(size=(n_windows, seq_len)).astype(dtype)
+    mask = np.zeros((n_windows, seq_len), dtype=bool)
+    context_end = rng.integers(seq_len // 2, seq_len, n_windows)
+    for window, stop in enumerate(context_end):
+        mask[window, 10:stop] = True
+    return start, end, mask
+
+
+def test_matches_transformers_loop_on_full_length_windows():
+    rng = np.random.default_rng(0)
+    start, end, mask = _realistic_logits(300, 384, rng)
+    example_ids = rng.integers(0, 200, 300).astype(str)
+    expected = postprocess_loop(start, end, example_ids, mask_to_offset_mapping(mask))
+    ours = features_from_logits(start, end, example_ids, mask)
+    _assert_same_selection(ours, expected, start, end)
+    assert ours.has_span.all()
+    # Memory layout does not matter.
+    strided = features_from_logits(
+        np.asfortranarray(start), end[:, ::-1][:, ::-1], example_ids, mask.T.T
+    )
+    _assert_same_selection(strided, expected, start, end)
+
+
+def test_ids_in_order_of_first_appearance_and_windows_in_input_order():
+    start = np.array([[1.0, 0, 3], [0.0, 0, 5], [1.0, 0, 3]])
+    end = np.array([[1.0, 0, 2], [0.0, 0, 5], [1.0, 0, 2]])
+    mask = np.array([[0, 1, 1]] * 3, dtype=bool)
+    f = features_from_logits(start, end, ["b", "a", "b"], mask)
+    assert_array_equal(f.ids, ["b", "a"])
+    # Windows 0 and 2 tie on both the null and the span: the first one wins.
+    assert_array_equal(f.null_window, [0, 1])
+    assert_array_equal(f.span_window, [0, 1])
+    assert_array_equal(f.data, [[1, 1, 3, 2], [0, 0, 5, 5]])
+
+
+def test_examples_without_a_span_get_the_placeholders_zero_logits():
+    start = np.array([[4.0, 2, 9], [3.0, 5, 1]], dtype=np.float32)
+    end = np.array([[1.0, 7, 2], [2.0, 1, 8]], dtype=np.float32)
+    mask = np.array([[False, False, False], [False, True, True]])
+    # Example "q" has no context token; in "r" every pair ends before it starts.
+    f = features_from_logits(start, end, ["q", "r"], mask, max_answer_length=1)
+    assert_array_equal(f.has_span, [False, True])
+    assert_array_equal(f.data[0], [4, 1, 0, 0])
+    assert (f.span_window[0], f.span_start_index[0], f.span_end_index[0]) == (-1,) * 3
+    expected = postprocess_loop(
+        start, end, ["q", "r"], mask_to_offset_mapping(mask), max_answer_length=1
+    )
+    _assert_same_selection(f, expected, start, end)
+
+
+def test_offset_mapping_gives_the_same_features_as_its_context_mask():
+    rng = np.random.default_rng(1)
+    start, end, mask = _realistic_logits(40, 64, rng)
+    ids = np.repeat(np.arange(20), 2)
+    by_mask = features_from_logits(start, end, ids, mask)
+    # With dynamic padding a row is shorter than seq_len; cut one just before
+    # the end of the first example's best span.
+    window, cut = by_mask.span_window[0], by_mask.span_end_index[0]
+    offsets = mask_to_offset_mapping(mask)
+    offsets[window] = offsets[window][:cut]
+    by_offsets = features_from_logits(start, end, ids, offset_mapping=offsets)
+    mask[window, cut:] = False
+    for key, value in features_from_logits(start, end, ids, mask).items():
+        assert_array_equal(by_offsets[key], value, err_msg=key)
+    assert not np.array_equal(by_offsets.data[0], by_mask.data[0])
+    assert_array_equal(by_offsets.data[1:], by_mask.data[1:])
+
+
+def test_span_scores_overflowing_to_minus_infinity_are_still_spans():
+    low = np.finfo(np.float32).min
+    start = np.array([[0.0, low, low / 2]], dtype=np.float32)
+    end = np.array([[0.0, low, low]], dtype=np.float32)
+    mask = np.array([[False, True, True]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the function itself stays quiet
+        f = features_from_logits(start, end, ["q"], mask)
+    assert f.has_span[0]
+    expected = _transformers(start, end, ["q"], mask_to_offset_mapping(mask), {})
+    _assert_same_selection(f, expected, start, end)
+
+
+def _object_array(*values):
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"start_logits": np.zeros(4)}, r"start_logits has shape \(4,\); expected"),
+        ({"end_logits": np.zeros((2, 5))}, r"end_logits has shape \(2, 5\)"),
+        ({"start_logits": np.zeros((2, 4), dtype=int)}, "dtype int64; expected flo"),
+        ({"end_logits": [[0.0] * 4, [0, 0, np.nan, 0]]}, r"end_logits\[1\] \(wind"),
+        ({"example_ids": ["a"]}, r"example_ids has shape \(1,\); expected \(2,\)"),
+        ({"example_ids": _object_array([1], [2])}, "holds an id that cannot be a key"),
+        ({"context_mask": np.ones((2, 4), dtype=int)}, "dtype int64; expected bool"),
+        ({"context_mask": np.ones((2, 3), dtype=bool)}, r"shape \(2, 3\)"),
+        ({"context_mask": None}, "exactly one of context_mask and offset_mapping"),
+        ({"offset_mapping": [[None]] * 2}, "got both"),
+        ({"max_answer_length": 0}, "'max_answer_length' parameter"),
+        ({"n_best_size": 1.5}, "'n_best_size' parameter"),
+    ],
+)
+def test_bad_input_gets_a_one_line_error_naming_it(change, message):
+    kwargs = {
+        "start_logits": np.zeros((2, 4)),
+        "end_logits": np.zeros((2, 4)),
+        "example_ids": ["a", "b"],
+        "context_mask": np.ones((2, 4), dtype=bool),
+    }
+    with pytest.raises(ValueError, match=message) as error:
+        features_from_logits(**{**kwargs, **change})
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [
+        (np.zeros((2, 4, 2), dtype=int), "2 rows of dtype int64; expected 2 rows"),
+        (torch.zeros((2, 4, 2)), r"2 rows of dtype torch.float32; expected 2 rows"),
+        ([[None] * 4], "has 1 rows of dtype object; expected 2 rows"),
+        ([[None] * 4, None], r"offset_mapping\[1\] has no length; expected a seq"),
+        (
+            [[None] * 5, [None]],
+            r"offset_mapping\[0\] has 5 entries; expected a seq",
+        ),
+        ([[None, (1, 2, 3)], [None]], r"offset_mapping\[0\]\[1\] is \(1, 2, 3\)"),
+        ([[None, 7], [None]], r"offset_mapping\[0\]\[1\] is 7; expected None"),
+        ([[None, (0.5, 2)], [None]], "the offset 0.5; expected integer"),
+        ([[None, (None, 2)], [None]], "the offset nan; expected integer"),
+        ([[None, (1j, 2)], [None]], "an offset that is not a number"),
+    ],
+)
+def test_bad_offset_mapping_gets_a_one_line_error_naming_it(offsets, message):
+    with pytest.raises(ValueError, match=message) as error:
+        features_from_logits(
+            np.zeros((2, 4)), np.zeros((2, 4)), ["a", "b"], offset_mapping=offsets
+        )
+    assert "\n" not in str(error.value)
+
+
+def test_windows_processed_in_chunks_give_the_same_features(monkeypatch):
+    rng = np.random.default_rng(2)
+    start, end, mask = _realistic_logits(50, 64, rng)
+    ids = rng.integers(0, 30, 50)
+    whole = features_from_logits(start, end, ids, mask, n_best_size=8)
+    monkeypatch.setattr(features_module, "_MAX_PAIRS", 7 * 8 * 8)  # 7 windows
+    chunked = features_from_logits(start, end, ids, mask, n_best_size=8)
+    for key, value in whole.items():
+        assert_array_equal(chunked[key], value, err_msg=key)
+
+
+def test_a_non_finite_logit_is_named_by_its_window_in_any_chunk(monkeypatch):
+    start, end = np.zeros((20, 8)), np.zeros((20, 8))
+    end[13, 5] = -np.inf
+    monkeypatch.setattr(features_module, "_MAX_PAIRS", 4 * 8 * 8)  # 4 windows
+    with pytest.raises(ValueError, match=r"end_logits\[13\] \(window 13\) holds -inf"):
+        features_from_logits(start, end, np.arange(20), np.ones((20, 8), bool))
