@@ -8,7 +8,6 @@ every fitted attribute documented).
 
 import importlib
 import inspect
-import pkgutil
 
 import numpy as np
 import pandas as pd
@@ -18,10 +17,7 @@ from numpydoc.validate import validate
 
 import skfusion
 from skfusion.datasets import make_squad2_scores
-
-# The command's module: its interface is the command line, which doc/cli.rst
-# documents from the parser itself; its functions take an argparse namespace.
-NOT_LIBRARY_MODULES = {"skfusion.cli", "skfusion.__main__"}
+from tests._public_api import public_modules, public_objects
 
 # numpydoc's checks that do not apply here (the codes are listed in
 # numpydoc's documentation, "Built-in validation checks"):
@@ -50,45 +46,6 @@ XFAIL = {
     ),
     "skfusion.datasets.make_squad2_scores": "SA01 no See Also section",
 }
-
-
-def public_modules():
-    """Modules without a private part in their name, as imbalanced-learn walks."""
-    found = ["skfusion"]
-    for info in pkgutil.walk_packages(skfusion.__path__, prefix="skfusion."):
-        if not any(part.startswith("_") for part in info.name.split(".")):
-            found.append(info.name)
-    return sorted(set(found) - NOT_LIBRARY_MODULES)
-
-
-def public_objects():
-    """Map each public class and function to its public name.
-
-    An object exported by several modules is named after the deepest one
-    that contains its definition: ``skfusion.metrics.exact_match``, not its
-    re-export in ``skfusion.datasets``.
-    """
-    names = {}
-    for module_name in public_modules():
-        module = importlib.import_module(module_name)
-        for name in getattr(module, "__all__", []):
-            obj = getattr(module, name)
-            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
-                continue
-            path = f"{module_name}.{name}"
-            if obj not in names or _depth_of_home(path, obj) > _depth_of_home(
-                names[obj], obj
-            ):
-                names[obj] = path
-    return names
-
-
-def _depth_of_home(path, obj):
-    """How deep the module of `path` is, if it contains `obj`'s definition."""
-    module = path.rsplit(".", 1)[0]
-    home = obj.__module__
-    inside = home == module or home.startswith(module + ".")
-    return module.count(".") + 1 if inside else 0
 
 
 def docstring_targets():
