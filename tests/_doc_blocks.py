@@ -40,9 +40,9 @@ class BlockSession:
     """Execute a document's Python blocks in order, in one namespace.
 
     Each block sees what the blocks before it defined, as in a reader's
-    session. `outcome` runs the blocks up to the one asked for (once each)
-    and returns the exception that block raised, or None; a block that
-    fails does not stop the later ones, which are judged on their own.
+    session. `check` runs the blocks up to the one asked for (once each)
+    and re-raises what that block raised; a block that fails does not stop
+    the later ones, which are judged on their own.
     """
 
     def __init__(self, name, blocks):
@@ -51,8 +51,8 @@ class BlockSession:
         self.namespace = {"__name__": "__main__"}
         self.outcomes = []
 
-    def outcome(self, index):
-        """Run the blocks up to `index` (in the current folder); return its error."""
+    def check(self, index):
+        """Run the blocks up to `index` in the current folder; raise its error."""
         while len(self.outcomes) <= index:
             number = len(self.outcomes)
             code = compile(
@@ -64,4 +64,5 @@ class BlockSession:
                 self.outcomes.append(exc)
             else:
                 self.outcomes.append(None)
-        return self.outcomes[index]
+        if self.outcomes[index] is not None:
+            raise self.outcomes[index]

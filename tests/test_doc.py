@@ -68,6 +68,4 @@ def guide_session(tmp_path_factory):
 def test_user_guide_python_block(index, guide_session, monkeypatch):
     folder, session = guide_session
     monkeypatch.chdir(folder)
-    error = session.outcome(index)
-    if error is not None:
-        raise error
+    session.check(index)

@@ -62,6 +62,4 @@ def test_readme_python_block(index, readme_session, monkeypatch):
     # command wrote the simulated reader's files.
     folder, session = readme_session
     monkeypatch.chdir(folder)
-    error = session.outcome(index)
-    if error is not None:
-        raise error
+    session.check(index)
