@@ -46,12 +46,10 @@ smartquotes_action = "qe"
 # API reference: one page per object, generated from doc/api.rst.
 autosummary_generate = True
 autodoc_typehints = "none"
-# numpydoc lists each class's methods itself (see _templates/autosummary).
+# The class template (_templates/class.rst) documents the methods with
+# autodoc; numpydoc's own table of them would repeat the list.
 numpydoc_show_class_members = False
 numpydoc_attributes_as_param_list = True
-# Single backticks in docstrings name parameters or objects; let them render
-# as code without failing the build on names Sphinx cannot resolve.
-numpydoc_xref_param_type = False
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
@@ -92,7 +90,7 @@ html_sidebars = {
 }
 
 # The user guide's walkthrough runs the skfusion command on a simulated
-# reader's output files: write them afresh, as the README's command does.
+# reader's output files: write them afresh, as the guide's command does.
 WALKTHROUGH = HERE / "_walkthrough"
 shutil.rmtree(WALKTHROUGH, ignore_errors=True)
 write_squad_example(WALKTHROUGH / "example")

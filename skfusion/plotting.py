@@ -60,7 +60,7 @@ def plot_threshold_curve(
 
     See Also
     --------
-    MarginThresholdClassifier : Finds the threshold at the curve's maximum.
+    skfusion.MarginThresholdClassifier : Finds the threshold at the curve's maximum.
     plot_margin_histograms : The margins the curve is computed from.
 
     Examples
@@ -160,7 +160,7 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
 
     See Also
     --------
-    TorchLogisticFusion : The estimator whose training record is drawn.
+    skfusion.TorchLogisticFusion : The estimator whose training record is drawn.
 
     Examples
     --------

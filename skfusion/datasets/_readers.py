@@ -115,7 +115,7 @@ def load_reader_outputs(
     --------
     skfusion.features.features_from_logits : The same columns from raw
         logits of ``Trainer.predict``.
-    MarginThresholdClassifier : BERT's rule on ``margin_columns``.
+    skfusion.MarginThresholdClassifier : BERT's rule on ``margin_columns``.
 
     Notes
     -----
