@@ -16,6 +16,9 @@ then says which differences the folds support. This is what
 # -----------------------
 # :func:`~skfusion.datasets.write_squad_example` writes a simulated reader's
 # output folder and the dev answers; replace the folder with your reader's.
+# Where an n-best list holds no span, only the readers' placeholder
+# ``"empty"``, the loader warns with how many such questions there are: they
+# can only be answered ``""``.
 import tempfile
 from pathlib import Path
 
