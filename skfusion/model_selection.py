@@ -76,7 +76,7 @@ def corrected_resampled_ttest(
 
 
 def holm_adjust(p_values: ArrayLike) -> np.ndarray:
-    """Holm's step-down adjustment of p-values for multiple tests.
+    """Adjust p-values for multiple tests by Holm's step-down method.
 
     Parameters
     ----------
@@ -119,10 +119,50 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`; ``accuracy``, ``em`` and ``f1`` map
-    each estimator's name to its out-of-fold score on every fold (``em``
-    and ``f1`` stay empty without per-question credit), ``fit_seconds`` to
-    its fit times and ``fitted`` to its fitted models.
+    Returned by `compare_estimators`, which fills it fold by fold; each
+    dictionary maps an estimator's name to one entry per fold, in the order
+    of the folds.
+
+    Parameters
+    ----------
+    names : list of str
+        The estimators' names, in the order they were given.
+    tune : {"accuracy", "em", "f1"}, default="accuracy"
+        What every fit maximised.
+    accuracy : dict of str to list of float, default={}
+        Out-of-fold accuracy of the no-answer decision.
+    em : dict of str to list of float, default={}
+        Out-of-fold SQuAD 2.0 EM; empty without per-question credit.
+    f1 : dict of str to list of float, default={}
+        Out-of-fold SQuAD 2.0 F1; empty without per-question credit.
+    fit_seconds : dict of str to list of float, default={}
+        Fit times.
+    fitted : dict of str to list of estimator, default={}
+        The fitted models.
+    n_train : int, default=0
+        Training questions per fold.
+    n_test : int, default=0
+        Test questions per fold.
+
+    See Also
+    --------
+    compare_estimators : Runs the comparison.
+    corrected_resampled_ttest : The test of `pairwise_tests`.
+
+    Examples
+    --------
+    >>> from skfusion.model_selection import Comparison
+    >>> result = Comparison(
+    ...     names=["a", "b"],
+    ...     accuracy={"a": [0.81, 0.80, 0.82], "b": [0.79, 0.80, 0.80]},
+    ...     n_train=800,
+    ...     n_test=200,
+    ... )
+    >>> result.summary()[0]["accuracy"]
+    0.81
+    >>> test = result.pairwise_tests()[0]
+    >>> test["a"], test["b"], round(test["mean_difference"], 4)
+    ('a', 'b', 0.0133)
     """
 
     names: list
@@ -136,7 +176,19 @@ class Comparison:
     n_test: int = 0
 
     def scores(self, metric):
-        """Fold scores of `metric` ("accuracy", "em" or "f1") per estimator."""
+        """Return the fold scores of one metric per estimator.
+
+        Parameters
+        ----------
+        metric : {"accuracy", "em", "f1"}
+            Which score.
+
+        Returns
+        -------
+        scores : dict of str to list of float
+            Each estimator's score on every fold; empty where the metric
+            was not recorded.
+        """
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} must be one of {METRICS}.")
         return getattr(self, metric)
@@ -176,7 +228,16 @@ class Comparison:
         return tests
 
     def summary(self):
-        """Mean and standard deviation of every recorded score, per estimator."""
+        """Return the mean and standard deviation of every recorded score.
+
+        Returns
+        -------
+        rows : list of dict
+            One per estimator, in the order of `names`: ``estimator`` (the
+            name), then for each recorded metric and ``fit_seconds`` its
+            mean over the folds and, suffixed ``_std``, its standard
+            deviation.
+        """
         rows = []
         for name in self.names:
             row = {"estimator": name}

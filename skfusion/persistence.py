@@ -90,6 +90,18 @@ def load_calibrator(path) -> tuple[object, list[str]]:
     See Also
     --------
     save_calibrator : Writes the file.
+    check_feature_names : Checks new data against ``feature_names``.
+
+    Examples
+    --------
+    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion.persistence import load_calibrator, save_calibrator
+    >>> rule = MarginThresholdClassifier(threshold=0.0)
+    >>> rule = rule.fit([[0.5, 2.0], [3.0, 1.0]], [False, True])
+    >>> save_calibrator(rule, ["null", "span"], "calibrator.skops")
+    >>> model, names = load_calibrator("calibrator.skops")
+    >>> names, model.predict([[4.0, 1.0]])
+    (['null', 'span'], array([ True]))
     """
     if Path(path).suffix == ".skops":
         import skops.io as sio
@@ -117,6 +129,24 @@ def check_feature_names(expected, found) -> None:
         The calibrator's column names.
     found : sequence of str
         The data's column names.
+
+    Raises
+    ------
+    ValueError
+        If the names or their order differ; the message shows both.
+
+    See Also
+    --------
+    load_calibrator : Gives the names a calibrator was trained on.
+
+    Examples
+    --------
+    >>> from skfusion.persistence import check_feature_names
+    >>> check_feature_names(["null_odds"], ["null_odds"])
+    >>> check_feature_names(["null_odds"], ["joint_null", "best_span"])
+    Traceback (most recent call last):
+    ...
+    ValueError: The calibrator was trained on columns ['null_odds'], but the data ...
     """
     if list(expected) != list(found):
         raise ValueError(
@@ -146,6 +176,15 @@ def squad_predictions(
         ``{id: "" or span text}``, the format of ``predictions.json`` and of
         the official evaluation script's input; ``{id: bool}`` without
         `span_text`.
+
+    Raises
+    ------
+    ValueError
+        If a question predicted answerable has no span text (None).
+
+    See Also
+    --------
+    skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
 
     Examples
     --------

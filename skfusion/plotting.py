@@ -13,6 +13,14 @@ from ._margin import _cut_scores
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+__all__ = [
+    "plot_fold_weights",
+    "plot_margin_histograms",
+    "plot_restart_curves",
+    "plot_threshold_curve",
+    "save_comparison_figures",
+]
+
 
 def _axes(ax):
     if ax is None:
@@ -25,15 +33,47 @@ def _axes(ax):
 def plot_threshold_curve(
     margin, y, threshold, *, scoring="accuracy", ax=None
 ) -> "Axes":
-    """Score of ``margin > t`` against ``t``, with the chosen threshold marked.
+    """Plot the score of ``margin > t`` against ``t``, the threshold marked.
+
+    The curve is exact: it steps at every distinct margin, as the search of
+    `MarginThresholdClassifier` scores every cut. BERT's default threshold 0
+    is marked too.
 
     Parameters
     ----------
-    margin : array of shape (n,)
-    y : array of shape (n,) of bool, True for unanswerable
+    margin : array-like of shape (n_questions,)
+        Null score minus best span score of each question.
+    y : array-like of shape (n_questions,) of bool
+        True where the question is unanswerable.
     threshold : float
-    scoring : {"accuracy", "balanced_accuracy", "f1"}
-    ax : matplotlib Axes or None
+        The threshold to mark, e.g. ``best_threshold_`` of a fitted
+        `MarginThresholdClassifier`.
+    scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
+        The score drawn, with unanswerable as the positive class of "f1".
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    See Also
+    --------
+    skfusion.MarginThresholdClassifier : Finds the threshold at the curve's maximum.
+    plot_margin_histograms : The margins the curve is computed from.
+
+    Examples
+    --------
+    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion.datasets import make_squad2_scores
+    >>> from skfusion.plotting import plot_threshold_curve
+    >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
+    >>> rule = MarginThresholdClassifier().fit(X, y)
+    >>> margin = X[:, 0] - X[:, -1]
+    >>> ax = plot_threshold_curve(margin, y, rule.best_threshold_)
+    >>> ax.get_xlabel()
+    'threshold on null - best span'
     """
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
@@ -56,7 +96,39 @@ def plot_threshold_curve(
 
 
 def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
-    """Histograms of the margin for answerable and unanswerable questions."""
+    """Plot histograms of the margin of answerable and unanswerable questions.
+
+    The overlap of the two histograms is what no threshold can separate.
+
+    Parameters
+    ----------
+    margin : array-like of shape (n_questions,)
+        Null score minus best span score of each question.
+    y : array-like of shape (n_questions,) of bool
+        True where the question is unanswerable.
+    threshold : float
+        The threshold to mark.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    See Also
+    --------
+    plot_threshold_curve : The score of every threshold on the same margins.
+
+    Examples
+    --------
+    >>> from skfusion.datasets import make_squad2_scores
+    >>> from skfusion.plotting import plot_margin_histograms
+    >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
+    >>> ax = plot_margin_histograms(X[:, 0] - X[:, -1], y, threshold=0.0)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['answerable', 'unanswerable', 'threshold 0.000']
+    """
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
     bins = np.histogram_bin_edges(margin, bins=60)
@@ -71,7 +143,36 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
 
 
 def plot_restart_curves(fusion, *, ax=None) -> "Axes":
-    """Each restart's accuracy after every step, the kept snapshot marked."""
+    """Plot each restart's accuracy after every step, the kept snapshot marked.
+
+    Parameters
+    ----------
+    fusion : TorchLogisticFusion
+        A fitted estimator: its ``accuracy_curve_``, ``best_restart_``,
+        ``best_step_`` and ``best_score_`` are drawn.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    See Also
+    --------
+    skfusion.TorchLogisticFusion : The estimator whose training record is drawn.
+
+    Examples
+    --------
+    >>> from skfusion import TorchLogisticFusion
+    >>> from skfusion.datasets import make_squad2_scores
+    >>> from skfusion.plotting import plot_restart_curves
+    >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
+    >>> fusion = TorchLogisticFusion(n_restarts=5, random_state=0).fit(X, y)
+    >>> ax = plot_restart_curves(fusion)
+    >>> len(ax.get_lines())  # one line per restart, and the kept snapshot
+    6
+    """
     ax = _axes(ax)
     curve = fusion.accuracy_curve_
     steps = np.arange(1, curve.shape[1] + 1)
@@ -105,7 +206,39 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
 
 
 def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axes":
-    """Fused weights of every cross-validation fold, one line per fold."""
+    """Plot the fused weights of every cross-validation fold, one line per fold.
+
+    Weights that agree across folds mean the fusion is not fitting noise.
+
+    Parameters
+    ----------
+    coefs : array-like of shape (n_folds, n_features)
+        The weights fitted on each fold, e.g. ``coef_[0]`` of each fold's
+        `TorchLogisticFusion`.
+    feature_names : list of str
+        The name of each weight.
+    intercepts : array-like of shape (n_folds,) or None, default=None
+        Each fold's intercept, drawn as one more weight; None leaves it out.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    See Also
+    --------
+    skfusion.model_selection.compare_estimators : Keeps each fold's fitted
+        models in ``Comparison.fitted``.
+
+    Examples
+    --------
+    >>> from skfusion.plotting import plot_fold_weights
+    >>> ax = plot_fold_weights([[1.0, -0.5], [1.1, -0.4]], ["null", "span"])
+    >>> ax.get_title()
+    'Fused weights in 2 folds'
+    """
     ax = _axes(ax)
     coefs = np.asarray(coefs, float)
     labels = list(feature_names)
@@ -127,6 +260,9 @@ def save_comparison_figures(
     folder, margin_rule, fusion, fold_models, feature_names, X, y, *, dpi=110
 ) -> list:
     """Write the four figures of ``skfusion compare --plot`` as PNG files.
+
+    The figures are those of `plot_threshold_curve`,
+    `plot_margin_histograms`, `plot_restart_curves` and `plot_fold_weights`.
 
     Parameters
     ----------
@@ -152,6 +288,31 @@ def save_comparison_figures(
     paths : list of Path
         ``threshold.png``, ``margin_histograms.png``, ``restart_curves.png``
         and ``fold_weights.png`` in `folder`.
+
+    See Also
+    --------
+    skfusion.model_selection.compare_estimators : Gives the fold models.
+
+    Examples
+    --------
+    >>> from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+    >>> from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
+    >>> from skfusion.model_selection import compare_estimators
+    >>> from skfusion.plotting import save_comparison_figures
+    >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
+    >>> fusion = TorchLogisticFusion(n_restarts=5, random_state=0)
+    >>> result = compare_estimators({"fusion": fusion}, X, y, n_repeats=1)
+    >>> paths = save_comparison_figures(
+    ...     "figures",
+    ...     MarginThresholdClassifier().fit(X, y),
+    ...     fusion.fit(X, y),
+    ...     result.fitted["fusion"],
+    ...     FEATURE_NAMES,
+    ...     X,
+    ...     y,
+    ... )
+    >>> [path.name for path in paths]
+    ['threshold.png', 'margin_histograms.png', 'restart_curves.png', 'fold_weights.png']
     """
     import matplotlib.pyplot as plt
 

@@ -223,5 +223,20 @@ def load_seed_pickle(path) -> Bunch:
     -------
     data : Bunch
         See `load_notebook_pickle`.
+
+    See Also
+    --------
+    load_notebook_pickle : The loader this name stands for.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from skfusion.datasets import load_seed_pickle
+    >>> content = {"scores": {"q1": [0.6, 9.6], "q2": [8.7, 4.8]},
+    ...            "labels": {"q1": False, "q2": True}}
+    >>> with open("scores.pkl", "wb") as f:
+    ...     pickle.dump(content, f)
+    >>> load_seed_pickle("scores.pkl").feature_names
+    ['x0', 'x1']
     """
     return load_notebook_pickle(path)

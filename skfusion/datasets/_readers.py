@@ -115,7 +115,7 @@ def load_reader_outputs(
     --------
     skfusion.features.features_from_logits : The same columns from raw
         logits of ``Trainer.predict``.
-    MarginThresholdClassifier : BERT's rule on ``margin_columns``.
+    skfusion.MarginThresholdClassifier : BERT's rule on ``margin_columns``.
 
     Notes
     -----
@@ -385,6 +385,14 @@ def load_squad_outputs(
     See Also
     --------
     load_reader_outputs : Finds the files in a folder itself.
+
+    Examples
+    --------
+    >>> from skfusion.datasets import load_squad_outputs, write_squad_example
+    >>> paths = write_squad_example("example", n_questions=200)
+    >>> data = load_squad_outputs(paths["dev"], null_odds=paths["null_odds"])
+    >>> data.feature_names, data.data.shape
+    (['null_odds'], (200, 1))
     """
     files = {
         kind: path
