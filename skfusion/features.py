@@ -65,7 +65,7 @@ def features_from_logits(
         True for the tokens of the context, where a span may start and end.
         Give exactly one of `context_mask` and `offset_mapping`.
     offset_mapping : sequence of n_windows sequences, default=None
-        transformers' ``offset_mapping`` as run_qa.py's
+        The ``offset_mapping`` of transformers' windows, as run_qa.py's
         ``prepare_validation_features`` leaves it: a ``(start, end)``
         character pair per context token and None elsewhere. A row may be
         shorter than `seq_len` (the rest is outside the context).

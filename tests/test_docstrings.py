@@ -36,16 +36,10 @@ IGNORED_EVERYWHERE = {
 IGNORED_FOR_FUNCTIONS = {"ES01"}
 IGNORED_FOR_METHODS = {"ES01", "SA01", "EX01"}
 
-# Objects whose docstrings fail today, by public name, with the errors.
-# They live in files that are being rewritten elsewhere; the test of each is
-# a strict xfail, so it fails as soon as the docstring is fixed: then remove
-# its entry.
-XFAIL = {
-    "skfusion.datasets.write_squad_example": (
-        "PR07 n_questions and random_state have no description; SA01; EX01"
-    ),
-    "skfusion.datasets.make_squad2_scores": "SA01 no See Also section",
-}
+# Objects whose docstrings are known to fail, by public name, with the
+# errors; each is tested as a strict xfail, so that fixing it shows. None
+# today.
+XFAIL: dict[str, str] = {}
 
 
 def docstring_targets():
