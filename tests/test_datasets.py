@@ -4,7 +4,6 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfusion import MarginThresholdClassifier
@@ -17,6 +16,11 @@ from skfusion.datasets import (
     make_squad2_scores,
     normalize_answer,
 )
+
+try:
+    import torch
+except ImportError:  # the tests marked `torch` are skipped then (conftest.py)
+    torch = None
 
 
 def test_simulator_defaults_match_squad2_dev_and_the_seeds_accuracy():
@@ -81,7 +85,10 @@ def seed_pickle(path, scores):
     [
         lambda r: list(r),
         lambda r: np.asarray(r, dtype=np.float32),
-        lambda r: torch.tensor(r, dtype=torch.float32),
+        pytest.param(
+            lambda r: torch.tensor(r, dtype=torch.float32),
+            marks=pytest.mark.torch,
+        ),
     ],
     ids=["lists", "numpy", "torch"],
 )
