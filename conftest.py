@@ -1,5 +1,6 @@
 """Test-session set-up shared by tests/ and the doctests in skfusion/."""
 
+import importlib.util
 import os
 
 import pytest
@@ -16,3 +17,24 @@ def _doctests_write_in_a_temporary_folder(request):
     if isinstance(request.node, pytest.DoctestItem):
         tmp_path = request.getfixturevalue("tmp_path")
         request.getfixturevalue("monkeypatch").chdir(tmp_path)
+
+
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+# The torch engine's module imports torch at its top; it has no doctests, and
+# its tests are marked `torch`.
+collect_ignore = [] if _HAS_TORCH else ["skfusion/_batched_sgd.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked ``torch`` where torch is not installed.
+
+    torch is the optional ``skfusion[torch]`` extra; everything else must pass
+    without it, so only the tests that use it say so with the marker.
+    """
+    if _HAS_TORCH:
+        return
+    skip = pytest.mark.skip(reason="needs torch (pip install 'skfusion[torch]')")
+    for item in items:
+        if item.get_closest_marker("torch") is not None:
+            item.add_marker(skip)

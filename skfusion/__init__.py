@@ -4,4 +4,6 @@ from ._fusion import TorchLogisticFusion
 from ._margin import MarginThresholdClassifier
 
 __all__ = ["MarginThresholdClassifier", "TorchLogisticFusion"]
+# The one place the version is written: pyproject.toml reads it from here
+# (statically, without importing the package).
 __version__ = "0.1.0"

@@ -5,13 +5,19 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import validate_data
 
+from ._compat import (
+    Interval,
+    LinearClassifierMixin,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _import_torch,
+)
 from ._sgd_common import _linear_init_parameters
 from ._validation import _check_binary_target, _restore_state_on_failure
 
@@ -66,7 +72,7 @@ def _resolve_engine(engine, device):
     """
     if engine != "torch" and device == "cpu":
         return "numba", None
-    import torch
+    torch = _import_torch(f"engine={engine!r} with device={device!r}")
 
     try:
         resolved = torch.device(device)

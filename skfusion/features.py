@@ -4,21 +4,15 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
 
+from ._compat import Interval, validate_params
 from ._offset_mapping import context_from_offsets
+from .datasets._base import PER_HEAD_FEATURE_NAMES
 
 __all__ = ["features_from_logits"]
 
 # Bounds the (windows, n_best, n_best) arrays of candidate pairs (~50 MB).
 _MAX_PAIRS = 2**24
-
-_FEATURE_NAMES = (
-    "null_start_logit",
-    "null_end_logit",
-    "span_start_logit",
-    "span_end_logit",
-)
 
 
 @validate_params(
@@ -176,7 +170,7 @@ def features_from_logits(
     ).astype(np.float64)
     return Bunch(
         data=data,
-        feature_names=list(_FEATURE_NAMES),
+        feature_names=list(PER_HEAD_FEATURE_NAMES),
         ids=np.asarray(example_ids)[first_window],
         null_window=null_window,
         span_window=span_window,

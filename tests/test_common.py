@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks, run on every skfusion estimator."""
 
+import pytest
+import sklearn
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
@@ -12,7 +14,27 @@ ESTIMATORS = [
     MarginThresholdClassifier(),
 ]
 
+SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
 
-@parametrize_with_checks(ESTIMATORS)
+
+def expected_failed_checks(estimator):
+    """The checks that scikit-learn itself gets wrong in the installed version."""
+    if SKLEARN_VERSION >= (1, 7):
+        return {}
+    # scikit-learn 1.6 makes the check's 3-class y binary by comparing it with
+    # its first element, after shuffling only the weighted copy: the weighted
+    # and the repeated fit then see different labels.
+    return {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "scikit-learn#30770: binary y depends on row order; fixed in 1.7"
+        )
+    }
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
+    if getattr(estimator, "engine", None) == "torch":
+        pytest.importorskip(
+            "torch", reason="needs torch (pip install 'skfusion[torch]')"
+        )
     check(estimator)

@@ -7,7 +7,6 @@ from numba import njit
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 
-from skfusion._batched_sgd import _run_batched_sgd
 from skfusion._fused_sgd import BLOCK_ROWS, _row_blocks, _run_fused_sgd, _sigmoid
 from skfusion._sgd_common import _linear_init_parameters
 
@@ -73,6 +72,8 @@ def test_row_blocks_pad_with_rows_that_weigh_nothing():
 
 
 def run_both_engines(X, y, fit_weight, eval_weight, n_restarts=4, n_steps=40):
+    from skfusion._batched_sgd import _run_batched_sgd
+
     init = _linear_init_parameters(np.random.RandomState(0), X.shape[1], n_restarts)
     schedule = dict(learning_rate=0.3, n_steps=n_steps, warmup_steps=10)
     fused = _run_fused_sgd(X, y, fit_weight, eval_weight, init, **schedule)
@@ -82,6 +83,7 @@ def run_both_engines(X, y, fit_weight, eval_weight, n_restarts=4, n_steps=40):
     return fused, batched
 
 
+@pytest.mark.torch  # the torch engine is the oracle
 @pytest.mark.parametrize("n_features", [1, 3, 4, 6])
 @pytest.mark.parametrize("n_samples", [7, BLOCK_ROWS, 2 * BLOCK_ROWS + 13])
 def test_engines_compute_the_same_steps(n_features, n_samples):
@@ -101,6 +103,7 @@ def test_engines_compute_the_same_steps(n_features, n_samples):
     assert_allclose(fused_acc, acc, rtol=0, atol=1e-12)
 
 
+@pytest.mark.torch  # the torch engine is the oracle
 def test_float32_engines_agree_to_float32_rounding():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(5000, 4)).astype(np.float32)
@@ -112,6 +115,7 @@ def test_float32_engines_agree_to_float32_rounding():
     assert np.abs(fused_acc - acc).max() <= 3 / 5000
 
 
+@pytest.mark.torch  # the torch engine is the oracle
 def test_extreme_scores_saturate_as_in_the_torch_engine():
     # Logits of 1e300 x 1e300 overflow; the clamped sigmoid must still give
     # the gradient torch's exact sigmoid gives.

@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
@@ -13,7 +12,12 @@ from skfusion import TorchLogisticFusion
 from skfusion._sgd_common import _linear_init_parameters, _warmup_linear_lr
 from skfusion.datasets import make_squad2_scores
 
-ENGINES = ["numba", "torch"]
+try:
+    import torch
+except ImportError:  # the tests marked `torch` are skipped then (conftest.py)
+    torch = None
+
+ENGINES = ["numba", pytest.param("torch", marks=pytest.mark.torch)]
 
 FITTED = [
     "coef_",
@@ -73,6 +77,7 @@ def seed_notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
     return best_acc, best_r, np.array(curve)
 
 
+@pytest.mark.torch  # the seed notebook's loop is the oracle
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_keeps_the_seed_loops_snapshot(scores, dtype, engine):
@@ -145,12 +150,13 @@ def test_fit_leaves_global_rng_state_alone(scores, engine):
     X, y = scores
     # The legacy global generator is exactly what must stay untouched.
     np_state = np.random.get_state()  # noqa: NPY002
-    torch_state = torch.random.get_rng_state()
+    torch_state = None if torch is None else torch.random.get_rng_state()
     TorchLogisticFusion(n_restarts=2, random_state=None, engine=engine).fit(X, y)
     after = np.random.get_state()  # noqa: NPY002
     assert_array_equal(after[1], np_state[1])
     assert after[2] == np_state[2]
-    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    if torch is not None:
+        assert torch.equal(torch.random.get_rng_state(), torch_state)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -210,6 +216,7 @@ def test_probabilities_and_decisions_agree(scores):
     assert np.isfinite(clf.predict_log_proba(extreme)).all()
 
 
+@pytest.mark.torch
 def test_fitted_estimator_holds_no_torch_object(scores):
     X, y = scores
     clf = TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, y)
@@ -243,6 +250,7 @@ print(proba.tolist())
     assert_allclose(eval(out.stdout), clf.predict_proba(X[:50])[:, 1])
 
 
+@pytest.mark.torch
 def test_unavailable_cuda_is_a_clear_error(scores):
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here, so the error cannot be provoked")
@@ -251,13 +259,17 @@ def test_unavailable_cuda_is_a_clear_error(scores):
         TorchLogisticFusion(device="cuda").fit(X, y)
 
 
+@pytest.mark.torch
 def test_unknown_device_is_a_clear_error(scores):
     X, y = scores
     with pytest.raises(ValueError, match="device='gpu0' is not a torch device"):
         TorchLogisticFusion(device="gpu0").fit(X, y)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.torch
+@pytest.mark.skipif(
+    torch is None or not torch.cuda.is_available(), reason="needs a CUDA device"
+)
 def test_cuda_fit_matches_cpu_fit(scores):
     X, y = scores
     cpu = TorchLogisticFusion(n_restarts=4, random_state=0).fit(X, y)
@@ -272,6 +284,7 @@ def test_verbose_reports_each_restart(scores, capsys):
     assert capsys.readouterr().out.count("best accuracy") == 3
 
 
+@pytest.mark.torch
 def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
     from skfusion import _batched_sgd
 
@@ -300,6 +313,7 @@ def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
         torch.set_num_threads(previous)
 
 
+@pytest.mark.torch
 def test_chunked_rows_give_the_same_fit(scores):
     from skfusion._batched_sgd import _run_batched_sgd
 
@@ -326,6 +340,7 @@ def test_float32_input_trains_in_float32_close_to_float64(scores, engine):
     assert abs(f32.best_score_ - f64.best_score_) <= 2 / len(y)
 
 
+@pytest.mark.torch
 def test_numba_engine_refuses_other_devices(scores):
     X, y = scores
     # "meta" is a torch device that exists everywhere and is not the CPU.

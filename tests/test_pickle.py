@@ -117,7 +117,8 @@ def test_tensors_without_torch_name_the_extra(tmp_path, monkeypatch):
     path = write_pickle(tmp_path / "s.pkl", [torch.tensor(r) for r in X])
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     with pytest.raises(
-        ImportError, match=r"needs torch: pip install 'skfusion\[torch\]'"
+        ImportError,
+        match=r"torch tensors needs PyTorch.*pip install 'skfusion\[torch\]'",
     ):
         load_notebook_pickle(path)
 

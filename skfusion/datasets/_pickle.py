@@ -8,22 +8,16 @@ import zipfile
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._compat import _import_torch
 from ._base import check_same_ids, few, reader_bunch
 from ._simulate import FEATURE_NAMES
 
 # The first object of a torch.save file in torch's legacy (non-zip) format.
 _TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-_TORCH_EXTRA = "pip install 'skfusion[torch]'"
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError as exc:
-        raise ImportError(
-            f"This file holds torch tensors; reading it needs torch: {_TORCH_EXTRA}."
-        ) from exc
-    return torch
+    return _import_torch("A file of torch tensors")
 
 
 def _safe_torch_storage(data):

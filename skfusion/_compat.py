@@ -1,0 +1,47 @@
+"""The one home of private scikit-learn names and of optional imports.
+
+scikit-learn promises no stability for ``_fit_context``,
+``sklearn.utils._param_validation``, ``LinearClassifierMixin`` or
+``_check_sample_weight``; importing them only here means that a release which
+moves one breaks this file alone. ``tests/test_packaging.py`` keeps every
+other module off scikit-learn's private names.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = [
+    "Interval",
+    "LinearClassifierMixin",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+    "_import_torch",
+    "validate_params",
+]
+
+
+def _import_torch(needed_by):
+    """Import torch, or raise an ImportError that names the extra bringing it.
+
+    Parameters
+    ----------
+    needed_by : str
+        What needs torch, as the user wrote it, e.g. ``"engine='torch'"``.
+
+    Returns
+    -------
+    torch : module
+        The imported ``torch`` package.
+    """
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            f"{needed_by} needs PyTorch, which could not be imported ({exc}). "
+            "Install the torch extra, pip install 'skfusion[torch]', or the "
+            "torch build for your platform (https://pytorch.org)."
+        ) from exc
+    return torch
