@@ -1,4 +1,3 @@
-# ruff: noqa: D205, D400
 """
 The figures of a comparison
 ===========================

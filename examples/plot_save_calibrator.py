@@ -1,4 +1,3 @@
-# ruff: noqa: D205, D400
 """
 Save a calibrator and apply it to new questions
 ===============================================

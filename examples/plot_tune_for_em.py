@@ -1,4 +1,3 @@
-# ruff: noqa: D205, D400
 """
 Tune the threshold for SQuAD EM or F1
 =====================================
