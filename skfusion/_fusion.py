@@ -5,32 +5,18 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
 
+from ._base import _BinaryScoreClassifier
 from ._compat import (
     Interval,
     LinearClassifierMixin,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
     _import_torch,
 )
 from ._sgd_common import _linear_init_parameters
-from ._validation import _check_binary_target, _restore_state_on_failure
-
-
-def _selection_rng(random_state):
-    """Return the RandomState that drives initialisation and the split.
-
-    ``None`` gives a freshly OS-seeded generator instead of sklearn's usual
-    global one: fitting must never advance the caller's global RNG state.
-    """
-    if random_state is None:
-        return np.random.RandomState()
-    return check_random_state(random_state)
 
 
 def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
@@ -93,7 +79,7 @@ def _resolve_engine(engine, device):
     return "numba", None
 
 
-class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     """Logistic regression fused over score columns, trained as the seed trains it.
 
     Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by
@@ -122,8 +108,10 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         `random_state`) and the loss uses the rest. ``None`` selects on the
         training data, as the seed does.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial parameters and the validation split. ``None`` draws
-        fresh OS entropy and leaves numpy's global RNG untouched.
+        Seeds the initial parameters and the validation split. Pass an int
+        for reproducible fits; ``None`` uses numpy's global random state
+        (``np.random.seed`` then makes fits reproducible), as scikit-learn
+        does. See :term:`Glossary <random_state>`.
     device : str, default="cpu"
         Where training runs: the CPU, or a torch device such as ``"cuda"``
         or ``"cuda:1"`` (with the torch engine).
@@ -210,6 +198,10 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
     True
     """
 
+    # float32 scores (a reader's logits) train in float32, about twice as
+    # fast; anything else in float64.
+    _fit_dtypes = (np.float64, np.float32)
+
     _parameter_constraints: dict = {
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
@@ -267,23 +259,16 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         self : TorchLogisticFusion
             The fitted estimator.
         """
-        with _restore_state_on_failure(self):
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-            classes = _check_binary_target(y, sample_weight)
-            engine, device = _resolve_engine(self.engine, self.device)
-            rng = _selection_rng(self.random_state)
-            y01 = (y == classes[1]).astype(np.float64)
-            fit_weight, eval_weight = _fit_and_eval_weights(
-                y01, sample_weight, self.validation_fraction, rng
-            )
-            fitted = self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
-        self.classes_ = classes
-        for name, value in fitted.items():
-            setattr(self, name, value)
-        return self
+        return self._fit_checked(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight, classes):
+        engine, device = _resolve_engine(self.engine, self.device)
+        rng = check_random_state(self.random_state)
+        y01 = (y == classes[1]).astype(np.float64)
+        fit_weight, eval_weight = _fit_and_eval_weights(
+            y01, sample_weight, self.validation_fraction, rng
+        )
+        return self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
 
     def _train(self, X, y01, fit_weight, eval_weight, rng, engine, device):
         """Run the training loop and return the fitted attributes it yields."""
@@ -360,9 +345,3 @@ class TorchLogisticFusion(LinearClassifierMixin, ClassifierMixin, BaseEstimator)
         # log_expit stays finite where log(expit(.)) would underflow to -inf.
         decision = self.decision_function(X)
         return np.column_stack([log_expit(-decision), log_expit(decision)])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.sparse = False
-        return tags

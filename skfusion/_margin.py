@@ -4,15 +4,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import Interval, StrOptions, _check_sample_weight, _fit_context
-from ._validation import (
-    _check_binary_target,
-    _column_positions,
-    _restore_state_on_failure,
-)
+from ._base import _BinaryScoreClassifier
+from ._compat import Interval, StrOptions, _fit_context
 
 
 def _confusion_scores(tp, fp, tn, fn, scoring):
@@ -84,7 +79,49 @@ def _score_at_threshold(margin, positive, weight, threshold, scoring):
     return float(_confusion_scores(tp, fp, tn, fn, scoring))
 
 
-class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
+def _column_positions(name, spec, n_features, feature_names):
+    """Return the non-negative positions of the column(s) `spec` names.
+
+    `spec` is an index, a feature name, or a non-empty list of them; names
+    need the feature names that a DataFrame's columns give at `fit`.
+    """
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        raise ValueError(f"{name}=[] names no column; give at least one.")
+    positions = [_one_position(name, item, n_features, feature_names) for item in items]
+    if len(set(positions)) < len(positions):
+        raise ValueError(f"{name}={spec!r} names the same column twice.")
+    return positions
+
+
+def _one_position(name, item, n_features, feature_names):
+    if isinstance(item, str):
+        if feature_names is None:
+            raise ValueError(
+                f"{name}={item!r} is a column name, but X has no feature names: "
+                "fit on a pandas DataFrame, or give column indices."
+            )
+        found = np.flatnonzero(np.asarray(feature_names) == item)
+        if found.size == 0:
+            raise ValueError(
+                f"{name}={item!r} is not a column of X; its columns are "
+                f"{list(feature_names)}."
+            )
+        return int(found[0])
+    if isinstance(item, bool) or not isinstance(item, Integral):
+        raise ValueError(
+            f"{name} must hold column indices or names, got {item!r} "
+            f"({type(item).__name__})."
+        )
+    if not -n_features <= item < n_features:
+        raise ValueError(
+            f"{name}={item} is out of range for X with {n_features} feature(s): "
+            f"use an index in [{-n_features}, {n_features - 1}]."
+        )
+    return int(item) % n_features
+
+
+class MarginThresholdClassifier(_BinaryScoreClassifier):
     """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
 
     The margin of a question is the null score minus the best span score,
@@ -252,27 +289,21 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
         self : MarginThresholdClassifier
             The fitted estimator.
         """
-        with _restore_state_on_failure(self):
-            X, y = validate_data(self, X, y, dtype=np.float64)
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        return self._fit_checked(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight, classes):
+        positive = y == self._positive_label(classes)
+        margin = self._margin(X)
+        if self.threshold == "auto":
+            threshold, score = _best_threshold(
+                margin, positive, sample_weight, self.scoring
             )
-            classes = _check_binary_target(y, sample_weight)
-            positive = y == self._positive_label(classes)
-            margin = self._margin(X)
-            if self.threshold == "auto":
-                threshold, score = _best_threshold(
-                    margin, positive, sample_weight, self.scoring
-                )
-            else:
-                threshold = float(self.threshold)
-                score = _score_at_threshold(
-                    margin, positive, sample_weight, threshold, self.scoring
-                )
-        self.classes_ = classes
-        self.best_threshold_ = threshold
-        self.best_score_ = score
-        return self
+        else:
+            threshold = float(self.threshold)
+            score = _score_at_threshold(
+                margin, positive, sample_weight, threshold, self.scoring
+            )
+        return {"best_threshold_": threshold, "best_score_": score}
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.
@@ -313,9 +344,3 @@ class MarginThresholdClassifier(ClassifierMixin, BaseEstimator):
         # decision is signed towards classes_[1]: the margin exceeds the
         # threshold exactly where it is negative.
         return self.classes_[(decision >= 0).astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.sparse = False
-        return tags

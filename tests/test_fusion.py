@@ -146,17 +146,23 @@ def test_same_random_state_gives_bit_identical_fits(scores, dtype, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_fit_leaves_global_rng_state_alone(scores, engine):
+def test_random_state_none_uses_numpys_global_generator(scores, engine):
+    """As in scikit-learn: np.random.seed makes fits with None reproducible."""
     X, y = scores
-    # The legacy global generator is exactly what must stay untouched.
-    np_state = np.random.get_state()  # noqa: NPY002
-    torch_state = None if torch is None else torch.random.get_rng_state()
-    TorchLogisticFusion(n_restarts=2, random_state=None, engine=engine).fit(X, y)
-    after = np.random.get_state()  # noqa: NPY002
-    assert_array_equal(after[1], np_state[1])
-    assert after[2] == np_state[2]
-    if torch is not None:
-        assert torch.equal(torch.random.get_rng_state(), torch_state)
+    fits = []
+    for _ in range(2):
+        np.random.seed(3)  # noqa: NPY002
+        torch_state = None if torch is None else torch.random.get_rng_state()
+        clf = TorchLogisticFusion(n_restarts=3, n_steps=20, engine=engine).fit(X, y)
+        fits.append(clf)
+        if torch is not None:  # torch's own generator is never used
+            assert torch.equal(torch.random.get_rng_state(), torch_state)
+    for name in FITTED:
+        assert_array_equal(getattr(fits[0], name), getattr(fits[1], name), err_msg=name)
+    seeded = TorchLogisticFusion(
+        n_restarts=3, n_steps=20, random_state=np.random.RandomState(3), engine=engine
+    ).fit(X, y)
+    assert_array_equal(seeded.coef_, fits[0].coef_)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -1,0 +1,87 @@
+"""What both estimators repeat in `fit`: validation, weights, target, tags."""
+
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import validate_data
+
+from ._compat import _check_sample_weight
+
+
+@contextmanager
+def _restore_state_on_failure(estimator):
+    """Undo every attribute change `fit` made if it raises.
+
+    `validate_data(reset=True)` sets ``n_features_in_`` before later checks
+    can fail; without this, a failed refit would leave a previously fitted
+    estimator expecting the new, rejected, data's shape.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
+def _check_binary_target(y, sample_weight):
+    """Return ``classes_`` after checking `y` is a binary classification target.
+
+    Both classes must carry positive total weight: a problem that sample
+    weights reduce to one class has no decision to learn.
+    """
+    check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y")
+    classes = np.unique(y)
+    if y_type != "binary":
+        raise ValueError(
+            "Only binary classification is supported; y has "
+            f"{classes.size} classes (type_of_target(y)={y_type!r})."
+        )
+    if classes.size < 2:
+        raise ValueError(
+            "This classifier needs samples of 2 classes, but the data contains "
+            f"only one class: {classes.tolist()[0]!r}."
+        )
+    weighted = np.unique(y[sample_weight > 0])
+    if weighted.size < 2:
+        raise ValueError(
+            "This classifier needs samples of 2 classes with non-zero "
+            f"sample_weight, but only class {weighted.tolist()[0]!r} has any."
+        )
+    return classes
+
+
+class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
+    """Base of skfusion's classifiers: binary targets over dense score columns.
+
+    Subclasses implement ``_fit(X, y, sample_weight, classes)``, returning
+    the fitted attributes, and call `_fit_checked` from their `fit`. If any
+    check or `_fit` raises, the estimator is left exactly as it was, fitted
+    or not; ``classes_`` and the attributes are set only on success.
+    """
+
+    # Precisions `fit` accepts as they are; other inputs become the first.
+    _fit_dtypes = (np.float64,)
+
+    def _fit_checked(self, X, y, sample_weight):
+        with _restore_state_on_failure(self):
+            X, y = validate_data(self, X, y, dtype=list(self._fit_dtypes))
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            classes = _check_binary_target(y, sample_weight)
+            fitted = self._fit(X, y, sample_weight, classes)
+        self.classes_ = classes
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = False
+        return tags
