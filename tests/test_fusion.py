@@ -295,11 +295,13 @@ def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
     from skfusion import _batched_sgd
 
     X, y = scores
-    seen = []
+    seen, fail = [], []
     forward = _batched_sgd._ChunkedProblem.forward
 
     def recording_forward(self, params, **kwargs):
         seen.append(torch.get_num_threads())
+        if fail and len(seen) > 3:
+            raise RuntimeError("interrupted mid-training")
         return forward(self, params, **kwargs)
 
     monkeypatch.setattr(_batched_sgd._ChunkedProblem, "forward", recording_forward)
@@ -312,8 +314,12 @@ def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
         clf.fit(X, y)
         assert set(seen) == {1}
         assert torch.get_num_threads() == 2
-        with pytest.raises(ValueError):
-            TorchLogisticFusion(device="gpu0").fit(X, y)
+        # A failure inside the bounded section restores the setting too.
+        seen.clear()
+        fail.append(True)
+        with pytest.raises(RuntimeError, match="interrupted mid-training"):
+            clf.fit(X, y)
+        assert len(seen) == 4 and set(seen) == {1}
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(previous)
