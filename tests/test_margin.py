@@ -90,7 +90,7 @@ def test_margin_is_null_minus_span_and_rule_is_strict():
 
 
 def test_threshold_is_not_cancelled_by_shifting_every_column():
-    """The seed added its threshold to every column, which cancels out."""
+    """The notebook added its threshold to every column, which cancels out."""
     X, y = make_squad2_scores(n_questions=2000, random_state=0)
     clf = MarginThresholdClassifier().fit(X, y)
     shifted = MarginThresholdClassifier().fit(X + 0.752, y)
