@@ -15,11 +15,14 @@ of them (the kernel releases the GIL). A restart's arithmetic is the same
 code on the same data whichever thread runs it, so the result is
 bit-identical for every number of threads.
 
-The kernel is compiled on first use, and the first compile in a process
-costs more than the training: the training loop is one compiled function
-with helpers inlined into it (each separately compiled function would cost
-its own LLVM pipeline), and it writes arrays element by element (numba
-compiles string formatting for the error message of an array assignment).
+The kernel is compiled for the dtype of X on first use, and that compile
+costs far more than the training, so its shape is kept cheap to compile
+(numba's compile events measured it): one compiled training function with
+its two block loops inlined into it, one level deep (a separately compiled
+function costs its own LLVM pipeline, each level of inlining its own
+pass), the sigmoid its own small function, and arrays written element by
+element (an array assignment compiles the formatting of its shape-mismatch
+error message, seconds on a first compile).
 """
 
 import threading
@@ -106,8 +109,9 @@ _ROUND64 = 1.5 * 2**52 + 1023
 def _sigmoid32(z):
     # Cephes' expf on -z: exp(n ln2 + r) = 2**n * p(r), |r| <= ln2 / 2, then
     # 1 / (1 + e). Clamping keeps 2**n a normal float; sigmoid is 0 or 1 to
-    # float32 precision well inside the clamp.
-    x = min(max(-z, np.float32(-87.0)), np.float32(88.0))
+    # float32 precision well inside the clamp. Clamping z before negating
+    # it lets LLVM fold the negation into the multiply-adds.
+    x = -min(max(z, np.float32(-88.0)), np.float32(87.0))
     shifted = x * np.float32(1.44269504088896341) + _ROUND32
     n = shifted - _ROUND32
     r = x - n * np.float32(0.693359375) - n * np.float32(-2.12194440e-4)
@@ -126,7 +130,7 @@ def _sigmoid32(z):
 def _sigmoid64(z):
     # Cephes' exp on -z: exp(r) = N / D with a Pade approximant, so that
     # 1 / (1 + 2**n N / D) = D / (D + 2**n N) costs one division.
-    x = min(max(-z, -708.0), 708.0)
+    x = -min(max(z, -708.0), 708.0)
     shifted = x * 1.4426950408889634073599 + _ROUND64
     n = shifted - _ROUND64
     r = x - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6
@@ -213,56 +217,41 @@ def _block_gradient(XT, fit_scale, grad, r, z):
         grad[r, k] += total
 
 
-@_jit(inline="always")
-def _forward(blocks_XT, blocks_scale, blocks_sign, W, first, stop, with_grad, scratch):
-    """One pass over the rows for restarts ``first`` to ``stop - 1``.
-
-    Fills ``gain[r]`` with each restart's accuracy gain and, if `with_grad`,
-    ``grad[r]`` with ``(fit_w * X1).T @ sigmoid(z)``. Per-block sums are in
-    the working precision and are added up in float64, so float32 counts
-    and sums over millions of rows stay accurate.
-    """
-    gain, grad, z = scratch
-    for r in range(first, stop):
-        gain[r] = 0.0
-        for k in range(W.shape[1]):
-            grad[r, k] = 0.0
-    for blk in range(blocks_XT.shape[0]):
-        XT, scale, sign = blocks_XT[blk], blocks_scale[blk], blocks_sign[blk]
-        for r in range(first, stop):
-            gain[r] += _block_logits_and_gain(XT, sign, W, r, z)
-            if with_grad:
-                _block_gradient(XT, scale, grad, r, z)
-
-
 @_jit()
 def _train_restarts(blocks, grad_offset, W, lrs, first, stop, gains, history, scratch):
     """Run every step for restarts ``first`` to ``stop - 1`` (rows of `W`).
 
     ``gains[r, s]`` is restart r's accuracy gain after step s. Writes only
     those restarts' rows of `W`, `gains` and `history`, and of the scratch
-    arrays ``(gain, grad, z)``.
+    arrays ``(gain, grad, z)``. Per-block sums are in the working precision
+    and are added up in float64, so float32 counts and sums over millions
+    of rows stay accurate.
     """
     blocks_XT, blocks_scale, blocks_sign = blocks
+    gain, grad, z = scratch
     n_steps = lrs.shape[0]
-    gain, grad = scratch[0], scratch[1]
-    # Pass `step` measures the parameters of step - 1, and the extra last
-    # one those of the last step; a zero-rate first step (the warm-up's)
-    # changes nothing, so it needs no pass.
+    # Pass `step` measures the parameters of step - 1 (an extra last pass
+    # those of the last step) and, if the step's rate is not 0, computes
+    # the gradient; a zero-rate first step (the warm-up's) needs no pass.
     for step in range(n_steps + 1):
         lr = lrs[step] if step < n_steps else 0.0
         if step > 0 or lr > 0:
-            _forward(
-                blocks_XT, blocks_scale, blocks_sign, W, first, stop, lr > 0, scratch
-            )
+            for r in range(first, stop):
+                gain[r] = 0.0
+                for k in range(W.shape[1]):
+                    grad[r, k] = 0.0
+            for blk in range(blocks_XT.shape[0]):
+                XT, scale, sign = blocks_XT[blk], blocks_scale[blk], blocks_sign[blk]
+                for r in range(first, stop):
+                    gain[r] += _block_logits_and_gain(XT, sign, W, r, z)
+                    if lr > 0:
+                        _block_gradient(XT, scale, grad, r, z)
             if step > 0:
                 for r in range(first, stop):
                     gains[r, step - 1] = gain[r]
         if step == n_steps:
             break
-        # Element by element: numba compiles an array assignment together
-        # with the formatting of its shape-mismatch error, seconds on a
-        # first compile.
+        # Element by element, not as arrays (see the module's docstring).
         for r in range(first, stop):
             for k in range(W.shape[1]):
                 if lr > 0:
