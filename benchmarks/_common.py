@@ -46,15 +46,35 @@ def print_table(title, header, rows):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
 
 
+def cpu_model():
+    """The CPU's model name and widest vector extension, where Linux says."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            lines = cpuinfo.read().splitlines()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(
+        (key.strip(), value)
+        for key, value in (line.split(":", 1) for line in lines if ":" in line)
+    )
+    name = fields.get("model name", platform.machine()).strip()
+    flags = fields.get("flags", "").split()
+    vectors = next((v for v in ("avx512f", "avx2", "sse4_2") if v in flags), "")
+    return f"{name} ({vectors})" if vectors else name
+
+
 def machine_line():
-    """One line naming the machine, Python and the libraries measured."""
+    """One line naming the machine, Python, the libraries and the load."""
     import os
 
+    import numba
     import sklearn
     import torch
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{cpu_model()}, {os.cpu_count()} cores, load average {load}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
+        f"numba {numba.__version__}, scikit-learn {sklearn.__version__}, "
+        f"numpy {np.__version__}"
     )

@@ -1,12 +1,20 @@
-"""Run every benchmark and print its tables: ``python -m benchmarks.run_all``.
+"""Run every benchmark, print its tables and write them to RESULTS.md.
 
+``python -m benchmarks.run_all`` takes about 10 minutes on 2 cores;
 ``--quick`` stops the scaling benchmark at 10^6 rows (the 10^7-row fit
-alone takes a few minutes on 2 cores).
+alone takes about a minute). ``--output`` names the Markdown file written
+(default ``benchmarks/RESULTS.md``; ``-`` writes none).
 """
 
 import argparse
+import contextlib
+import datetime
+import io
+import sys
+from pathlib import Path
 
 from benchmarks import (
+    bench_cold_start,
     bench_features,
     bench_fit,
     bench_scaling,
@@ -14,19 +22,53 @@ from benchmarks import (
     bench_threshold,
 )
 
+RESULTS = Path(__file__).with_name("RESULTS.md")
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
+
+class _Tee(io.TextIOBase):
+    """Write to several streams at once."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for stream in self.streams:
+            stream.write(text)
+            stream.flush()
+        return len(text)
+
+
+def run(args):
     bench_fit.main(["--device", "cpu"])
     if args.device != "cpu":
         bench_fit.main(["--device", args.device])
     bench_threshold.main([])
     bench_threads.main([])
     bench_features.main([])
+    bench_cold_start.main([])
     bench_scaling.main(["--max-rows", str(10**6 if args.quick else 10**7)])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    command = "python -m benchmarks.run_all" + (" --quick" if args.quick else "")
+    if args.device != "cpu":
+        command += f" --device {args.device}"
+    tables = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, tables)):
+        run(args)
+    if args.output != "-":
+        today = datetime.date.today().isoformat()
+        Path(args.output).write_text(
+            f"# Benchmark results\n\nOutput of `{command}` on {today}. Each "
+            "comparison is a ratio of medians measured in the same run; the "
+            "load average in each Machine line says how busy the machine "
+            "was.\n" + tables.getvalue()
+        )
 
 
 if __name__ == "__main__":

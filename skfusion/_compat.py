@@ -2,13 +2,15 @@
 
 scikit-learn promises no stability for ``_fit_context``,
 ``sklearn.utils._param_validation``, ``LinearClassifierMixin`` or
-``_check_sample_weight``; importing them only here means that a release which
+``_check_sample_weight``, ``validate_params`` or
+``_openmp_effective_n_threads``; importing them only here means that a release which
 moves one breaks this file alone. ``tests/test_packaging.py`` keeps every
 other module off scikit-learn's private names.
 """
 
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_sample_weight
 
@@ -19,6 +21,7 @@ __all__ = [
     "_check_sample_weight",
     "_fit_context",
     "_import_torch",
+    "_openmp_effective_n_threads",
     "validate_params",
 ]
 

@@ -122,6 +122,16 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         batched torch operations on `device`. ``"auto"`` uses ``"numba"``
         when `device` is the CPU and ``"torch"`` otherwise. Both compute
         the same steps and differ only in rounding.
+    n_jobs : int, default=None
+        Number of threads the ``"numba"`` engine splits the restarts over
+        (it releases the GIL). ``None`` means 1 unless in a
+        :obj:`joblib.parallel_config` context; ``-1`` means all cores. With
+        ``None`` or a negative value the count also stays within the thread
+        limit of joblib's worker processes and of threadpoolctl, so fits
+        inside ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the
+        cores. The fitted attributes are bit-identical for every value. The
+        ``"torch"`` engine trains on one CPU thread, or on the GPU, whatever
+        `n_jobs`.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
@@ -171,12 +181,12 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     weighted the same way. Arithmetic runs in the precision of `X`: float64
     by default, which makes a fit with integer sample weights equal to one on
     repeated rows (float32 sums differ by 1e-6 or more); float32 `X` trains in
-    the seed's own precision, about twice as fast. Each fit uses one CPU
-    thread, which is what scales under `n_jobs` and busy machines: the numba
-    kernel is single-threaded and releases the GIL, and the torch engine
-    sets torch to one thread during `fit`, restoring its setting after
-    (spin-waiting torch threads collapse when other processes hold the
-    cores).
+    the seed's own precision, about twice as fast. By default a fit uses
+    one CPU thread, which is what scales under an outer `n_jobs` and busy
+    machines: the numba kernel runs on the calling thread (or `n_jobs`
+    threads) and releases the GIL, and the torch engine sets torch to one
+    thread during `fit`, restoring its setting after (spin-waiting torch
+    threads collapse when other processes hold the cores).
 
     Selecting snapshots on training accuracy, the default, overfits the
     selection: compare estimators with cross-validation, or set
@@ -211,6 +221,11 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         "random_state": ["random_state"],
         "device": [str],
         "engine": [StrOptions({"auto", "numba", "torch"})],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -225,6 +240,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         random_state=None,
         device="cpu",
         engine="auto",
+        n_jobs=None,
         verbose=0,
     ):
         self.n_restarts = n_restarts
@@ -235,6 +251,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         self.random_state = random_state
         self.device = device
         self.engine = engine
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -284,7 +301,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
             from ._fused_sgd import _run_fused_sgd
 
             curve, history = _run_fused_sgd(
-                X, y01, fit_weight, eval_weight, init, **schedule
+                X, y01, fit_weight, eval_weight, init, n_jobs=self.n_jobs, **schedule
             )
         else:
             from ._batched_sgd import _run_batched_sgd

@@ -9,6 +9,8 @@ from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 ESTIMATORS = [
     # Fewer restarts only to keep the ~60 checks quick; the algorithm is the same.
     TorchLogisticFusion(n_restarts=3, random_state=0),
+    # Restarts split over threads, as with n_jobs=-1 on a multi-core machine.
+    TorchLogisticFusion(n_restarts=3, random_state=0, n_jobs=2),
     # The torch engine is the GPU's; on the CPU the checks cover it too.
     TorchLogisticFusion(n_restarts=3, random_state=0, engine="torch"),
     MarginThresholdClassifier(),

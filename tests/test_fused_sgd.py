@@ -1,13 +1,24 @@
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from joblib import Parallel, cpu_count, delayed, parallel_config
 from numba import njit
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
-from skfusion._fused_sgd import BLOCK_ROWS, _row_blocks, _run_fused_sgd, _sigmoid
+from skfusion._fused_sgd import (
+    BLOCK_ROWS,
+    _n_threads,
+    _row_blocks,
+    _run_fused_sgd,
+    _run_threads,
+    _sigmoid,
+)
 from skfusion._sgd_common import _linear_init_parameters
 
 
@@ -127,3 +138,71 @@ def test_extreme_scores_saturate_as_in_the_torch_engine():
     assert np.abs(fused_hist).max() > 1e290
     assert_allclose(fused_hist, hist, rtol=1e-12)
     assert_array_equal(fused_acc, acc)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_features", [2, 6])
+def test_any_split_of_the_restarts_gives_the_same_bits(dtype, n_features):
+    rng = np.random.RandomState(n_features)
+    X = rng.normal(size=(2 * BLOCK_ROWS + 77, n_features)).astype(dtype)
+    y = (X.sum(axis=1) + rng.normal(size=len(X)) > 0) * 1.0
+    w = rng.uniform(0.5, 2, size=len(X))
+    init = _linear_init_parameters(rng, n_features, 5)
+    schedule = dict(learning_rate=0.3, n_steps=25, warmup_steps=5)
+    serial = _run_fused_sgd(X, y, w, w, init, n_jobs=1, **schedule)
+    for n_jobs in (2, 3, 5):
+        acc, hist = _run_fused_sgd(X, y, w, w, init, n_jobs=n_jobs, **schedule)
+        assert_array_equal(acc, serial[0])
+        assert_array_equal(hist, serial[1])
+
+
+@pytest.mark.parametrize("n_restarts, n_threads", [(20, 2), (5, 3), (4, 4), (7, 1)])
+def test_restarts_are_split_into_contiguous_ranges_one_per_thread(
+    n_restarts, n_threads
+):
+    calls = []
+    # Every range must be running at once for the barrier to open.
+    all_running = threading.Barrier(n_threads, timeout=30)
+
+    def train(first, stop):
+        calls.append((first, stop, threading.get_ident()))
+        all_running.wait()
+
+    _run_threads(train, n_restarts, n_threads)
+    ranges = sorted((first, stop) for first, stop, _ in calls)
+    assert len(ranges) == n_threads
+    assert [first for first, _ in ranges] == [0] + [stop for _, stop in ranges[:-1]]
+    assert ranges[-1][1] == n_restarts
+    sizes = [stop - first for first, stop in ranges]
+    assert max(sizes) - min(sizes) <= 1
+    assert len({thread for *_, thread in calls}) == n_threads
+
+
+def test_an_error_in_a_thread_reaches_the_caller():
+    def train(first, stop):
+        if first > 0:
+            raise MemoryError(f"restarts {first}-{stop}")
+
+    with pytest.raises(MemoryError, match="restarts 2-4"):
+        _run_threads(train, 4, 2)
+
+
+def test_n_jobs_follows_joblib_and_the_inner_thread_limits():
+    assert _n_threads(None, 20) == 1
+    assert _n_threads(1, 20) == 1
+    assert _n_threads(3, 20) == 3  # an explicit count is taken as given
+    assert _n_threads(3, 2) == 2  # but never more threads than restarts
+    assert _n_threads(-1, 1) == 1
+    with threadpool_limits(1):
+        assert _n_threads(-1, 20) == 1
+        assert _n_threads(2, 20) == 2
+    with parallel_config(n_jobs=2), threadpool_limits(2):
+        assert _n_threads(None, 20) == min(2, cpu_count())
+
+
+def test_fits_inside_joblib_workers_do_not_oversubscribe():
+    # loky workers get cpu_count() // n_jobs threads for OpenMP; None is 1.
+    counts = Parallel(n_jobs=2, backend="loky")(
+        delayed(_n_threads)(n_jobs, 20) for n_jobs in (None, -1, -1)
+    )
+    assert counts == [1, max(cpu_count() // 2, 1), max(cpu_count() // 2, 1)]

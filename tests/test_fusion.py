@@ -1,6 +1,10 @@
+import os
 import pickle
+import pwd
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
+import skfusion
 from skfusion import TorchLogisticFusion
 from skfusion._sgd_common import _linear_init_parameters, _warmup_linear_lr
 from skfusion.datasets import make_squad2_scores
@@ -372,3 +377,108 @@ TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, y)
 assert "torch" not in sys.modules, "torch was imported"
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_n_jobs_gives_bit_identical_fits(scores, dtype):
+    X, y = scores[0].astype(dtype), scores[1]
+    fits = [
+        TorchLogisticFusion(
+            n_restarts=7, n_steps=30, random_state=0, n_jobs=n_jobs
+        ).fit(X, y)
+        for n_jobs in (None, 1, 2, 3, 7, -1)
+    ]
+    for clf in fits[1:]:
+        for name in FITTED:
+            assert_array_equal(getattr(clf, name), getattr(fits[0], name), name)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_invalid_n_jobs_is_a_clear_error(scores, n_jobs):
+    X, y = scores
+    with pytest.raises(ValueError, match="'n_jobs' parameter of TorchLogisticFusion"):
+        TorchLogisticFusion(n_jobs=n_jobs).fit(X, y)
+
+
+def read_only_copy_of_the_package(root):
+    """Copy skfusion under `root`, then make every file and folder read-only."""
+    package = Path(skfusion.__file__).parent
+    shutil.copytree(
+        package, root / "skfusion", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+def run_as_nobody(code, env, cwd):
+    """Run `code` as user nobody, who may read every file but write none of ours.
+
+    setpriv keeps only the capability to read and search directories, so
+    the interpreter and its packages (often under root's home) stay readable.
+    """
+    try:
+        nobody = pwd.getpwnam("nobody")
+        uid, gid = nobody.pw_uid, nobody.pw_gid
+    except KeyError:
+        uid = gid = 65534
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to switch users"
+    command = [
+        setpriv,
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+        sys.executable,
+        "-c",
+        code,
+    ]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="switching to another user (nobody) needs root",
+)
+def test_fits_as_a_user_who_cannot_write_a_numba_cache(scores, tmp_path):
+    # A container running as nobody: read-only package, no writable home,
+    # NUMBA_CACHE_DIR unset. numba has nowhere to cache and compiles in memory.
+    site = tmp_path / "site"
+    site.mkdir()
+    read_only_copy_of_the_package(site)
+    np.save(tmp_path / "X.npy", scores[0][:300])
+    np.save(tmp_path / "y.npy", scores[1][:300])
+    code = f"""
+import os, numpy as np
+import skfusion
+assert skfusion.__file__.startswith({str(site)!r}), skfusion.__file__
+assert os.getuid() != 0
+for folder in (os.path.dirname(skfusion.__file__), os.environ["HOME"]):
+    try:
+        os.makedirs(os.path.join(folder, "probe"))
+    except OSError:
+        pass
+    else:
+        raise AssertionError(folder + " is writable")
+from skfusion import TorchLogisticFusion
+from skfusion._fused_sgd import _train_restarts
+X, y = np.load({str(tmp_path / "X.npy")!r}), np.load({str(tmp_path / "y.npy")!r})
+clf = TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, y)
+print(type(_train_restarts._cache).__name__, clf.coef_.tolist())
+"""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NUMBA_", "XDG_", "PYTHON"))
+    }
+    env.update(HOME=str(site / "home"), PYTHONPATH=str(site))
+    # From tmp_path: `python -c` puts the working directory first on sys.path.
+    result = run_as_nobody(code, env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    cache_kind, coef = result.stdout.split(" ", 1)
+    assert cache_kind == "NullCache"
+    expected = TorchLogisticFusion(n_restarts=2, random_state=0).fit(
+        scores[0][:300], scores[1][:300]
+    )
+    assert_array_equal(eval(coef), expected.coef_)
