@@ -1,1 +1,1 @@
-"""Benchmarks of skfusion against the seed notebook and scikit-learn."""
+"""Benchmarks of skfusion against the notebook and scikit-learn."""

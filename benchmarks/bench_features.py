@@ -1,6 +1,6 @@
 """features_from_logits against a loop port of transformers' post-processing.
 
-Target (issue 8): on SQuAD 2.0 dev-sized reader output (12,000 windows of
+Target: on SQuAD 2.0 dev-sized reader output (12,000 windows of
 384 tokens, 11,873 questions), at least 20x faster than the loop port of
 transformers' ``postprocess_qa_predictions`` in
 ``benchmarks/postprocess_loop.py``, with the same features for every

@@ -1,6 +1,6 @@
-"""TorchLogisticFusion.fit against the seed loop and LogisticRegression.
+"""TorchLogisticFusion.fit against the notebook loop and LogisticRegression.
 
-Targets: at least 30x faster than the seed notebook's loop; one thread
+Targets: at least 30x faster than the notebook's loop; one thread
 within 2x of ``LogisticRegression().fit`` on the same X, float32 and
 float64; ``n_jobs=-1`` at most as long as ``LogisticRegression().fit``, on
 SQuAD-2.0-sized data (11,873 x 4) with default parameters.
@@ -15,11 +15,11 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
-from benchmarks.seed_loop import seed_fit
+from benchmarks.notebook_loop import notebook_fit
 from skfusion import TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 
-SEED = "seed notebook loop (float32, torch default threads)"
+NOTEBOOK = "notebook loop (float32, torch default threads)"
 
 
 def _fusion_candidates(X, y, device):
@@ -54,11 +54,14 @@ def main(argv=None):
         return
 
     X, y = make_squad2_scores(random_state=0)
-    seed_X, seed_Y = torch.FloatTensor(X.astype(np.float32)), torch.BoolTensor(y)
+    notebook_X, notebook_Y = (
+        torch.FloatTensor(X.astype(np.float32)),
+        torch.BoolTensor(y),
+    )
     candidates = {
-        SEED: (
-            lambda: seed_fit(seed_X, seed_Y),
-            lambda: seed_fit(seed_X, seed_Y)[0],
+        NOTEBOOK: (
+            lambda: notebook_fit(notebook_X, notebook_Y),
+            lambda: notebook_fit(notebook_X, notebook_Y)[0],
             "sklearn LogisticRegression().fit (float32 X)",
         ),
         **_fusion_candidates(X, y, args.device),
@@ -78,7 +81,7 @@ def main(argv=None):
         (
             name,
             f"{times[name] * 1e3:.1f}",
-            f"{times[SEED] / times[name]:.1f}x",
+            f"{times[NOTEBOOK] / times[name]:.1f}x",
             f"{times[name] / times[lr_name]:.2f}",
             f"{accuracy():.4f}",
         )
@@ -91,7 +94,7 @@ def main(argv=None):
         [
             "fit",
             "median ms",
-            "speed-up vs seed",
+            "speed-up vs notebook",
             "time / LogisticRegression on the same X",
             "training accuracy",
         ],

@@ -1,6 +1,6 @@
 """Fit time and peak memory of TorchLogisticFusion from 10^3 to 10^7 rows.
 
-Target (issue 3): from 10^5 to 10^7 rows the time grows at most about
+Target: from 10^5 to 10^7 rows the time grows at most about
 linearly (at most 120x for 100x the rows), and peak memory at 10^7 rows
 stays under 2.5 GB.
 

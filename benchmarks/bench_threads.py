@@ -2,7 +2,7 @@
 
 Targets: ``n_jobs=2`` at least 1.6x faster than one thread for 20 restarts
 on 2 idle cores, with bit-identical fitted attributes; fitting must not
-collapse when other processes are busy, as the seed loop's torch threads
+collapse when other processes are busy, as the notebook loop's torch threads
 do; ``cross_val_score(cv=5, n_jobs=2)`` must not be slower than
 ``n_jobs=1``, and an estimator with ``n_jobs=-1`` inside its workers must
 not oversubscribe the cores.
@@ -25,7 +25,7 @@ from benchmarks._common import (
     median_seconds,
     print_table,
 )
-from benchmarks.seed_loop import seed_fit
+from benchmarks.notebook_loop import notebook_fit
 from skfusion import TorchLogisticFusion
 from skfusion._fused_sgd import _n_threads
 from skfusion.datasets import make_squad2_scores
@@ -107,12 +107,14 @@ def threads_in_one_fit(X, y, repeats):
 def busy_machine(X, y, repeats):
     """Each fit on an idle machine and with two other processes spinning."""
     X32 = X.astype(np.float32)
-    seed_X, seed_Y = torch.FloatTensor(X32), torch.BoolTensor(y)
+    notebook_X, notebook_Y = torch.FloatTensor(X32), torch.BoolTensor(y)
     fusion = TorchLogisticFusion(random_state=0)
     threaded = TorchLogisticFusion(random_state=0, n_jobs=-1)
     torch_engine = TorchLogisticFusion(random_state=0, engine="torch")
     fits = {
-        "seed notebook loop (torch default threads)": lambda: seed_fit(seed_X, seed_Y),
+        "notebook loop (torch default threads)": lambda: notebook_fit(
+            notebook_X, notebook_Y
+        ),
         "TorchLogisticFusion.fit (float32 X, numba)": lambda: fusion.fit(X32, y),
         "TorchLogisticFusion.fit (float64 X, numba)": lambda: fusion.fit(X, y),
         "TorchLogisticFusion.fit (float64 X, numba, n_jobs=-1)": lambda: threaded.fit(

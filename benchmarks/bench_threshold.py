@@ -1,6 +1,6 @@
 """MarginThresholdClassifier.fit against the usual ways to find the threshold.
 
-Targets (issue 3): at least 1,000x faster than the seed repository's
+Targets: at least 1,000x faster than the notebook repository's
 hyperopt TPE search (2,000 evaluations of ``mean((s > t) == y)``, t in
 [-10, 10]) and at least 10x faster than
 ``TunedThresholdClassifierCV(..., cv="prefit", scoring="accuracy")`` over the
@@ -24,7 +24,7 @@ from skfusion.datasets import make_squad2_scores
 
 
 def hyperopt_threshold(margin, y, max_evals=2000):
-    """The seed repository's search: TPE over t in [-10, 10] for accuracy."""
+    """The notebook repository's search: TPE over t in [-10, 10] for accuracy."""
     from hyperopt import Trials, fmin, hp, tpe
 
     def loss(t):
@@ -111,7 +111,7 @@ def main(argv=None):
             args.repeats,
         ),
         # About 10 s a run, so fewer repeats; its ratio dwarfs the noise.
-        "seed repo: hyperopt TPE, 2,000 evaluations": (
+        "notebook repository: hyperopt TPE, 2,000 evaluations": (
             lambda: hyperopt_threshold(margin, y),
             max(1, min(args.repeats, 3)),
         ),

@@ -1,4 +1,4 @@
-"""The seed notebook's training loop, run for all restarts at once in torch.
+"""The notebook's training loop, run for all restarts at once in torch.
 
 This is the engine for GPUs (and for ``engine="torch"`` on the CPU, where
 the fused kernel of `_fused_sgd` is faster).
@@ -129,7 +129,7 @@ def _run_batched_sgd(
     max_threads=1,
     chunk_rows=None,
 ):
-    """Train every restart for `n_steps` and record what the seed records.
+    """Train every restart for `n_steps` and record what the notebook records.
 
     Parameters
     ----------
@@ -144,10 +144,10 @@ def _run_batched_sgd(
         Upper bound on torch's intra-op threads while training. One is the
         default because the products are too skinny to gain from more, and
         OpenMP threads that spin-wait collapse when other processes hold the
-        cores: the seed loop went from 2 s to 56 s that way, and a 2-thread
+        cores: the notebook loop went from 2 s to 56 s that way, and a 2-thread
         fit of this engine from 61 ms to 382 ms, while a 1-thread fit went
         from 80 ms to 88 ms (measured while choosing this default;
-        benchmarks/bench_threads.py keeps the 1-thread and seed rows).
+        benchmarks/bench_threads.py keeps the 1-thread and notebook rows).
     chunk_rows : int or None
         Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`.
 

@@ -1,11 +1,11 @@
 """The one home of private scikit-learn names and of optional imports.
 
 scikit-learn promises no stability for ``_fit_context``,
-``sklearn.utils._param_validation``, ``LinearClassifierMixin`` or
-``_check_sample_weight``, ``validate_params`` or
-``_openmp_effective_n_threads``; importing them only here means that a release which
-moves one breaks this file alone. ``tests/test_packaging.py`` keeps every
-other module off scikit-learn's private names.
+``sklearn.utils._param_validation``, ``LinearClassifierMixin``,
+``_check_sample_weight`` or ``_openmp_effective_n_threads``; importing them
+only here means that a release which moves one breaks this file alone.
+``tests/test_packaging.py`` keeps every other module off scikit-learn's
+private names.
 """
 
 from sklearn.base import _fit_context

@@ -1,4 +1,4 @@
-"""The seed's training loop as one fused, compiled CPU kernel (numba).
+"""The notebook's training loop as one fused, compiled CPU kernel (numba).
 
 The torch engine (`_batched_sgd`) needs five separate passes over a
 ``(n_restarts, n_samples)`` matrix per step (logits, the accuracy's
@@ -357,7 +357,7 @@ def _run_fused_sgd(
     warmup_steps,
     n_jobs=None,
 ):
-    """Train every restart for `n_steps` and record what the seed records.
+    """Train every restart for `n_steps` and record what the notebook records.
 
     Takes and returns what `_batched_sgd._run_batched_sgd` does: `X` sets
     the working precision; `accuracy` is ``(n_restarts, n_steps)`` and

@@ -1,4 +1,4 @@
-"""Logistic fusion of a reader's no-answer scores, trained as the seed does."""
+"""Logistic fusion of a reader's no-answer scores, trained as the notebook does."""
 
 from numbers import Integral, Real
 
@@ -22,7 +22,7 @@ from ._sgd_common import _linear_init_parameters
 def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
     """Split the sample weights into a loss part and an accuracy part.
 
-    Without a validation fraction both are the sample weights (the seed's
+    Without a validation fraction both are the sample weights (the notebook's
     in-sample selection); with one, a stratified split gives each row to
     exactly one of them.
     """
@@ -80,7 +80,7 @@ def _resolve_engine(engine, device):
 
 
 class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
-    """Logistic regression fused over score columns, trained as the seed trains it.
+    """Logistic regression fused over score columns, trained as the notebook trains it.
 
     Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by
     the research notebook's loop: full-batch SGD on the (weighted) mean
@@ -106,7 +106,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         If set, snapshots and the restart are chosen by accuracy on a
         stratified held-out part of the fit data (split seeded by
         `random_state`) and the loss uses the rest. ``None`` selects on the
-        training data, as the seed does.
+        training data, as the notebook does.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial parameters and the validation split. Pass an int
         for reproducible fits; ``None`` uses numpy's global random state
@@ -169,19 +169,20 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
 
     Notes
     -----
-    Training follows the seed notebook (cell 9) step for step: parameters
+    Training follows the research notebook KNOT-FIT-BUT/JointSpanExtraction,
+    ``analysis/squad2_noans_tuning.ipynb`` (cell 9) step for step: parameters
     initialised as `torch.nn.Linear` does, ``U(-1/sqrt(d), 1/sqrt(d))``; the
     learning-rate multiplier of transformers' `get_linear_schedule_with_warmup`,
     ``step / warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``,
     so the first step has rate 0; a snapshot whenever the post-step accuracy
     is strictly better than any before; across restarts the strictly best
-    snapshot, the first winning a tie. Where the seed would keep no snapshot
+    snapshot, the first winning a tie. Where the notebook would keep no snapshot
     (an accuracy of 0 throughout) the first step's is kept. With
     `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
     weighted the same way. Arithmetic runs in the precision of `X`: float64
     by default, which makes a fit with integer sample weights equal to one on
     repeated rows (float32 sums differ by 1e-6 or more); float32 `X` trains in
-    the seed's own precision, about twice as fast. By default a fit uses
+    the notebook's own precision, about twice as fast. By default a fit uses
     one CPU thread, which is what scales under an outer `n_jobs` and busy
     machines: the numba kernel runs on the calling thread (or `n_jobs`
     threads) and releases the GIL, and the torch engine sets torch to one

@@ -1,6 +1,6 @@
 """What both training engines share.
 
-The seed loop's initialisation and learning-rate schedule, and the terms of
+The notebook loop's initialisation and learning-rate schedule, and the terms of
 the gradient and of the accuracy that do not change from step to step.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 def _warmup_linear_lr(step, *, n_steps, warmup_steps):
     """Learning-rate multiplier of `get_linear_schedule_with_warmup` at `step`.
 
-    Step 0 has multiplier 0 when there is a warm-up: the seed's first
+    Step 0 has multiplier 0 when there is a warm-up: the notebook's first
     optimizer step leaves the parameters where they were initialised.
     """
     if step < warmup_steps:

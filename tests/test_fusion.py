@@ -42,8 +42,8 @@ def scores():
     return make_squad2_scores(n_questions=3000, random_state=0)
 
 
-def seed_notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
-    """Cell 9 of the seed notebook, from given initial parameters.
+def notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
+    """Cell 9 of the notebook, from given initial parameters.
 
     Kept faithful on purpose: torch.nn.Linear, torch.optim.SGD, the warm-up
     schedule as a LambdaLR, autograd, float32, accuracy after every step.
@@ -82,10 +82,10 @@ def seed_notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
     return best_acc, best_r, np.array(curve)
 
 
-@pytest.mark.torch  # the seed notebook's loop is the oracle
+@pytest.mark.torch  # the notebook's loop is the oracle
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_keeps_the_seed_loops_snapshot(scores, dtype, engine):
+def test_keeps_the_notebook_loops_snapshot(scores, dtype, engine):
     X, y = scores[0].astype(dtype), scores[1]
     n_restarts = 4
     clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7, engine=engine)
@@ -93,7 +93,7 @@ def test_keeps_the_seed_loops_snapshot(scores, dtype, engine):
 
     init = _linear_init_parameters(np.random.RandomState(7), X.shape[1], n_restarts)
     results = [
-        seed_notebook_loop(X, y, init[:-1, r], init[-1, r]) for r in range(n_restarts)
+        notebook_loop(X, y, init[:-1, r], init[-1, r]) for r in range(n_restarts)
     ]
     accs = np.array([acc for acc, _, _ in results])
     kept = int(np.argmax(accs))  # seed: strictly better wins, first one on a tie

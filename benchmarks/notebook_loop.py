@@ -1,4 +1,4 @@
-"""A faithful copy of the seed notebook's training (cell 9), the baseline.
+"""A faithful copy of the notebook's training (cell 9), the baseline.
 
 Only the tqdm progress bar and the prints are left out; the model, the
 optimizer, the schedule (transformers' get_linear_schedule_with_warmup,
@@ -71,7 +71,7 @@ def run_training(X, Y, STEPS=100):
     return best_acc, best_r
 
 
-def seed_fit(X, Y, n_restarts=20):
+def notebook_fit(X, Y, n_restarts=20):
     """The notebook's 20 restarts; X a FloatTensor, Y a BoolTensor."""
     total_best_acc, total_best_r = 0.0, None
     for _ in range(n_restarts):
