@@ -7,13 +7,9 @@ from tests._doc_blocks import ROOT, BlockSession, markdown_blocks, run_shell_com
 README = (ROOT / "README.md").read_text()
 PYTHON_BLOCKS = markdown_blocks(README, "python")
 
-# README blocks that fail today, keyed by a line that identifies the block.
-# Each is a strict xfail: once the README is fixed the test passes, fails as
-# an unexpected pass, and the entry must go.
-KNOWN_FAILURES = {
-    "weight = np.where(data.target": (NameError, "uses np without importing numpy"),
-    ".predict(X_new)": (NameError, "X_new is never defined"),
-}
+# README blocks known to fail, keyed by a line that identifies the block,
+# each tested as a strict xfail so that a fix shows. None today.
+KNOWN_FAILURES: dict = {}
 
 
 def bash_blocks(text):
