@@ -69,6 +69,8 @@ def test_two_runs_in_one_folder_must_be_chosen(tmp_path):
         assert_array_equal(data.data[:, 0], np.array(PER_HEAD)[:, 0] + 1)
     with pytest.raises(ValueError, match=r"no outputs with prefix 'dev'; found eval_"):
         load_reader_outputs(tmp_path, prefix="dev")
+    with pytest.raises(ValueError, match=r"chooses among the runs of a folder"):
+        load_reader_outputs(tmp_path / "eval_null_odds.json", prefix="eval")
 
 
 @pytest.mark.parametrize("layout", ["jsonl", "json_array"])

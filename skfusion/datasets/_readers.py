@@ -148,6 +148,11 @@ def load_reader_outputs(
         raise FileNotFoundError(f"{path}: no such file or folder.")
     if path.is_dir():
         return _load_json_outputs(_folder_files(path, prefix), dev, subset)
+    if prefix is not None:
+        raise ValueError(
+            f"{path}: prefix={prefix!r} chooses among the runs of a folder; "
+            "this is a file."
+        )
     suffix = path.suffix.lower()
     if suffix in (".csv", *_PICKLE_SUFFIXES):
         if dev is not None:
