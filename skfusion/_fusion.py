@@ -111,7 +111,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Seeds the initial parameters and the validation split. Pass an int
         for reproducible fits; ``None`` uses numpy's global random state
         (``np.random.seed`` then makes fits reproducible), as scikit-learn
-        does. See :term:`Glossary <random_state>`.
+        does.
     device : str, default="cpu"
         Where training runs: the CPU, or a torch device such as ``"cuda"``
         or ``"cuda:1"`` (with the torch engine).
