@@ -4,6 +4,7 @@ import json
 import math
 import warnings
 
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from .metrics import squad2_report
@@ -53,12 +54,13 @@ def margin_formula(rule, data):
 
 
 def check_margin_direction(rule, data):
-    """Warn where the margin is lower for unanswerable questions (AUC < 0.5)."""
-    X = data.data
-    margin = X[:, rule.null_column].sum(axis=1)
-    if rule.span_column is not None:
-        margin = margin - X[:, rule.span_column].sum(axis=1)
-    auc = roc_auc_score(data.target, margin)
+    """Warn where the margin is lower for unanswerable questions (AUC < 0.5).
+
+    The rule itself computes the margin: at threshold 0, its decision
+    function is the margin, signed towards "unanswerable".
+    """
+    at_zero = clone(rule).set_params(threshold=0.0).fit(data.data, data.target)
+    auc = roc_auc_score(data.target, at_zero.decision_function(data.data))
     if auc < 0.5:
         warnings.warn(
             f"the margin {margin_formula(rule, data)} is lower for unanswerable "

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import Bunch
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
 from ._cli_parser import build_parser as _build_parser
@@ -26,6 +25,7 @@ from ._cli_report import (
     json_dumps,
 )
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
+from .datasets._base import reader_bunch
 from .metrics import squad2_sample_weight
 from .model_selection import compare_estimators
 from .persistence import (
@@ -42,17 +42,10 @@ class CommandError(Exception):
 
 def _simulated_data():
     X, y = make_squad2_scores(random_state=0)
-    return Bunch(
-        data=X,
-        target=y,
-        feature_names=list(FEATURE_NAMES),
-        ids=np.array([f"sim{i:05d}" for i in range(len(y))], dtype=object),
-        em=None,
-        f1=None,
-        span_text=None,
-        no_span=None,
-        margin_columns=(["joint_null"], ["best_span"]),
-    )
+    ids = [f"sim{i:05d}" for i in range(len(y))]
+    margin = (["joint_null"], ["best_span"])
+    descr = "Simulated SQuAD 2.0 dev scores: make_squad2_scores(random_state=0)"
+    return reader_bunch(X, FEATURE_NAMES, y, ids, margin_columns=margin, descr=descr)
 
 
 def _load(args, *, labelled):
