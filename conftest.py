@@ -26,6 +26,22 @@ _HAS_TORCH = importlib.util.find_spec("torch") is not None
 collect_ignore = [] if _HAS_TORCH else ["skfusion/_batched_sgd.py"]
 
 
+def pytest_addoption(parser):
+    """Add ``--torch-device``, to run the torch engine's tests on a GPU."""
+    parser.addoption(
+        "--torch-device",
+        default="cpu",
+        help="device on which the engine-agreement tests run the torch engine "
+        "(default: cpu); e.g. cuda, where one is available",
+    )
+
+
+@pytest.fixture
+def torch_device(request):
+    """Return the device the engine tests give the torch engine."""
+    return request.config.getoption("--torch-device")
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip the tests marked ``torch`` where torch is not installed.
 

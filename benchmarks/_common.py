@@ -72,8 +72,9 @@ def machine_line():
     import torch
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    gpu = f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
     return (
-        f"{cpu_model()}, {os.cpu_count()} cores, load average {load}; "
+        f"{cpu_model()}, {os.cpu_count()} cores{gpu}, load average {load}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, "
         f"numba {numba.__version__}, scikit-learn {sklearn.__version__}, "
         f"numpy {np.__version__}"

@@ -7,9 +7,11 @@ stays under 2.5 GB.
 Each size runs in a fresh process. Peak memory is that process's peak
 resident set size during the fit (data, torch and Python included): Linux's
 VmHWM, reset just before the fit by writing 5 to /proc/self/clear_refs.
-The default engine is measured: the fused numba kernel, on one thread.
+The default engine is measured: the fused numba kernel, on one thread;
+with ``--device cuda``, the torch engine on that device, whose peak memory
+(torch's allocator, ``torch.cuda.max_memory_allocated``) is reported too.
 
-Run: ``python -m benchmarks.bench_scaling [--max-rows 10000000]``
+Run: ``python -m benchmarks.bench_scaling [--max-rows 10000000] [--device cuda]``
 """
 
 import argparse
@@ -26,12 +28,14 @@ from benchmarks._common import median_seconds
 from skfusion import TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 
-n, repeats = int(sys.argv[1]), int(sys.argv[2])
-# A small fit first, so no measured fit pays for importing numba or loading
-# its compiled kernel.
-TorchLogisticFusion(n_restarts=1, n_steps=2).fit(*make_squad2_scores(n_questions=50))
+n, repeats, device = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+# A small fit first, so no measured fit pays for importing numba or torch,
+# loading the compiled kernel or starting CUDA.
+TorchLogisticFusion(n_restarts=1, n_steps=2, device=device).fit(
+    *make_squad2_scores(n_questions=50)
+)
 X, y = make_squad2_scores(n_questions=n, random_state=0)
-est = TorchLogisticFusion(random_state=0)
+est = TorchLogisticFusion(random_state=0, device=device)
 
 def peak_rss_mib():
     for line in open("/proc/self/status"):
@@ -46,15 +50,20 @@ def rss_mib():
 before = rss_mib()
 open("/proc/self/clear_refs", "w").write("5")
 warmup = 1 if n <= 10**6 else 0
+if device != "cpu":
+    import torch
+    torch.cuda.reset_peak_memory_stats()
 seconds = median_seconds(lambda: est.fit(X, y), repeats=repeats, warmup=warmup)
 result = {"seconds": seconds, "rss_before": before, "peak": peak_rss_mib()}
+if device != "cpu":
+    result["device_peak"] = torch.cuda.max_memory_allocated() / 2**20
 print(json.dumps({**result, "accuracy": est.best_score_}))
 """
 
 
-def measure(n_rows, repeats):
+def measure(n_rows, repeats, device):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(n_rows), str(repeats)],
+        [sys.executable, "-c", CHILD, str(n_rows), str(repeats), device],
         capture_output=True,
         text=True,
         check=True,
@@ -62,46 +71,43 @@ def measure(n_rows, repeats):
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-rows", type=int, default=10**7)
-    args = parser.parse_args(argv)
-    sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
-    # Medians of 5 up to 10^5 rows; the large sizes take tens of seconds a
-    # fit, where run-to-run noise is small against the time itself.
-    repeats = {10**3: 5, 10**4: 5, 10**5: 5, 10**6: 3, 10**7: 1}
-    results = {n: measure(n, repeats[n]) for n in sizes}
+def _rows(results, repeats, on_device):
+    """One table row per size; growth is relative to 10^5 rows."""
     rows = []
-    for n in sizes:
-        r = results[n]
+    for n, r in results.items():
         growth = (
             f"{r['seconds'] / results[10**5]['seconds']:.1f}x"
             if 10**5 in results and n >= 10**5
             else ""
         )
-        rows.append(
-            (
-                f"{n:,}",
-                f"{r['seconds']:.3f}",
-                growth,
-                f"{r['rss_before']:.0f}",
-                f"{r['peak']:.0f}",
-                f"{r['accuracy']:.4f}",
-                repeats[n],
-            )
-        )
+        row = [f"{n:,}", f"{r['seconds']:.3f}", growth]
+        row += [f"{r['rss_before']:.0f}", f"{r['peak']:.0f}"]
+        if on_device:
+            row.append(f"{r['device_peak']:.0f}")
+        rows.append((*row, f"{r['accuracy']:.4f}", repeats[n]))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-rows", type=int, default=10**7)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
+    # Medians of 5 up to 10^5 rows; the large sizes take tens of seconds a
+    # fit, where run-to-run noise is small against the time itself.
+    repeats = {10**3: 5, 10**4: 5, 10**5: 5, 10**6: 3, 10**7: 1}
+    results = {n: measure(n, repeats[n], args.device) for n in sizes}
+    on_device = args.device != "cpu"
+    header = ["rows", "fit s (median)", "time / time at 10^5"]
+    header += ["RSS before fit MiB", "peak RSS during fit MiB"]
+    if on_device:
+        header.append(f"peak {args.device} memory MiB")
+    engine = f"torch engine on {args.device}" if on_device else "numba engine"
     print_table(
-        "TorchLogisticFusion.fit scaling (float64 X, 4 features, defaults)",
-        [
-            "rows",
-            "fit s (median)",
-            "time / time at 10^5",
-            "RSS before fit MiB",
-            "peak RSS during fit MiB",
-            "training accuracy",
-            "runs",
-        ],
-        rows,
+        f"TorchLogisticFusion.fit scaling (float64 X, 4 features, defaults, {engine})",
+        [*header, "training accuracy", "runs"],
+        _rows(results, repeats, on_device),
     )
     print(f"\nMachine: {machine_line()}")
 

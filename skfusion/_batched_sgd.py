@@ -33,6 +33,11 @@ from ._sgd_common import (
 # about 1.5x faster than 10 MiB chunks, and no slower at 10^4 rows.
 WORK_BUFFER_BYTES = 1 << 20
 
+# On a GPU each chunk costs a handful of kernel launches per step, and the
+# cache argument above does not apply: chunks there are sized to bound
+# memory only.
+DEVICE_WORK_BUFFER_BYTES = 64 << 20
+
 
 @contextmanager
 def _bounded_torch_threads(max_threads):
@@ -149,7 +154,8 @@ def _run_batched_sgd(
         from 80 ms to 88 ms (measured while choosing this default;
         benchmarks/bench_threads.py keeps the 1-thread and notebook rows).
     chunk_rows : int or None
-        Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`.
+        Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`
+        on the CPU and to `DEVICE_WORK_BUFFER_BYTES` on other devices.
 
     Returns
     -------
@@ -161,7 +167,9 @@ def _run_batched_sgd(
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     if chunk_rows is None:
         row_bytes = init_params.shape[1] * X.dtype.itemsize
-        chunk_rows = max(256, WORK_BUFFER_BYTES // row_bytes)
+        on_cpu = torch.device(device).type == "cpu"
+        buffer_bytes = WORK_BUFFER_BYTES if on_cpu else DEVICE_WORK_BUFFER_BYTES
+        chunk_rows = max(256, buffer_bytes // row_bytes)
     with _bounded_torch_threads(max_threads):
         problem = _ChunkedProblem(
             X,

@@ -82,14 +82,15 @@ def test_row_blocks_pad_with_rows_that_weigh_nothing():
     assert not block_scale[1, 5:].any() and not block_sign[1, 5:].any()
 
 
-def run_both_engines(X, y, fit_weight, eval_weight, n_restarts=4, n_steps=40):
+def run_both_engines(X, y, fit_weight, eval_weight, device, n_restarts=4):
+    """Train with the numba kernel and with the torch engine on `device`."""
     from skfusion._batched_sgd import _run_batched_sgd
 
     init = _linear_init_parameters(np.random.RandomState(0), X.shape[1], n_restarts)
-    schedule = dict(learning_rate=0.3, n_steps=n_steps, warmup_steps=10)
+    schedule = dict(learning_rate=0.3, n_steps=40, warmup_steps=10)
     fused = _run_fused_sgd(X, y, fit_weight, eval_weight, init, **schedule)
     batched = _run_batched_sgd(
-        X, y, fit_weight, eval_weight, init, device="cpu", **schedule
+        X, y, fit_weight, eval_weight, init, device=device, **schedule
     )
     return fused, batched
 
@@ -97,7 +98,7 @@ def run_both_engines(X, y, fit_weight, eval_weight, n_restarts=4, n_steps=40):
 @pytest.mark.torch  # the torch engine is the oracle
 @pytest.mark.parametrize("n_features", [1, 3, 4, 6])
 @pytest.mark.parametrize("n_samples", [7, BLOCK_ROWS, 2 * BLOCK_ROWS + 13])
-def test_engines_compute_the_same_steps(n_features, n_samples):
+def test_engines_compute_the_same_steps(n_features, n_samples, torch_device):
     rng = np.random.RandomState(n_features * n_samples)
     X = rng.normal(size=(n_samples, n_features))
     y = (X @ rng.normal(size=n_features) + rng.normal(size=n_samples) > 0) * 1.0
@@ -107,7 +108,7 @@ def test_engines_compute_the_same_steps(n_features, n_samples):
     eval_weight = np.where(fit_weight > 0, 0.0, 1.0 + rng.rand(n_samples))
     eval_weight[-1] = 1.0
     (fused_acc, fused_hist), (acc, hist) = run_both_engines(
-        X, y, fit_weight, eval_weight
+        X, y, fit_weight, eval_weight, torch_device
     )
     assert fused_hist.shape == hist.shape == (40, n_features + 1, 4)
     assert_allclose(fused_hist, hist, rtol=1e-9, atol=1e-12)
@@ -115,25 +116,25 @@ def test_engines_compute_the_same_steps(n_features, n_samples):
 
 
 @pytest.mark.torch  # the torch engine is the oracle
-def test_float32_engines_agree_to_float32_rounding():
+def test_float32_engines_agree_to_float32_rounding(torch_device):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(5000, 4)).astype(np.float32)
     y = (X.sum(axis=1) + rng.normal(size=5000) > 0) * 1.0
     w = np.ones(5000)
-    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w)
+    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w, torch_device)
     assert_allclose(fused_hist, hist, atol=1e-5)
     # A row whose logit is within rounding of 0 may flip: at most a few.
     assert np.abs(fused_acc - acc).max() <= 3 / 5000
 
 
 @pytest.mark.torch  # the torch engine is the oracle
-def test_extreme_scores_saturate_as_in_the_torch_engine():
+def test_extreme_scores_saturate_as_in_the_torch_engine(torch_device):
     # Logits of 1e300 x 1e300 overflow; the clamped sigmoid must still give
     # the gradient torch's exact sigmoid gives.
     X = np.array([[1e300, 0.0], [-1e300, 1.0], [3e299, -2.0]])
     y = np.array([0.0, 1.0, 1.0])
     w = np.ones(3)
-    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w)
+    (fused_acc, fused_hist), (acc, hist) = run_both_engines(X, y, w, w, torch_device)
     assert np.isfinite(fused_hist).all()
     assert np.abs(fused_hist).max() > 1e290
     assert_allclose(fused_hist, hist, rtol=1e-12)

@@ -37,6 +37,12 @@ FITTED = [
 ]
 
 
+@pytest.fixture
+def on_engine(engine, torch_device):
+    """Parameters that select `engine`, the torch one on ``--torch-device``."""
+    return {"engine": engine, "device": torch_device if engine == "torch" else "cpu"}
+
+
 @pytest.fixture(scope="module")
 def scores():
     return make_squad2_scores(n_questions=3000, random_state=0)
@@ -85,10 +91,10 @@ def notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
 @pytest.mark.torch  # the notebook's loop is the oracle
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_keeps_the_notebook_loops_snapshot(scores, dtype, engine):
+def test_keeps_the_notebook_loops_snapshot(scores, dtype, on_engine):
     X, y = scores[0].astype(dtype), scores[1]
     n_restarts = 4
-    clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7, engine=engine)
+    clf = TorchLogisticFusion(n_restarts=n_restarts, random_state=7, **on_engine)
     clf.fit(X, y)
 
     init = _linear_init_parameters(np.random.RandomState(7), X.shape[1], n_restarts)
@@ -127,9 +133,9 @@ def test_warmup_linear_lr_matches_transformers_schedule(step, expected):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_first_step_keeps_the_initial_parameters(scores, engine):
+def test_first_step_keeps_the_initial_parameters(scores, on_engine):
     X, y = scores
-    clf = TorchLogisticFusion(n_restarts=1, n_steps=1, random_state=3, engine=engine)
+    clf = TorchLogisticFusion(n_restarts=1, n_steps=1, random_state=3, **on_engine)
     clf.fit(X, y)
     init = _linear_init_parameters(np.random.RandomState(3), X.shape[1], 1)
     assert_array_equal(clf.coef_[0], init[:-1, 0])
@@ -140,40 +146,40 @@ def test_first_step_keeps_the_initial_parameters(scores, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_same_random_state_gives_bit_identical_fits(scores, dtype, engine):
+def test_same_random_state_gives_bit_identical_fits(scores, dtype, on_engine):
     X, y = scores[0].astype(dtype), scores[1]
-    a = TorchLogisticFusion(n_restarts=5, random_state=11, engine=engine).fit(X, y)
-    b = TorchLogisticFusion(n_restarts=5, random_state=11, engine=engine).fit(X, y)
+    a = TorchLogisticFusion(n_restarts=5, random_state=11, **on_engine).fit(X, y)
+    b = TorchLogisticFusion(n_restarts=5, random_state=11, **on_engine).fit(X, y)
     for name in FITTED:
         assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-    c = TorchLogisticFusion(n_restarts=5, random_state=12, engine=engine).fit(X, y)
+    c = TorchLogisticFusion(n_restarts=5, random_state=12, **on_engine).fit(X, y)
     assert not np.array_equal(a.accuracy_curve_, c.accuracy_curve_)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_random_state_none_uses_numpys_global_generator(scores, engine):
+def test_random_state_none_uses_numpys_global_generator(scores, on_engine):
     """As in scikit-learn: np.random.seed makes fits with None reproducible."""
     X, y = scores
     fits = []
     for _ in range(2):
         np.random.seed(3)  # noqa: NPY002
         torch_state = None if torch is None else torch.random.get_rng_state()
-        clf = TorchLogisticFusion(n_restarts=3, n_steps=20, engine=engine).fit(X, y)
+        clf = TorchLogisticFusion(n_restarts=3, n_steps=20, **on_engine).fit(X, y)
         fits.append(clf)
         if torch is not None:  # torch's own generator is never used
             assert torch.equal(torch.random.get_rng_state(), torch_state)
     for name in FITTED:
         assert_array_equal(getattr(fits[0], name), getattr(fits[1], name), err_msg=name)
     seeded = TorchLogisticFusion(
-        n_restarts=3, n_steps=20, random_state=np.random.RandomState(3), engine=engine
+        n_restarts=3, n_steps=20, random_state=np.random.RandomState(3), **on_engine
     ).fit(X, y)
     assert_array_equal(seeded.coef_, fits[0].coef_)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_fitted_attributes_are_consistent(scores, engine):
+def test_fitted_attributes_are_consistent(scores, on_engine):
     X, y = scores
-    clf = TorchLogisticFusion(n_restarts=6, n_steps=40, random_state=0, engine=engine)
+    clf = TorchLogisticFusion(n_restarts=6, n_steps=40, random_state=0, **on_engine)
     clf.fit(X, y)
     assert clf.accuracy_curve_.shape == (6, 40)
     assert_array_equal(clf.restart_scores_, clf.accuracy_curve_.max(axis=1))
@@ -206,10 +212,10 @@ def test_validation_fraction_too_small_to_stratify_is_a_clear_error():
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_integer_sample_weight_equals_repeating_rows(scores, engine):
+def test_integer_sample_weight_equals_repeating_rows(scores, on_engine):
     X, y = scores[0][:400], scores[1][:400]
     w = np.random.RandomState(0).randint(0, 3, size=len(y))
-    clf = TorchLogisticFusion(n_restarts=3, random_state=0, engine=engine)
+    clf = TorchLogisticFusion(n_restarts=3, random_state=0, **on_engine)
     weighted = clone(clf).fit(X, y, sample_weight=w)
     repeated = clone(clf).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-10)
@@ -347,9 +353,9 @@ def test_chunked_rows_give_the_same_fit(scores):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_float32_input_trains_in_float32_close_to_float64(scores, engine):
+def test_float32_input_trains_in_float32_close_to_float64(scores, on_engine):
     X, y = scores
-    clf = TorchLogisticFusion(n_restarts=3, random_state=0, engine=engine)
+    clf = TorchLogisticFusion(n_restarts=3, random_state=0, **on_engine)
     f64 = clone(clf).fit(X, y)
     f32 = clone(clf).fit(X.astype(np.float32), y)
     assert f32.coef_.dtype == np.float64  # fitted arrays are float64 either way
