@@ -27,14 +27,26 @@ def _restore_state_on_failure(estimator):
         raise
 
 
+# The targets `check_classification_targets` accepts; calling it only where
+# y is of another type avoids computing type_of_target(y) twice per fit.
+_CLASSIFICATION_TARGETS = (
+    "binary",
+    "multiclass",
+    "multiclass-multioutput",
+    "multilabel-indicator",
+    "multilabel-sequences",
+)
+
+
 def _check_binary_target(y, sample_weight):
     """Return ``classes_`` after checking `y` is a binary classification target.
 
     Both classes must carry positive total weight: a problem that sample
     weights reduce to one class has no decision to learn.
     """
-    check_classification_targets(y)
     y_type = type_of_target(y, input_name="y")
+    if y_type not in _CLASSIFICATION_TARGETS:
+        check_classification_targets(y)  # raises scikit-learn's own error
     classes = np.unique(y)
     if y_type != "binary":
         raise ValueError(
@@ -46,12 +58,14 @@ def _check_binary_target(y, sample_weight):
             "This classifier needs samples of 2 classes, but the data contains "
             f"only one class: {classes.tolist()[0]!r}."
         )
-    weighted = np.unique(y[sample_weight > 0])
-    if weighted.size < 2:
-        raise ValueError(
-            "This classifier needs samples of 2 classes with non-zero "
-            f"sample_weight, but only class {weighted.tolist()[0]!r} has any."
-        )
+    weighted = sample_weight > 0
+    if not weighted.all():
+        kept = classes[[weighted[y == c].any() for c in classes]]
+        if kept.size < 2:
+            raise ValueError(
+                "This classifier needs samples of 2 classes with non-zero "
+                f"sample_weight, but only class {kept.tolist()[0]!r} has any."
+            )
     return classes
 
 

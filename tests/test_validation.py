@@ -79,6 +79,22 @@ def test_wrong_number_of_features_at_predict(estimator):
 
 
 @pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    ("labels", "named"),
+    [(Y, "True"), (np.where(Y, "no answer", "answer"), "'no answer'")],
+)
+def test_weights_that_leave_one_class_are_a_clear_error(estimator, labels, named):
+    weight = np.where(labels == labels[Y][0], 1.0, 0.0)
+    with pytest.raises(ValueError, match=f"only class {named} has any"):
+        estimator.fit(X, labels, sample_weight=weight)
+    # Zero weights on some rows of each class are fine.
+    weight[:: len(weight) // 10] = 0.0
+    weight[~Y] = 1.0
+    weight[0] = 0.0
+    assert estimator.fit(X, labels, sample_weight=weight).classes_.size == 2
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
 def test_negative_sample_weight(estimator):
     with pytest.raises(ValueError, match="Negative values in data passed to"):
         estimator.fit(X, Y, sample_weight=-np.ones(len(Y)))
