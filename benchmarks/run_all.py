@@ -20,6 +20,7 @@ from benchmarks import (
     bench_scaling,
     bench_threads,
     bench_threshold,
+    bench_vector_width,
 )
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -44,6 +45,7 @@ def run(args):
         bench_fit.main(["--device", args.device])
     bench_threshold.main([])
     bench_threads.main([])
+    bench_vector_width.main([])
     bench_features.main([])
     bench_cold_start.main([])
     bench_scaling.main(["--max-rows", str(10**6 if args.quick else 10**7)])
