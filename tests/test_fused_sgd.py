@@ -2,13 +2,8 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from joblib import Parallel, cpu_count, delayed, parallel_config
-from numba import njit
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from skfusion._fused_sgd import (
@@ -17,62 +12,16 @@ from skfusion._fused_sgd import (
     _row_blocks,
     _run_fused_sgd,
     _run_threads,
-    _sigmoid,
 )
 from skfusion._sgd_common import _linear_init_parameters
-
-
-@njit
-def sigmoid_of(z):
-    out = np.empty_like(z)
-    for i in range(z.shape[0]):
-        out[i] = _sigmoid(z[i])
-    return out
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    arrays(
-        np.float32,
-        st.integers(1, 300),
-        elements=st.floats(-200, 200, width=32, allow_subnormal=False),
-    )
-)
-def test_float32_sigmoid_matches_expit(z):
-    # Absolute error is what the gradient sums see; relative error keeps
-    # the small tail (z << 0) accurate too.
-    expected = expit(z.astype(np.float64))
-    got = sigmoid_of(z).astype(np.float64)
-    assert_allclose(got, expected, rtol=4e-7, atol=1e-37)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.integers(1, 300),
-        elements=st.floats(-800, 800, allow_subnormal=False),
-    )
-)
-def test_float64_sigmoid_matches_expit(z):
-    assert_allclose(sigmoid_of(z), expit(z), rtol=1e-14, atol=1e-300)
-
-
-def test_sigmoid_saturates_without_nan_or_overflow():
-    for dtype in (np.float32, np.float64):
-        z = np.array([-1e30, -1e4, -50, 0, 50, 1e4, 1e30], dtype=dtype)
-        got = sigmoid_of(z)
-        assert np.isfinite(got).all()
-        assert got[3] == 0.5
-        assert got[-1] == 1 and got[0] < 1e-37
-        assert np.all(np.diff(got) >= 0)
 
 
 def test_row_blocks_pad_with_rows_that_weigh_nothing():
     X = np.arange(3 * (BLOCK_ROWS + 5), dtype=np.float64).reshape(-1, 3)
     scale = np.full(len(X), 0.5)
-    blocks, block_scale, block_sign = _row_blocks(X, scale, -scale)
+    blocks, extra, block_scale, block_sign = _row_blocks(X, scale, -scale)
     assert blocks.shape == (2, 4, BLOCK_ROWS)  # features padded to four
+    assert extra is None
     assert blocks.flags.c_contiguous
     assert_array_equal(blocks[0, :3].T, X[:BLOCK_ROWS])
     assert_array_equal(blocks[1, :3, :5].T, X[BLOCK_ROWS:])
@@ -80,6 +29,18 @@ def test_row_blocks_pad_with_rows_that_weigh_nothing():
     assert not blocks[1, :, 5:].any()
     assert block_scale.sum() == pytest.approx(scale.sum())
     assert not block_scale[1, 5:].any() and not block_sign[1, 5:].any()
+
+
+def test_row_blocks_put_features_beyond_four_apart():
+    X = np.arange(7 * (BLOCK_ROWS + 5), dtype=np.float32).reshape(-1, 7)
+    scale = np.ones(len(X))
+    blocks, extra, _, _ = _row_blocks(X, scale, scale)
+    assert blocks.shape == (2, 4, BLOCK_ROWS) and extra.shape == (2, 3, BLOCK_ROWS)
+    assert blocks.dtype == extra.dtype == np.float32
+    assert blocks.flags.c_contiguous and extra.flags.c_contiguous
+    assert_array_equal(blocks[1, :, :5].T, X[BLOCK_ROWS:, :4])
+    assert_array_equal(extra[1, :, :5].T, X[BLOCK_ROWS:, 4:])
+    assert not extra[1, :, 5:].any()
 
 
 def run_both_engines(X, y, fit_weight, eval_weight, device, n_restarts=4):
@@ -157,8 +118,10 @@ def test_any_split_of_the_restarts_gives_the_same_bits(dtype, n_features):
         assert_array_equal(hist, serial[1])
 
 
-@pytest.mark.parametrize("n_restarts, n_threads", [(20, 2), (5, 3), (4, 4), (7, 1)])
-def test_restarts_are_split_into_contiguous_ranges_one_per_thread(
+@pytest.mark.parametrize(
+    "n_restarts, n_threads", [(20, 2), (5, 3), (8, 4), (7, 1), (21, 4)]
+)
+def test_restarts_are_split_into_contiguous_pairs_one_range_per_thread(
     n_restarts, n_threads
 ):
     calls = []
@@ -174,8 +137,10 @@ def test_restarts_are_split_into_contiguous_ranges_one_per_thread(
     assert len(ranges) == n_threads
     assert [first for first, _ in ranges] == [0] + [stop for _, stop in ranges[:-1]]
     assert ranges[-1][1] == n_restarts
-    sizes = [stop - first for first, stop in ranges]
-    assert max(sizes) - min(sizes) <= 1
+    # Whole pairs (an odd last restart is one of its own), spread evenly.
+    assert all(first % 2 == 0 for first, _ in ranges)
+    pairs = [-(-(stop - first) // 2) for first, stop in ranges]
+    assert max(pairs) - min(pairs) <= 1
     assert len({thread for *_, thread in calls}) == n_threads
 
 
@@ -192,7 +157,9 @@ def test_n_jobs_follows_joblib_and_the_inner_thread_limits():
     assert _n_threads(None, 20) == 1
     assert _n_threads(1, 20) == 1
     assert _n_threads(3, 20) == 3  # an explicit count is taken as given
-    assert _n_threads(3, 2) == 2  # but never more threads than restarts
+    assert _n_threads(3, 5) == 3  # restarts (0, 1), (2, 3) and 4
+    assert _n_threads(3, 4) == 2  # but never more threads than pairs
+    assert _n_threads(2, 1) == 1
     assert _n_threads(-1, 1) == 1
     with threadpool_limits(1):
         assert _n_threads(-1, 20) == 1
