@@ -129,9 +129,10 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         ``None`` or a negative value the count also stays within the thread
         limit of joblib's worker processes and of threadpoolctl, so fits
         inside ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the
-        cores. The fitted attributes are bit-identical for every value. The
-        ``"torch"`` engine trains on one CPU thread, or on the GPU, whatever
-        `n_jobs`.
+        cores. The kernel trains restarts in pairs, so at most
+        ``ceil(n_restarts / 2)`` threads are used. The fitted attributes are
+        bit-identical for every value. The ``"torch"`` engine trains on one
+        CPU thread, or on the GPU, whatever `n_jobs`.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
