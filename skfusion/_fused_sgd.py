@@ -9,12 +9,13 @@ computes the logits and accuracy gains in one vectorised loop and the
 sigmoids and gradient sums in another, while the block sits in L1; no
 ``n_samples x n_restarts`` matrix exists at all. Two restarts per loop
 share each load of the data and give the CPU two independent chains: with
-512-bit vectors (`_numba_math._prefer_wide_vectors`) this made a default
-float64 fit about 1.15x faster than one restart per loop, and one
-restart per loop; four were no faster than two. The loops are kept to the first four
-features, with further ones in loops of their own: anything more inside
-them cost LLVM its vectorisation or the pairs their gain. It computes what
-the torch engine computes; only rounding differs.
+512-bit vectors (`_numba_math._prefer_wide_vectors`) a default fit took
+about 1.15x less time than with one restart per loop, float32 and float64
+(with 256-bit vectors, four per loop were no faster than two). The loops
+are kept to the first four features, with further ones in loops of their
+own: anything more inside them cost LLVM its vectorisation or the pairs
+their gain. It computes what the torch engine computes; only rounding
+differs.
 
 Restarts are independent, so `n_jobs` threads each train a contiguous range
 of pairs (the kernel releases the GIL). A restart's arithmetic is the same

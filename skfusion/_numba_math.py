@@ -129,12 +129,12 @@ def _prefer_wide_vectors(typingctx):
 
     On AVX-512 server CPUs LLVM's X86 backend prefers 256-bit vectors
     (``prefer-256-bit``), so a float64 vector holds 4 numbers rather than
-    8; the kernel is bound by its vector arithmetic, and the wider vectors
-    made a float64 fit about 1.25x faster (measured on an Intel Emerald
-    Rapids VM; ``benchmarks/bench_vector_width.py`` measures the same
-    choice made process-wide). Numba sets target features only for the
-    whole process (``NUMBA_CPU_FEATURES``), so this sets LLVM's
-    per-function ``"prefer-vector-width"`` attribute, the one clang's
+    8. The kernel is bound by its vector arithmetic, and the wider vectors
+    made fits 1.2-1.4x faster on an Intel Emerald Rapids VM
+    (``benchmarks/bench_vector_width.py`` compares the kernel with and
+    without this request). Numba sets target features only for the whole
+    process (``NUMBA_CPU_FEATURES``), so this sets LLVM's per-function
+    ``"prefer-vector-width"`` attribute, the one clang's
     ``-mprefer-vector-width`` sets, on the compiled function that calls it.
     CPUs without AVX-512 are unaffected. llvmlite's attribute set accepts
     only a fixed list of keyword attributes, so the string attribute is
