@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from benchmarks._common import machine_line, median_seconds, print_table
-from skfusion._batched_sgd import DEVICE_WORK_BUFFER_BYTES, _run_batched_sgd
+from skfusion._batched_sgd import (
+    DEVICE_WORK_BUFFER_BYTES,
+    _chunk_rows,
+    _run_batched_sgd,
+)
 from skfusion._sgd_common import _linear_init_parameters
 from skfusion.datasets import make_squad2_scores
 
@@ -28,7 +32,7 @@ def _fit_seconds(X, y, device, buffer_bytes, repeats):
     n_restarts = 20
     init = _linear_init_parameters(np.random.RandomState(0), X.shape[1], n_restarts)
     weight = np.ones(len(y))
-    chunk_rows = max(256, buffer_bytes // (n_restarts * X.dtype.itemsize))
+    chunk_rows = _chunk_rows(buffer_bytes, n_restarts, X.dtype)
 
     def fit():
         # Returns numpy arrays: the copy back waits for the device.

@@ -120,6 +120,11 @@ class _ChunkedProblem:
         return gained, self.grad.sub_(self.grad_offset)
 
 
+def _chunk_rows(buffer_bytes, n_restarts, dtype):
+    """Rows per chunk whose ``(n_restarts, rows)`` work buffer fills `buffer_bytes`."""
+    return max(256, buffer_bytes // (n_restarts * np.dtype(dtype).itemsize))
+
+
 def _run_batched_sgd(
     X,
     y,
@@ -166,10 +171,9 @@ def _run_batched_sgd(
     """
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     if chunk_rows is None:
-        row_bytes = init_params.shape[1] * X.dtype.itemsize
         on_cpu = torch.device(device).type == "cpu"
         buffer_bytes = WORK_BUFFER_BYTES if on_cpu else DEVICE_WORK_BUFFER_BYTES
-        chunk_rows = max(256, buffer_bytes // row_bytes)
+        chunk_rows = _chunk_rows(buffer_bytes, init_params.shape[1], X.dtype)
     with _bounded_torch_threads(max_threads):
         problem = _ChunkedProblem(
             X,

@@ -25,11 +25,12 @@ same pair, so the result is bit-identical for every number of threads.
 The kernel is compiled for the dtype of X on first use, and that compile
 costs far more than the training, so its shape is kept cheap to compile
 (numba's compile events measured it): one compiled training function with
-its two block loops inlined into it, one level deep (a separately compiled
+its block loops inlined into it, one level deep (a separately compiled
 function costs its own LLVM pipeline, each level of inlining its own
-pass), the sigmoid its own small function, and arrays written element by
-element (an array assignment compiles the formatting of its shape-mismatch
-error message, seconds on a first compile).
+pass), the loops for features beyond four compiled only where there are
+such features, the sigmoid its own small function, and arrays written
+element by element (an array assignment compiles the formatting of its
+shape-mismatch error message, seconds on a first compile).
 """
 
 import threading
@@ -46,8 +47,9 @@ from ._sgd_common import (
     _signed_eval_weights,
 )
 
-# Rows per block: a float64 block's features, weights and logits (7 x 512
-# x 8 bytes, 28 KiB) stay in L1 while every restart passes over them.
+# Rows per block: a float64 block's four features, two weights and the two
+# restarts' logits (8 x 512 x 8 bytes, 32 KiB) stay in L1 while every pair
+# of restarts passes over them.
 BLOCK_ROWS = 512
 
 
