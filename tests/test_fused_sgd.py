@@ -13,7 +13,10 @@ from skfusion._fused_sgd import (
     _run_fused_sgd,
     _run_threads,
 )
+from skfusion._reference_sgd import _run_reference_sgd
 from skfusion._sgd_common import _linear_init_parameters
+
+SCHEDULE = dict(learning_rate=0.3, n_steps=40, warmup_steps=10)
 
 
 def test_row_blocks_pad_with_rows_that_weigh_nothing():
@@ -41,6 +44,74 @@ def test_row_blocks_put_features_beyond_four_apart():
     assert_array_equal(blocks[1, :, :5].T, X[BLOCK_ROWS:, :4])
     assert_array_equal(extra[1, :, :5].T, X[BLOCK_ROWS:, 4:])
     assert not extra[1, :, 5:].any()
+
+
+def validation_style_problem(n_samples, n_features, dtype=np.float64):
+    """Rows that serve either the loss or the accuracy, with uneven weights."""
+    rng = np.random.RandomState(n_features * n_samples)
+    X = rng.normal(size=(n_samples, n_features)).astype(dtype)
+    y = (X @ rng.normal(size=n_features) + rng.normal(size=n_samples) > 0) * 1.0
+    fit_weight = rng.randint(0, 3, size=n_samples) * 1.0
+    fit_weight[0] = 1.0
+    eval_weight = np.where(fit_weight > 0, 0.0, 1.0 + rng.rand(n_samples))
+    eval_weight[-1] = 1.0
+    return X, y, fit_weight, eval_weight
+
+
+# The numpy reference solver is the oracle of the numba kernel in every
+# environment, torch or not: any change to the schedule, the update or the
+# accuracy shows here.
+@pytest.mark.parametrize("n_features", [1, 3, 4, 6])
+@pytest.mark.parametrize("n_samples", [7, BLOCK_ROWS, 2 * BLOCK_ROWS + 13])
+def test_kernel_computes_the_reference_solvers_steps(n_features, n_samples):
+    problem = validation_style_problem(n_samples, n_features)
+    init = _linear_init_parameters(np.random.RandomState(0), n_features, 5)
+    acc, hist = _run_fused_sgd(*problem, init, **SCHEDULE)
+    ref_acc, ref_hist = _run_reference_sgd(*problem, init, **SCHEDULE)
+    assert hist.shape == ref_hist.shape == (40, n_features + 1, 5)
+    assert_allclose(hist, ref_hist, rtol=1e-12, atol=1e-13)
+    assert_allclose(acc, ref_acc, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        dict(learning_rate=0.05, n_steps=30, warmup_steps=0),
+        dict(learning_rate=1.0, n_steps=12, warmup_steps=11),
+        dict(learning_rate=0.3, n_steps=5, warmup_steps=5),
+    ],
+)
+def test_kernel_follows_the_reference_schedule(schedule):
+    problem = validation_style_problem(300, 3)
+    init = _linear_init_parameters(np.random.RandomState(1), 3, 2)
+    acc, hist = _run_fused_sgd(*problem, init, **schedule)
+    ref_acc, ref_hist = _run_reference_sgd(*problem, init, **schedule)
+    assert_allclose(hist, ref_hist, rtol=1e-12, atol=1e-13)
+    assert_allclose(acc, ref_acc, rtol=0, atol=1e-13)
+
+
+def test_float32_kernel_agrees_with_the_reference_to_float32_rounding():
+    problem = validation_style_problem(5000, 4, dtype=np.float32)
+    init = _linear_init_parameters(np.random.RandomState(0), 4, 4)
+    acc, hist = _run_fused_sgd(*problem, init, **SCHEDULE)
+    ref_acc, ref_hist = _run_reference_sgd(*problem, init, **SCHEDULE)
+    assert_allclose(hist, ref_hist, atol=1e-5)
+    # A row whose logit is within rounding of 0 may flip: at most a few.
+    assert np.abs(acc - ref_acc).max() <= 3 * problem[3].max() / problem[3].sum()
+
+
+def test_extreme_scores_saturate_as_in_the_reference():
+    # Logits of 1e300 x 1e300 overflow; the kernel's clamped sigmoid must
+    # give the gradient of the exact one.
+    X = np.array([[1e300, 0.0], [-1e300, 1.0], [3e299, -2.0]])
+    y = np.array([0.0, 1.0, 1.0])
+    w = np.ones(3)
+    init = _linear_init_parameters(np.random.RandomState(0), 2, 4)
+    acc, hist = _run_fused_sgd(X, y, w, w, init, **SCHEDULE)
+    ref_acc, ref_hist = _run_reference_sgd(X, y, w, w, init, **SCHEDULE)
+    assert np.isfinite(hist).all() and np.abs(hist).max() > 1e290
+    assert_allclose(hist, ref_hist, rtol=1e-12)
+    assert_array_equal(acc, ref_acc)
 
 
 def run_both_engines(X, y, fit_weight, eval_weight, device, n_restarts=4):
