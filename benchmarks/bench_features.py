@@ -3,7 +3,7 @@
 Target: on SQuAD 2.0 dev-sized reader output (12,000 windows of
 384 tokens, 11,873 questions), at least 20x faster than the loop port of
 transformers' ``postprocess_qa_predictions`` in
-``benchmarks/postprocess_loop.py``, with the same features for every
+``tests/_postprocess_loop.py``, with the same features for every
 question (checked before timing). The loop port reads run_qa.py's
 ``offset_mapping`` (None outside the context), as transformers does;
 features_from_logits is timed on a ``context_mask`` and, once, on the same
@@ -25,12 +25,12 @@ import argparse
 import numpy as np
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
-from benchmarks.postprocess_loop import (
+from skfusion.features import features_from_logits
+from tests._postprocess_loop import (
     SELECTION_KEYS,
     mask_to_offset_mapping,
     postprocess_loop,
 )
-from skfusion.features import features_from_logits
 
 QUESTION_TOKENS = 25  # [CLS], the question and [SEP]: outside the context
 

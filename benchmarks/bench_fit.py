@@ -15,9 +15,9 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
-from benchmarks.notebook_loop import notebook_fit
 from skfusion import TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
+from tests._notebook_loop import notebook_fit
 
 NOTEBOOK = "notebook loop (float32, torch default threads)"
 

@@ -25,10 +25,10 @@ from benchmarks._common import (
     median_seconds,
     print_table,
 )
-from benchmarks.notebook_loop import notebook_fit
 from skfusion import TorchLogisticFusion
 from skfusion._fused_sgd import _n_threads
 from skfusion.datasets import make_squad2_scores
+from tests._notebook_loop import notebook_fit
 
 
 def _spin(seconds):

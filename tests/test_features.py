@@ -8,12 +8,12 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_array_equal
 
 import skfusion.features as features_module
-from benchmarks.postprocess_loop import (
+from skfusion.features import _top_indexes, features_from_logits
+from tests._postprocess_loop import (
     SELECTION_KEYS,
     mask_to_offset_mapping,
     postprocess_loop,
 )
-from skfusion.features import _top_indexes, features_from_logits
 
 # Few distinct values force ties in argsort and in span scores; -0.0 == 0.0
 # is a tie too. Wide float32 values exercise the tie-free fast path.

@@ -20,6 +20,8 @@ from skfusion.datasets import make_squad2_scores
 
 try:
     import torch
+
+    from tests._notebook_loop import notebook_run
 except ImportError:  # the tests marked `torch` are skipped then (conftest.py)
     torch = None
 
@@ -47,47 +49,6 @@ def on_engine(engine, torch_device):
 @pytest.fixture(scope="module")
 def scores():
     return make_squad2_scores(n_questions=3000, random_state=0)
-
-
-def notebook_loop(X, Y, weight, bias, *, n_steps=100, warmup_steps=10):
-    """Cell 9 of the notebook, from given initial parameters.
-
-    Kept faithful on purpose: torch.nn.Linear, torch.optim.SGD, the warm-up
-    schedule as a LambdaLR, autograd, float32, accuracy after every step.
-    Returns the accuracy and the parameters after every step.
-    """
-    model = torch.nn.Linear(X.shape[1], 1, bias=True)
-    with torch.no_grad():
-        model.weight.copy_(torch.as_tensor(weight, dtype=torch.float32)[None, :])
-        model.bias.copy_(torch.as_tensor([bias], dtype=torch.float32))
-    opt = torch.optim.SGD(model.parameters(), lr=0.3)
-
-    def lr_lambda(step):  # transformers.get_linear_schedule_with_warmup
-        if step < warmup_steps:
-            return float(step) / float(max(1, warmup_steps))
-        return max(0.0, float(n_steps - step) / float(max(1, n_steps - warmup_steps)))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
-    X, labels = torch.FloatTensor(X), torch.BoolTensor(Y)
-    curve, params = [], []
-    for _ in range(n_steps):
-        log_odds = model(X).squeeze(-1)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            log_odds, labels.float(), reduction="none"
-        ).mean()
-        loss.backward()
-        opt.step()
-        scheduler.step()
-        opt.zero_grad()
-        with torch.no_grad():
-            acc = float(((model(X).squeeze(-1) > 0.0) == labels).sum() / len(labels))
-        curve.append(acc)
-        params.append(
-            np.concatenate(
-                [model.weight.detach().numpy()[0], model.bias.detach().numpy()]
-            )
-        )
-    return np.array(curve), np.array(params)
 
 
 def notebook_snapshot(curves):
@@ -136,7 +97,7 @@ def test_keeps_the_notebook_loops_snapshot(scores, dtype, on_engine):
     clf.fit(X, y)
 
     init = _linear_init_parameters(np.random.RandomState(7), X.shape[1], n_restarts)
-    runs = [notebook_loop(X, y, init[:-1, r], init[-1, r]) for r in range(n_restarts)]
+    runs = [notebook_run(X, y, init[:-1, r], init[-1, r]) for r in range(n_restarts)]
     curves = np.array([curve for curve, _ in runs])
     # The notebook trains in float32 whatever X is: a logit within rounding
     # of 0 (seen: 9e-7) can take either sign in another precision or

@@ -95,3 +95,28 @@ def test_torch_without_the_extra_is_an_import_error_naming_it():
     for line, needed_by in zip(out, asked, strict=True):
         assert line.startswith(f"{needed_by} needs PyTorch, which could not be ")
         assert "pip install 'skfusion[torch]'" in line
+
+
+def imported_top_level_modules(path):
+    """The top-level names of every module `path` imports, at any depth."""
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.partition(".")[0]
+        elif isinstance(node, ast.Import):
+            yield from (alias.name.partition(".")[0] for alias in node.names)
+
+
+def test_tests_never_import_benchmarks():
+    # The sdist ships tests/ but not benchmarks/: its suite must collect
+    # alone (.ci/run's package stage collects it from the unpacked sdist).
+    tests = Path(__file__).parent
+    importing = [
+        path.name
+        for path in sorted(tests.glob("*.py")) + [tests.parent / "conftest.py"]
+        if "benchmarks" in set(imported_top_level_modules(path))
+    ]
+    assert importing == []
+    # The check itself sees an import of benchmarks.
+    bench = tests.parent / "benchmarks" / "bench_features.py"
+    if bench.exists():
+        assert "benchmarks" in set(imported_top_level_modules(bench))

@@ -1,11 +1,14 @@
-"""A faithful copy of the notebook's training (cell 9), the baseline.
+"""A faithful copy of the notebook's training (cell 9): oracle and baseline.
 
 Only the tqdm progress bar and the prints are left out; the model, the
 optimizer, the schedule (transformers' get_linear_schedule_with_warmup,
 written out as the LambdaLR it is), the per-step parameter copy and the
-per-step evaluation are the notebook's.
+per-step evaluation are the notebook's. `notebook_fit` is the baseline of
+benchmarks/bench_fit.py and bench_threads.py; `notebook_run`, the same loop
+from given initial parameters, is the oracle of tests/test_fusion.py.
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -41,8 +44,10 @@ def get_linear_schedule_with_warmup(optimizer, num_warmup_steps, num_training_st
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
 
 
-def run_training(X, Y, STEPS=100):
+def run_training(X, Y, STEPS=100, on_step=None):
     model = ConstrainedLR(X.shape[1])
+    if on_step is not None:  # notebook_run: start where it says
+        on_step(model, None)
     model = model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.3)
     scheduler = get_linear_schedule_with_warmup(
@@ -65,6 +70,8 @@ def run_training(X, Y, STEPS=100):
             with torch.no_grad():
                 acc = evaluate_model(model, X, Y)
             model.train()
+            if on_step is not None:
+                on_step(model, float(acc))
             if acc > best_acc:
                 best_acc = acc
                 best_r = r
@@ -80,3 +87,26 @@ def notebook_fit(X, Y, n_restarts=20):
             total_best_acc = acc
             total_best_r = r
     return float(total_best_acc), total_best_r
+
+
+def notebook_run(X, Y, weight, bias, STEPS=100):
+    """`run_training` from the given initial parameters, in float32.
+
+    Returns the accuracy and the parameters (weights then bias) after every
+    step, as arrays of shape ``(STEPS,)`` and ``(STEPS, n_features + 1)``.
+    """
+    curve, params = [], []
+
+    def on_step(model, acc):
+        if acc is None:
+            with torch.no_grad():
+                model.linear.weight.copy_(torch.as_tensor(weight)[None, :])
+                model.linear.bias.copy_(torch.as_tensor([bias]))
+            return
+        curve.append(acc)
+        weights, bias_ = (p.detach().numpy() for p in model.linear.parameters())
+        params.append(np.r_[weights[0], bias_])
+
+    X, Y = torch.FloatTensor(np.asarray(X)), torch.BoolTensor(np.asarray(Y))
+    run_training(X, Y, STEPS=STEPS, on_step=on_step)
+    return np.array(curve), np.array(params)

@@ -10,8 +10,8 @@ candidate dict also records its window and token indexes, which the original
 does not keep, so the result can be compared with
 `skfusion.features.features_from_logits`.
 
-It is the baseline of ``benchmarks/bench_features.py`` and the oracle of
-``tests/test_features.py``.
+It is the oracle of ``tests/test_features.py`` and the baseline of
+``benchmarks/bench_features.py``.
 """
 
 import collections
