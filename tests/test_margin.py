@@ -118,6 +118,30 @@ def test_null_odds_column_is_used_as_the_margin():
     assert_array_equal(from_margin.predict(margin), from_columns.predict(X))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    margin=st.lists(st.sampled_from([-1.5, -0.5, 0.0, 0.5, 2.0]), min_size=2),
+    threshold=st.sampled_from([-0.5, 0.0, 0.5]),
+    pos_first=st.booleans(),
+)
+def test_predicts_pos_label_exactly_where_the_margin_exceeds_the_threshold(
+    margin, threshold, pos_first
+):
+    # BERT's rule, with margins equal to the threshold: "no answer" only
+    # where margin > threshold, whichever class pos_label is.
+    X = np.array(margin)[:, None]
+    y = np.array(["answer", "none"] * len(margin))[: len(margin)]
+    pos, other = ("answer", "none") if pos_first else ("none", "answer")
+    clf = MarginThresholdClassifier(
+        span_column=None, threshold=threshold, pos_label=pos
+    ).fit(X, y)
+    expected = np.where(X[:, 0] > threshold, pos, other)
+    assert_array_equal(clf.predict(X), expected)
+    # decision_function is signed towards classes_[1] ("none").
+    sign = 1 if pos == "none" else -1
+    assert_array_equal(clf.decision_function(X), sign * (X[:, 0] - threshold))
+
+
 def test_pos_label_first_class_flips_the_decision_sign():
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     y = np.array(["answer", "answer", "none", "none"])
