@@ -106,6 +106,6 @@ def no_span_text_error(data_path, prefix):
             f"give the run's folder holding {nbest} (or predictions.json), {escape}"
         )
     return (
-        f"{data_path}: a score table holds no answer texts for SQuAD predictions: "
+        f"{data_path}: scores only, no answer texts for SQuAD predictions: "
         f"give the reader's output folder (nbest_predictions.json), {escape}"
     )

@@ -18,19 +18,9 @@ __all__ = ["atomic_write", "same_file"]
 _TEMP_NAME = ".{name}.{token}.skfusion-tmp"
 
 
-def _open_temp(target, binary, encoding):
-    """Create a new file beside `target`, with the permissions `open` gives."""
-    for _ in range(100):
-        token = secrets.token_hex(4)
-        temp = target.with_name(_TEMP_NAME.format(name=target.name, token=token))
-        try:
-            # 0o666 less the umask, like open(); O_EXCL never reuses a file.
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        mode = "wb" if binary else "w"
-        return temp, os.fdopen(fd, mode, encoding=None if binary else encoding)
-    raise FileExistsError(f"{target}: could not create a temporary file beside it.")
+def _temp_name(target):
+    token = secrets.token_hex(8)
+    return target.with_name(_TEMP_NAME.format(name=target.name, token=token))
 
 
 @contextlib.contextmanager
@@ -60,16 +50,30 @@ def atomic_write(path, mode="w", *, encoding="utf-8"):
     target = Path(os.path.realpath(path))
     if target.is_dir():
         raise IsADirectoryError(f"{path}: is a folder, expected a file name.")
-    temp, file = _open_temp(target, mode == "wb", encoding)
+    temp = None
     try:
-        with file:
+        for _ in range(100):
+            # The name is stored before the file exists, so that an interrupt
+            # arriving at any point, even as the file is created, deletes it.
+            temp = _temp_name(target)
+            try:
+                # 0o666 less the umask, as open() gives; O_EXCL never reuses
+                # a file (another writer's).
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                temp = None
+        else:
+            raise FileExistsError(f"{path}: no temporary file could be created.")
+        with open(fd, mode, encoding=None if mode == "wb" else encoding) as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise
 
 
