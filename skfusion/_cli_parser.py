@@ -122,20 +122,40 @@ def build_parser(description, handlers):
         "-o",
         "--output",
         required=True,
-        help="calibrator file: .skops (safe) or anything else (joblib)",
+        help="calibrator file: .skops (safe to share; needs pip install skops), or "
+        ".joblib/.pkl (a pickle: loading it can run code, so predict needs "
+        "--allow-pickle); any case; written only once complete",
     )
     fit.add_argument("--json", action="store_true", help="print strict JSON")
 
     predict = _command(sub, "predict", handlers)
     predict.add_argument(
-        "calibrator", metavar="CALIBRATOR", help="a file written by skfusion fit"
+        "calibrator",
+        metavar="CALIBRATOR",
+        help="a file written by skfusion fit; a .skops file loads without running "
+        "any code",
     )
     _add_data_options(predict, labels=False)
     predict.add_argument(
         "-o",
         "--output",
         required=True,
-        help='predictions JSON: {id: answer text or ""}',
+        help='predictions JSON: {id: answer text or ""}, the official SQuAD '
+        "script's input (needs span texts: n-best lists or predictions.json); "
+        "replaced only once complete",
+    )
+    predict.add_argument(
+        "--decisions-only",
+        action="store_true",
+        help="write {id: true/false} (true = no answer) instead: for scores "
+        "without span texts (null_odds alone, a CSV, the notebook's pickle); not "
+        "the official script's input",
+    )
+    predict.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="load a joblib/pickle CALIBRATOR, which can run any code it holds: "
+        "only for files from a source you trust (a .skops file needs no opt-in)",
     )
     predict.add_argument(
         "--missing-span-as-null",

@@ -5,16 +5,25 @@ simulated SQuAD 2.0 dev scores.
 """
 
 import argparse
-import json
 import os
 import pickle
+import signal
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
+from ._calibrator import writer as _calibrator_writer
+from ._cli_files import (
+    Interrupted,
+    check_outputs,
+    no_span_text_error,
+    signals_as_exceptions,
+    write_json,
+)
 from ._cli_parser import build_parser as _build_parser
 from ._cli_report import (
     check_margin_direction,
@@ -31,6 +40,7 @@ from .model_selection import compare_estimators
 from .persistence import (
     check_feature_names,
     load_calibrator,
+    no_answer_decisions,
     save_calibrator,
     squad_predictions,
 )
@@ -117,6 +127,11 @@ def _tuning_weight(data, tune):
 
 def cmd_compare(args, say):
     """Cross-validate four no-answer rules on identical folds; test each pair."""
+    if args.plot:
+        figures = ("threshold", "margin_histograms", "restart_curves", "fold_weights")
+        _check_outputs(
+            args, [("--plot", Path(args.plot) / f"{name}.png") for name in figures]
+        )
     data = _load(args, labelled=True)
     y = data.target
     smallest = int(min(y.sum(), (~y).sum()))
@@ -188,8 +203,18 @@ def _write_plots(args, data, result, say):
         say(f"wrote {path}")
 
 
+def _check_outputs(args, outputs):
+    """Refuse, before any work, to write over a file the command reads."""
+    data = None if args.data is None else Path(args.data)
+    inputs = [getattr(args, "calibrator", None), data, getattr(args, "dev", None)]
+    folder = data if data is not None and data.is_dir() else None
+    check_outputs(outputs, inputs, folder)
+
+
 def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
+    _check_outputs(args, [("-o", args.output)])
+    _calibrator_writer(args.output)  # a missing writer fails before the fit
     data = _load(args, labelled=True)
     weight = _tuning_weight(data, args.tune)
     if args.model == "fusion":
@@ -214,15 +239,22 @@ def cmd_fit(args, say):
 
 def cmd_predict(args, say):
     """Apply a saved calibrator to DATA and write SQuAD-style predictions."""
-    model, feature_names = load_calibrator(args.calibrator)
+    _check_outputs(args, [("-o", args.output)])
+    model, feature_names = load_calibrator(
+        args.calibrator, allow_pickle=args.allow_pickle
+    )
     data = _load(args, labelled=False)
     check_feature_names(feature_names, data.feature_names)
-    predicted_null = model.predict(data.data).astype(bool)
-    if data.span_text is not None:
+    if data.span_text is None and not args.decisions_only:
+        raise CommandError(no_span_text_error(args.data, args.prefix))
+    # load_calibrator checked that the classes are [False, True] or [0, 1].
+    predicted_null = model.predict(data.data) == model.classes_[1]
+    if args.decisions_only:
+        out = no_answer_decisions(data.ids, predicted_null)
+    else:
         predicted_null = _resolve_unknown_spans(predicted_null, data, args, say)
-    out = squad_predictions(data.ids, predicted_null, data.span_text)
-    with open(args.output, "w", encoding="utf-8") as f:
-        json.dump(out, f, indent=1)
+        out = squad_predictions(data.ids, predicted_null, data.span_text)
+    write_json(args.output, out)
     say(
         f"{int(predicted_null.sum())} of {len(predicted_null)} predicted "
         f"unanswerable; wrote {args.output}"
@@ -296,12 +328,21 @@ def main(argv=None) -> int:
     Returns
     -------
     status : int
-        0 on success, 1 on an error (one line on stderr), 2 on bad options.
+        0 on success, 1 on an error (one line on stderr), 2 on bad options,
+        128 + the signal's number when interrupted (130 for Ctrl-C, SIGINT;
+        143 for SIGTERM).
     """
     args = build_parser().parse_args(argv)
     try:
-        _run(args)
-        sys.stdout.flush()
+        with signals_as_exceptions():
+            _run(args)
+            sys.stdout.flush()
+    except (KeyboardInterrupt, Interrupted) as exc:
+        # Any file being written was deleted unfinished; the old one is whole.
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        print(f"skfusion {args.command}: interrupted ({name})", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         # The reader of our output (e.g. `| head`) went away: stop quietly,
         # and keep Python from reporting the failed flush at exit.

@@ -2,31 +2,88 @@
 
 A calibrator file holds a fitted estimator together with the names of the
 score columns it was trained on, so that applying it to other columns is an
-error rather than silently wrong predictions. joblib is what users expect;
-skops is the safe format, which refuses to load unknown types.
+error rather than silently wrong predictions, and the versions of skfusion,
+scikit-learn and numpy that saved it. ``.skops`` is the format to share:
+loading one runs no code. joblib and pickle files can run any code while they
+load, so `load_calibrator` reads them only with ``allow_pickle=True``.
 """
 
-from pathlib import Path
+import numbers
+import warnings
 
-import joblib
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
+from . import _calibrator
 from .datasets._base import few
 
 __all__ = [
+    "InconsistentVersionWarning",
     "check_feature_names",
     "load_calibrator",
+    "no_answer_decisions",
     "save_calibrator",
     "squad_predictions",
 ]
 
-FORMAT = "skfusion.calibrator/1"
-# The only types a .skops calibrator may contain beyond skops' defaults.
-_TRUSTED_TYPES = {
-    "skfusion._fusion.TorchLogisticFusion",
-    "skfusion._margin.MarginThresholdClassifier",
-}
+
+class InconsistentVersionWarning(_SklearnVersionWarning):
+    """Warning raised when a calibrator is loaded under other versions.
+
+    A subclass of scikit-learn's warning of the same name, so that a filter
+    on either catches it, with the same wording, for the versions of
+    skfusion, scikit-learn and numpy that a calibrator file records.
+
+    Parameters
+    ----------
+    path : str
+        The calibrator file.
+    original_versions : dict of str to str
+        The versions that saved it, by package name.
+    current_versions : dict of str to str
+        The versions loading it.
+
+    See Also
+    --------
+    load_calibrator : Issues this warning.
+    sklearn.exceptions.InconsistentVersionWarning : scikit-learn's warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skfusion.persistence import InconsistentVersionWarning
+    >>> warning = InconsistentVersionWarning(
+    ...     path="calibrator.skops",
+    ...     original_versions={"scikit-learn": "1.6.0"},
+    ...     current_versions={"scikit-learn": "1.7.0"},
+    ... )
+    >>> print(warning)  # doctest: +NORMALIZE_WHITESPACE
+    Trying to load calibrator calibrator.skops saved with scikit-learn 1.6.0
+    when using scikit-learn 1.7.0. This might lead to breaking code or invalid
+    results. Use at your own risk.
+    """
+
+    def __init__(self, *, path, original_versions, current_versions):
+        super().__init__(
+            estimator_name=str(path),
+            current_sklearn_version=current_versions.get("scikit-learn"),
+            original_sklearn_version=original_versions.get("scikit-learn"),
+        )
+        self.path = str(path)
+        self.original_versions = dict(original_versions)
+        self.current_versions = dict(current_versions)
+
+    def __str__(self):
+        def listed(versions):
+            return ", ".join(f"{name} {v}" for name, v in versions.items())
+
+        return (
+            f"Trying to load calibrator {self.path} saved with "
+            f"{listed(self.original_versions)} when using "
+            f"{listed(self.current_versions)}. This might lead to breaking code or "
+            "invalid results. Use at your own risk."
+        )
 
 
 def save_calibrator(estimator, feature_names, path) -> None:
@@ -35,12 +92,27 @@ def save_calibrator(estimator, feature_names, path) -> None:
     Parameters
     ----------
     estimator : estimator
-        A fitted skfusion estimator.
+        A fitted `~skfusion.TorchLogisticFusion` or
+        `~skfusion.MarginThresholdClassifier`, or a
+        `~sklearn.pipeline.Pipeline` ending in one, fitted on labels
+        False/True or 0/1 (True/1 meaning unanswerable).
     feature_names : sequence of str
         The names of the score columns it was trained on.
     path : str or path-like
-        ``*.skops`` is written with skops (``pip install skfusion[skops]``),
-        anything else with joblib.
+        The suffix, in any case, picks the format: ``.skops`` is written
+        with skops (``pip install skops``) and is the one to share;
+        ``.joblib``, ``.pkl`` and ``.pickle`` are written with joblib, for
+        your own use. The file is written to a temporary file beside `path`
+        that replaces it only once complete: an interrupted or failed write
+        leaves any previous file as it was.
+
+    Raises
+    ------
+    ValueError
+        If `estimator` is not such a classifier, or the suffix is none of
+        those above.
+    ImportError
+        If the suffix is ``.skops`` and skops is not installed.
 
     See Also
     --------
@@ -52,40 +124,55 @@ def save_calibrator(estimator, feature_names, path) -> None:
     >>> from skfusion.persistence import load_calibrator, save_calibrator
     >>> rule = MarginThresholdClassifier(span_column=None)
     >>> rule = rule.fit([[-2.0], [-1.0], [1.5], [3.0]], [False, False, True, True])
-    >>> save_calibrator(rule, ["null_odds"], "calibrator.joblib")
-    >>> model, names = load_calibrator("calibrator.joblib")
+    >>> save_calibrator(rule, ["null_odds"], "calibrator.skops")
+    >>> model, names = load_calibrator("calibrator.skops")
     >>> names, model.best_threshold_
     (['null_odds'], 0.25)
     """
+    _calibrator.writer(path)  # an unknown suffix or a missing skops first
     bundle = {
-        "format": FORMAT,
+        "format": _calibrator.FORMAT,
         "model": estimator,
         "feature_names": [str(name) for name in feature_names],
+        "versions": _calibrator.versions(),
     }
-    if Path(path).suffix == ".skops":
-        import skops.io as sio
-
-        sio.dump(bundle, path)
-    else:
-        joblib.dump(bundle, path)
+    _calibrator.check_bundle(bundle, f"save_calibrator({type(estimator).__name__})")
+    _calibrator.write(bundle, path)
 
 
-def load_calibrator(path) -> tuple[object, list[str]]:
+def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
     """Read a calibrator file written by `save_calibrator`.
 
     Parameters
     ----------
     path : str or path-like
-        A ``*.skops`` file, loaded only if every type in it is one skops
-        trusts by default or one of skfusion's estimators, or a joblib file
-        (which, like any pickle, must come from a trusted source).
+        A calibrator file. A ``.skops`` file (told by its content, whatever
+        its name) is loaded only if every type in it is one skops trusts by
+        default or one of skfusion's estimators, so loading it runs no code.
+    allow_pickle : bool, default=False
+        Whether to load a joblib or pickle file. Loading one can run any code
+        it holds: allow it only for files from a source you trust, as with
+        ``numpy.load(allow_pickle=True)`` or ``torch.load(weights_only=False)``.
 
     Returns
     -------
     estimator : estimator
-        The fitted estimator.
+        The fitted estimator: a skfusion classifier, or a Pipeline ending in
+        one, whose ``classes_`` are [False, True] or [0, 1].
     feature_names : list of str
         The names of the columns it was trained on.
+
+    Raises
+    ------
+    ValueError
+        If the file is a pickle and `allow_pickle` is False, holds types
+        skops does not trust, or holds anything but a calibrator.
+
+    Warns
+    -----
+    InconsistentVersionWarning
+        If the file was saved under other versions of skfusion,
+        scikit-learn or numpy.
 
     See Also
     --------
@@ -103,21 +190,19 @@ def load_calibrator(path) -> tuple[object, list[str]]:
     >>> names, model.predict([[4.0, 1.0]])
     (['null', 'span'], array([ True]))
     """
-    if Path(path).suffix == ".skops":
-        import skops.io as sio
-
-        unknown = set(sio.get_untrusted_types(file=path))
-        if unknown - _TRUSTED_TYPES:
-            raise ValueError(
-                f"{path} holds types skfusion does not trust: "
-                f"{sorted(unknown - _TRUSTED_TYPES)}."
-            )
-        bundle = sio.load(path, trusted=sorted(unknown))
-    else:
-        bundle = joblib.load(path)
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a skfusion calibrator file.")
-    return bundle["model"], list(bundle["feature_names"])
+    bundle = _calibrator.read(path, allow_pickle)
+    model, names, recorded = _calibrator.check_bundle(bundle, path)
+    differences = _calibrator.version_differences(recorded)
+    if differences:
+        warnings.warn(
+            InconsistentVersionWarning(
+                path=path,
+                original_versions={k: v[0] for k, v in differences.items()},
+                current_versions={k: v[1] for k, v in differences.items()},
+            ),
+            stacklevel=2,
+        )
+    return model, names
 
 
 def check_feature_names(expected, found) -> None:
@@ -155,35 +240,60 @@ def check_feature_names(expected, found) -> None:
         )
 
 
-def squad_predictions(
-    ids: ArrayLike, predicted_null: ArrayLike, span_text: list | None = None
-) -> dict:
+def _prediction_keys(ids):
+    """Return the ids as JSON keys (strings); ids that print alike are an error."""
+    bad = [
+        q
+        for q in ids
+        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (str, numbers.Integral))
+    ]
+    if bad:
+        raise ValueError(
+            f"{len(bad)} question id(s) are neither strings nor integers, e.g. "
+            f"{few(bad)}."
+        )
+    keys = [str(q) for q in ids]
+    seen, clashes = set(), []
+    for key in keys:
+        if key in seen:
+            clashes.append(key)
+        seen.add(key)
+    if clashes:
+        raise ValueError(
+            f"{len(clashes)} question id(s) occur twice once written as text, "
+            f"e.g. {few(clashes)}."
+        )
+    return keys
+
+
+def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> dict:
     """SQuAD-style predictions: the answer text, or "" for "no answer".
 
     Parameters
     ----------
     ids : array-like of shape (n_questions,)
-        Question ids.
+        Question ids: strings (or integers, written as their text).
     predicted_null : array-like of shape (n_questions,) of bool
         True where "no answer" is predicted.
-    span_text : list of str or None, default=None
-        Each question's best span text. Without it, each id maps to its
-        decision, True for "no answer".
+    span_text : list of str or None
+        Each question's best span text; None where unknown, which is allowed
+        only where "no answer" is predicted.
 
     Returns
     -------
-    predictions : dict
+    predictions : dict of str to str
         ``{id: "" or span text}``, the format of ``predictions.json`` and of
-        the official evaluation script's input; ``{id: bool}`` without
-        `span_text`.
+        the official evaluation script's input.
 
     Raises
     ------
     ValueError
-        If a question predicted answerable has no span text (None).
+        If a question predicted answerable has no span text, a span text is
+        not a string, or two ids are the same once written as text.
 
     See Also
     --------
+    no_answer_decisions : ``{id: true/false}`` where no span text is known.
     skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
 
     Examples
@@ -193,19 +303,53 @@ def squad_predictions(
     {'q1': '', 'q2': 'Paris'}
     """
     predicted_null = np.asarray(predicted_null, dtype=bool)
-    if span_text is None:
-        return {str(q): bool(n) for q, n in zip(ids, predicted_null, strict=True)}
-    unknown = [
-        q
-        for q, null, text in zip(ids, predicted_null, span_text, strict=True)
-        if not null and text is None
-    ]
+    keys = _prediction_keys(ids)
+    rows = list(zip(keys, predicted_null, span_text, strict=True))
+    unknown = [q for q, null, text in rows if not null and text is None]
     if unknown:
         raise ValueError(
             f"{len(unknown)} answered question(s) have no known span text, e.g. "
             f"{few(unknown)}."
         )
-    return {
-        str(q): "" if null else text
-        for q, null, text in zip(ids, predicted_null, span_text, strict=True)
-    }
+    odd = [q for q, _, text in rows if text is not None and not isinstance(text, str)]
+    if odd:
+        raise ValueError(
+            f"{len(odd)} span text(s) are not strings, e.g. for {few(odd)}."
+        )
+    return {q: "" if null else text for q, null, text in rows}
+
+
+def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
+    """Map each question id to its decision, True where "no answer" is predicted.
+
+    Parameters
+    ----------
+    ids : array-like of shape (n_questions,)
+        Question ids: strings (or integers, written as their text).
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+
+    Returns
+    -------
+    decisions : dict of str to bool
+        ``{id: True or False}``, True meaning "no answer". Not the input of
+        the official evaluation script, which needs answer texts.
+
+    Raises
+    ------
+    ValueError
+        If two ids are the same once written as text.
+
+    See Also
+    --------
+    squad_predictions : The answer texts, where span texts are known.
+
+    Examples
+    --------
+    >>> from skfusion.persistence import no_answer_decisions
+    >>> no_answer_decisions(["q1", "q2"], [True, False])
+    {'q1': True, 'q2': False}
+    """
+    predicted_null = np.asarray(predicted_null, dtype=bool)
+    keys = _prediction_keys(ids)
+    return {q: bool(n) for q, n in zip(keys, predicted_null, strict=True)}

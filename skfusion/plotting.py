@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._io import atomic_write
 from ._margin import _cut_scores
 
 if TYPE_CHECKING:
@@ -267,7 +268,8 @@ def save_comparison_figures(
     Parameters
     ----------
     folder : str or path-like
-        Created if needed.
+        Created if needed. Each figure is written to a temporary file in it
+        that replaces the old figure only once complete.
     margin_rule : MarginThresholdClassifier
         Fitted on `X`, `y`: gives the margin and its threshold.
     fusion : TorchLogisticFusion
@@ -336,9 +338,13 @@ def save_comparison_figures(
     paths = []
     for name, draw in figures.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        draw(ax)
-        fig.tight_layout()
-        fig.savefig(folder / name, dpi=dpi)
-        plt.close(fig)
+        try:
+            draw(ax)
+            fig.tight_layout()
+            # A figure replaces its old file only once complete.
+            with atomic_write(folder / name, "wb") as file:
+                fig.savefig(file, format="png", dpi=dpi)
+        finally:
+            plt.close(fig)
         paths.append(folder / name)
     return paths

@@ -162,7 +162,7 @@ def test_fit_fusion_reports_weights(capsys, eval_run, tmp_path):
 
 
 def test_fit_then_predict_round_trip(capsys, tmp_path, notebook_pickle):
-    for suffix in ("joblib", "skops"):
+    for suffix in ("joblib", "skops", "SKOPS"):
         model = tmp_path / f"calibrator.{suffix}"
         status, out, err = run(
             capsys, "fit", notebook_pickle, "--model", "margin", "-o", model
@@ -171,15 +171,26 @@ def test_fit_then_predict_round_trip(capsys, tmp_path, notebook_pickle):
         assert "threshold on joint_null - best_span" in out
         assert "null_score_diff_threshold" not in out  # not a null_odds margin
         out_file = tmp_path / "predictions.json"
-        status, _, err = run(capsys, "predict", model, notebook_pickle, "-o", out_file)
+        predict = ["predict", model, notebook_pickle, "-o", out_file]
+        if suffix == "joblib":  # a pickle calibrator loads only if allowed
+            status, _, err = run(capsys, *predict)
+            assert status == 1 and "--allow-pickle" in err
+            predict.append("--allow-pickle")
+        # Scores without span texts give no SQuAD predictions, but decisions.
+        status, _, err = run(capsys, *predict)
+        assert status == 1
+        assert "scores.pkl: scores only, no answer texts" in err
+        assert "--decisions-only" in err and not out_file.exists()
+        status, _, err = run(capsys, *predict, "--decisions-only")
         assert status == 0, err
         predictions = json.loads(out_file.read_text())
-        assert len(predictions) == 600
+        assert len(predictions) == 600 and "q599" in predictions
         assert set(predictions.values()) <= {True, False}
+        out_file.unlink()
 
 
 def test_predict_needs_no_dev_and_writes_span_texts(capsys, squad_files, tmp_path):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     args = [tmp_path, "--dev", squad_files["dev"], "--model", "margin", "-o", model]
     assert run(capsys, "fit", *args)[0] == 0
     out_file = tmp_path / "out.json"
@@ -193,7 +204,7 @@ def test_predict_needs_no_dev_and_writes_span_texts(capsys, squad_files, tmp_pat
 
 def test_predict_stops_where_an_answered_span_is_unknown(capsys, squad_files, tmp_path):
     squad_files["nbest"].unlink()  # null_odds and predictions only
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     fit = ["fit", tmp_path, "--dev", squad_files["dev"], "--model", "margin"]
     # A threshold above every margin answers every question, q2 included,
     # whose predictions.json text is "".
@@ -305,7 +316,7 @@ def test_partial_runs_with_intersect(capsys, eval_run, tmp_path):
 
 def test_tuning_needs_credit(capsys, notebook_pickle, tmp_path):
     status, _, err = run(
-        capsys, "fit", notebook_pickle, "--tune", "f1", "-o", tmp_path / "m"
+        capsys, "fit", notebook_pickle, "--tune", "f1", "-o", tmp_path / "m.skops"
     )
     assert status == 1
     assert "--tune f1 needs each question's f1" in err
@@ -314,7 +325,7 @@ def test_tuning_needs_credit(capsys, notebook_pickle, tmp_path):
 def test_calibrator_on_other_columns_is_a_clear_error(
     capsys, tmp_path, notebook_pickle
 ):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     assert run(capsys, "fit", notebook_pickle, "-o", model)[0] == 0
     other = tmp_path / "other.csv"
     other.write_text("x,y,unanswerable\n1,2,true\n3,4,false\n")
@@ -351,7 +362,7 @@ def test_bad_option_is_one_line(capsys):
 def test_file_of_unexpected_shape_is_one_line(capsys, squad_files, tmp_path):
     squad_files["nbest"].unlink()
     squad_files["null_odds"].write_text('["q1", "q2", "q3"]')  # not {qid: score}
-    args = ["fit", tmp_path, "--dev", squad_files["dev"], "-o", tmp_path / "m"]
+    args = ["fit", tmp_path, "--dev", squad_files["dev"], "-o", tmp_path / "m.skops"]
     status, _, err = run(capsys, *args)
     assert status == 1
     assert "null_odds.json: expected a JSON object mapping question ids" in err

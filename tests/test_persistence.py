@@ -1,19 +1,60 @@
+import errno
+import os
+import pickle
+import warnings
+
+import joblib
+import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.cluster import KMeans
+from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
 from skfusion.persistence import (
+    InconsistentVersionWarning,
     check_feature_names,
     load_calibrator,
+    no_answer_decisions,
     save_calibrator,
     squad_predictions,
 )
 
 X, Y = make_squad2_scores(n_questions=800, random_state=0)
+sio = pytest.importorskip("skops.io")
 
 
-@pytest.mark.parametrize("suffix", ["joblib", "skops"])
+class CodeRunner:
+    """Unpickling this runs code: it creates the file `marker`."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return exec, (f"open({self.marker!r}, 'w').write('ran')",)
+
+
+def raw_bundle(model, feature_names=FEATURE_NAMES, versions=None):
+    """A calibrator file's content, bypassing save_calibrator's checks."""
+    from skfusion._calibrator import versions as current
+
+    return {
+        "format": "skfusion.calibrator/1",
+        "model": model,
+        "feature_names": list(feature_names),
+        "versions": current() if versions is None else versions,
+    }
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if "skfusion-tmp" in p.name)
+
+
+@pytest.mark.parametrize("suffix", ["joblib", "skops", "SKOPS", "Pkl"])
 @pytest.mark.parametrize(
     "estimator",
     [TorchLogisticFusion(n_restarts=3, random_state=0), MarginThresholdClassifier()],
@@ -23,36 +64,184 @@ def test_calibrators_reload_and_predict_identically(tmp_path, suffix, estimator)
     estimator.fit(X, Y)
     path = tmp_path / f"calibrator.{suffix}"
     save_calibrator(estimator, FEATURE_NAMES, path)
-    loaded, names = load_calibrator(path)
+    is_skops = suffix.lower() == "skops"
+    # The suffix, in any case, picks the format: .SKOPS is a zip, not a pickle.
+    assert path.read_bytes().startswith(b"PK\x03\x04") == is_skops
+    loaded, names = load_calibrator(path, allow_pickle=not is_skops)
     assert names == list(FEATURE_NAMES)
     assert_array_equal(loaded.decision_function(X), estimator.decision_function(X))
     with pytest.raises(ValueError, match="X has 3 features"):
         loaded.predict(X[:, :3])
+    assert leftovers(tmp_path) == []
 
 
-def test_skops_file_with_foreign_types_is_refused(tmp_path):
-    import os
+def test_a_pipeline_ending_in_a_skfusion_classifier_is_a_calibrator(tmp_path):
+    pipeline = make_pipeline(StandardScaler(), TorchLogisticFusion(n_restarts=2))
+    pipeline.fit(X, Y.astype(int))  # 0/1 labels, 1 = unanswerable
+    save_calibrator(pipeline, FEATURE_NAMES, tmp_path / "p.skops")
+    loaded, _ = load_calibrator(tmp_path / "p.skops")
+    assert loaded.classes_.tolist() == [0, 1]
+    assert_array_equal(loaded.predict(X), pipeline.predict(X))
 
-    import skops.io as sio
-    from sklearn.preprocessing import FunctionTransformer
 
+@pytest.mark.parametrize("name", ["c.joblib", "c.pkl", "c.skops", "c.SKOPS", "c"])
+@pytest.mark.parametrize("writer", ["pickle", "joblib"])
+def test_a_pickle_payload_never_runs_without_allow_pickle(tmp_path, name, writer):
+    marker = tmp_path / "ran"
+    path = tmp_path / name
+    if writer == "pickle":
+        path.write_bytes(pickle.dumps(raw_bundle(CodeRunner(marker))))
+    else:
+        joblib.dump(raw_bundle(CodeRunner(marker)), path)
+    with pytest.raises(ValueError, match=r"allow_pickle=True \(skfusion predict"):
+        load_calibrator(path)
+    assert not marker.exists()
+    # The oracle itself: the payload does run code once pickle is allowed.
+    with pytest.raises(ValueError):
+        load_calibrator(path, allow_pickle=True)
+    assert marker.read_text() == "ran"
+
+
+@pytest.mark.parametrize(
+    ("model", "foreign"),
+    [
+        (FunctionTransformer(os.system), "posix.system"),
+        (FunctionTransformer(exec), "builtins.exec"),
+        (CodeRunner("never"), "test_persistence.CodeRunner"),
+    ],
+    ids=["os.system", "exec", "foreign class"],
+)
+def test_skops_file_with_foreign_types_is_refused(tmp_path, model, foreign):
     path = tmp_path / "evil.skops"
-    bundle = {
-        "format": "skfusion.calibrator/1",
-        "model": FunctionTransformer(os.system),
-        "feature_names": [],
-    }
-    sio.dump(bundle, path)
-    with pytest.raises(ValueError, match=r"does not trust: \['posix\.system'\]"):
+    sio.dump(raw_bundle(model), path)
+    with pytest.raises(ValueError, match="does not trust") as error:
+        load_calibrator(path, allow_pickle=True)  # a .skops file never unpickles
+    assert foreign in str(error.value)
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (
+            MarginThresholdClassifier().fit(X, np.where(Y, 1, -1)),
+            r"classes are \[-1, 1\], expected \[False, True\] or \[0, 1\]",
+        ),
+        (
+            MarginThresholdClassifier().fit(X, np.where(Y, "yes", "no")),
+            r"classes are \['no', 'yes'\]",
+        ),
+        (LinearRegression().fit(X, Y), "holds a LinearRegression, expected"),
+        (KMeans(n_clusters=2, n_init=1).fit(X), "holds a KMeans, expected"),
+        (LogisticRegression().fit(X, Y), "holds a LogisticRegression, expected"),
+        (MarginThresholdClassifier(), "an unfitted MarginThresholdClassifier"),
+        ({"not": "a model"}, "holds a dict, expected"),
+    ],
+    ids=["-1/+1", "strings", "regressor", "kmeans", "sklearn", "unfitted", "dict"],
+)
+def test_a_loaded_calibrator_is_validated(tmp_path, model, message):
+    path = tmp_path / "odd.skops"
+    sio.dump(raw_bundle(model), path)
+    with pytest.raises(ValueError, match=message):
+        load_calibrator(path)
+    # save_calibrator refuses to write what load_calibrator would refuse.
+    with pytest.raises(ValueError, match=message):
+        save_calibrator(model, FEATURE_NAMES, tmp_path / "saved.skops")
+    assert not (tmp_path / "saved.skops").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "something/1"}, "not a skfusion calibrator"),
+        ({"extra": 1}, "not a skfusion calibrator"),
+        ({"feature_names": ["a", 1, "b", "c"]}, "expected a list of str"),
+        ({"feature_names": ["a"]}, "takes 4 columns but names 1"),
+        ({"versions": ["1.0"]}, "expected a dict of str"),
+    ],
+)
+def test_a_file_that_is_not_a_calibrator_is_refused(tmp_path, change, message):
+    bundle = raw_bundle(MarginThresholdClassifier().fit(X, Y)) | change
+    sio.dump(bundle, tmp_path / "x.skops")
+    with pytest.raises(ValueError, match=message):
+        load_calibrator(tmp_path / "x.skops")
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not a zip", b"\x00" * 100])
+def test_garbage_is_one_error(tmp_path, content):
+    path = tmp_path / "c.skops"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"c\.skops: not a"):
         load_calibrator(path)
 
 
-def test_a_foreign_joblib_file_is_not_a_calibrator(tmp_path):
-    import joblib
+def test_calibrators_record_versions_and_warn_when_they_differ(tmp_path):
+    rule = MarginThresholdClassifier().fit(X, Y)
+    save_calibrator(rule, FEATURE_NAMES, tmp_path / "now.skops")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same versions: no warning
+        load_calibrator(tmp_path / "now.skops")
+    import sklearn
 
-    joblib.dump({"something": 1}, tmp_path / "x.joblib")
-    with pytest.raises(ValueError, match="not a skfusion calibrator"):
-        load_calibrator(tmp_path / "x.joblib")
+    saved = sio.load(
+        tmp_path / "now.skops",
+        trusted=sio.get_untrusted_types(file=tmp_path / "now.skops"),
+    )
+    assert saved["versions"] == {
+        "skfusion": __import__("skfusion").__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+    }
+    assert saved["feature_names"] == list(FEATURE_NAMES)
+    old = dict(saved["versions"], **{"scikit-learn": "0.20.0"})
+    sio.dump(raw_bundle(rule, versions=old), tmp_path / "old.skops")
+    # A filter on scikit-learn's warning catches skfusion's too.
+    with pytest.warns(SklearnVersionWarning) as record:
+        model, _ = load_calibrator(tmp_path / "old.skops")
+    warning = record[0].message
+    assert isinstance(warning, InconsistentVersionWarning)
+    assert str(warning) == (
+        f"Trying to load calibrator {tmp_path / 'old.skops'} saved with "
+        f"scikit-learn 0.20.0 when using scikit-learn {sklearn.__version__}. This "
+        "might lead to breaking code or invalid results. Use at your own risk."
+    )
+    assert warning.original_sklearn_version == "0.20.0"
+    assert_array_equal(model.predict(X), rule.predict(X))
+
+
+def test_the_suffix_is_checked_before_anything_is_written(tmp_path, monkeypatch):
+    rule = MarginThresholdClassifier().fit(X, Y)
+    with pytest.raises(ValueError, match=r"expected a calibrator file name ending"):
+        save_calibrator(rule, FEATURE_NAMES, tmp_path / "calibrator.json")
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "skops" else real(n)
+    )
+    with pytest.raises(ImportError, match="pip install skops"):
+        save_calibrator(rule, FEATURE_NAMES, tmp_path / "c.Skops")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", ["skops", "joblib"])
+def test_a_failing_write_leaves_the_old_file_intact(tmp_path, monkeypatch, suffix):
+    path = tmp_path / f"calibrator.{suffix}"
+    rule = MarginThresholdClassifier()
+    save_calibrator(rule.fit(X, Y), FEATURE_NAMES, path)
+    before = path.read_bytes()
+
+    def disk_full(bundle, file):
+        file.write(b"half a calibrator")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    from skfusion import _calibrator
+
+    monkeypatch.setattr(_calibrator, f"_write_{suffix}", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        save_calibrator(rule.fit(X, ~Y), FEATURE_NAMES, path)
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == []
 
 
 def test_column_names_must_match():
@@ -61,15 +250,35 @@ def test_column_names_must_match():
         check_feature_names(["a", "b"], ["b", "a"])
 
 
-def test_squad_predictions_squad_style_or_booleans():
+def test_squad_predictions_are_strings():
     assert squad_predictions(["q1", "q2"], [True, False], ["x", "an answer"]) == {
         "q1": "",
         "q2": "an answer",
     }
-    assert squad_predictions(["q1", "q2"], [True, False]) == {"q1": True, "q2": False}
     # An unknown span is never written as "no answer" behind the caller's back.
     with pytest.raises(ValueError, match=r"1 answered question\(s\) have no known"):
         squad_predictions(["q1", "q2"], [True, False], ["x", None])
+    with pytest.raises(ValueError, match=r"1 span text\(s\) are not strings"):
+        squad_predictions(["q1", "q2"], [True, False], ["x", 3.5])
+    with pytest.raises(TypeError):
+        squad_predictions(["q1", "q2"], [True, False])  # no span texts, no default
+
+
+def test_decisions_only_and_ids_that_print_alike():
+    assert no_answer_decisions(np.array(["007", "q2"], dtype=object), [1, 0]) == {
+        "007": True,
+        "q2": False,
+    }
+    assert no_answer_decisions([7, np.int64(8)], [False, True]) == {
+        "7": False,
+        "8": True,
+    }
+    with pytest.raises(ValueError, match=r"1 question id\(s\) occur twice .* '1'"):
+        no_answer_decisions([1, "1", "2"], [True, False, True])
+    with pytest.raises(ValueError, match=r"occur twice"):
+        squad_predictions(["a", "a"], [True, True], [None, None])
+    with pytest.raises(ValueError, match=r"neither strings nor integers, e.g. 1.5"):
+        no_answer_decisions([1.5, True], [True, False])
 
 
 def test_plotting_functions_draw():

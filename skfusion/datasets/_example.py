@@ -7,6 +7,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import check_random_state
 
+from .._io import atomic_write
 from ._simulate import _check_sizes, _simulate
 
 # transformers' run_qa defaults (postprocess_qa_predictions).
@@ -393,9 +394,11 @@ def write_squad_example(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"dev": folder / _DEV_NAMES[dev_format]}
-    paths["dev"].write_text(write_dev(ids, questions, unanswerable), encoding="utf-8")
+    with atomic_write(paths["dev"]) as f:
+        f.write(write_dev(ids, questions, unanswerable))
     for key, name in _output_names(prefix).items():
         paths[key] = folder / name
-        # run_qa's own layout: indent=4 and a final newline.
-        paths[key].write_text(json.dumps(outputs[key], indent=4) + "\n")
+        with atomic_write(paths[key]) as f:
+            # run_qa's own layout: indent=4 and a final newline.
+            f.write(json.dumps(outputs[key], indent=4) + "\n")
     return paths
