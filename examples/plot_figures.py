@@ -6,7 +6,8 @@ The figures of a comparison
 of :mod:`skfusion.plotting`. Each draws on a matplotlib Axes, so they can
 be combined as here, or written to PNG files at once with
 :func:`~skfusion.plotting.save_comparison_figures`. They need matplotlib
-(``pip install "skfusion[plot]"``).
+(``pip install matplotlib``, or ``pip install -e ".[plot]"`` in a clone of
+skfusion).
 """
 
 # %%

@@ -39,8 +39,9 @@ def save_calibrator(estimator, feature_names, path) -> None:
     feature_names : sequence of str
         The names of the score columns it was trained on.
     path : str or path-like
-        ``*.skops`` is written with skops (``pip install skfusion[skops]``),
-        anything else with joblib.
+        ``*.skops`` is written with skops (``pip install skops``, or
+        ``pip install -e ".[skops]"`` in a clone of skfusion), anything else
+        with joblib.
 
     See Also
     --------

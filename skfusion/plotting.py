@@ -1,4 +1,7 @@
-"""Figures of the no-answer decision (needs matplotlib: ``pip install skfusion[plot]``).
+"""Figures of the no-answer decision (needs matplotlib).
+
+matplotlib is the ``plot`` extra: ``pip install matplotlib``, or
+``pip install -e ".[plot]"`` in a clone of skfusion.
 
 Each function draws on a given Axes (or a new figure) and returns the Axes.
 """
