@@ -1,5 +1,7 @@
 """README.md's set-up commands are the ones CI proves, and its Python runs."""
 
+import re
+
 import pytest
 
 from tests._doc_blocks import (
@@ -86,3 +88,14 @@ def test_readme_python_block(index, readme_session, monkeypatch):
     folder, session = readme_session
     monkeypatch.chdir(folder)
     session.check(index)
+
+
+def test_readme_figures_stand_one_per_row():
+    # GitHub shrinks images inside a table to thumbnails: each figure is a
+    # paragraph of its own, and each file exists.
+    lines = [line for line in README.splitlines() if "![" in line]
+    assert len(lines) == 4
+    for line in lines:
+        assert "|" not in line, line
+        (path,) = re.fullmatch(r"!\[[^\]]+\]\(([^)]+\.png)\)", line).groups()
+        assert (ROOT / path).is_file(), path
