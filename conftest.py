@@ -45,12 +45,14 @@ def torch_device(request):
 def pytest_collection_modifyitems(config, items):
     """Skip the tests marked ``torch`` where torch is not installed.
 
-    torch is the optional ``skfusion[torch]`` extra; everything else must pass
+    torch is the optional ``torch`` extra; everything else must pass
     without it, so only the tests that use it say so with the marker.
     """
     if _HAS_TORCH:
         return
-    skip = pytest.mark.skip(reason="needs torch (pip install 'skfusion[torch]')")
+    skip = pytest.mark.skip(
+        reason="needs torch (in a clone: pip install -e '.[torch]')"
+    )
     for item in items:
         if item.get_closest_marker("torch") is not None:
             item.add_marker(skip)

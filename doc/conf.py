@@ -6,8 +6,10 @@ the commands whose output the pages show run during the build.
 """
 
 import os
+import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -45,6 +47,9 @@ smartquotes_action = "qe"
 
 # API reference: one page per object, generated from doc/api.rst.
 autosummary_generate = True
+# "fit()" rather than "TorchLogisticFusion.fit()" in the page's table of
+# contents, whose column is too narrow for the full names.
+toc_object_entries_show_parents = "hide"
 autodoc_typehints = "none"
 # The class template (_templates/class.rst) documents the methods with
 # autodoc; numpydoc's own table of them would repeat the list.
@@ -65,6 +70,9 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_order.WorkflowOrder",
     "remove_config_comments": True,
     "show_memory": False,
+    # No sg_execution_times pages: build timings, not documentation, and their
+    # tables load scripts from CDNs, which fail offline.
+    "write_computation_times": False,
 }
 
 html_theme = "pydata_sphinx_theme"
@@ -111,6 +119,23 @@ def _quote_bare_shapes(app, what, name, obj, options, lines):
         lines[i] = line.replace("(n_features_in_,)", "(`n_features_in_`,)")
 
 
+# Paths of the machine that builds the site, in the gallery's captured output
+# (warnings name the example's file and the temporary folder it wrote): the
+# first is dropped, the second named for what it is.
+_BUILD_PATHS = [
+    (re.escape(str(HERE.parent / "examples") + os.sep), ""),
+    (re.escape(str(Path(tempfile.gettempdir()) / "tmp")) + r"\w+", "<temp folder>"),
+]
+
+
+def _drop_build_paths(app, docname, source):
+    """Write the gallery's outputs without the build machine's paths."""
+    if docname.startswith("auto_examples/"):
+        for pattern, replacement in _BUILD_PATHS:
+            source[0] = re.sub(pattern, replacement, source[0])
+
+
 def setup(app):
-    """Register the docstring fix above."""
+    """Register the docstring fix and the gallery's path clean-up above."""
     app.connect("autodoc-process-docstring", _quote_bare_shapes)
+    app.connect("source-read", _drop_build_paths)

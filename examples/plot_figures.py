@@ -6,7 +6,8 @@ The figures of a comparison
 of :mod:`skfusion.plotting`. Each draws on a matplotlib Axes, so they can
 be combined as here, or written to PNG files at once with
 :func:`~skfusion.plotting.save_comparison_figures`. They need matplotlib
-(``pip install "skfusion[plot]"``).
+(``pip install matplotlib``, or ``pip install -e ".[plot]"`` in a clone of
+skfusion).
 """
 
 # %%
@@ -45,10 +46,11 @@ fig.tight_layout()
 # %%
 # The fused model's training
 # --------------------------
-# Left: the accuracy of each of the 20 restarts after every SGD step, and
-# the snapshot kept. Right: the fused weights fitted on each of the 15
-# cross-validation folds; weights that agree mean the fusion is not fitting
-# noise.
+# Left: the training accuracy of each of the 20 restarts (numbered from 0)
+# after every SGD step (numbered from 1), and the snapshot kept; the y axis
+# is cut where the restarts differ, and the inset shows every step. Right:
+# the fused weights fitted on each of the 15 cross-validation folds; a
+# weight whose sign changes between folds is not determined by the data.
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
 plot_restart_curves(fusion, ax=left)
 models = folds.fitted["fusion"]

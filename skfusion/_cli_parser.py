@@ -6,7 +6,18 @@ from . import __version__
 
 
 class _Formatter(argparse.HelpFormatter):
-    """Show each option's default where it has a value to show."""
+    """Show each option's default; keep indented lines (examples) as written."""
+
+    def _fill_text(self, text, width, indent):
+        # argparse rewraps descriptions and epilogs into one paragraph; an
+        # example command must stay one line that can be copied.
+        paragraphs = text.split("\n\n")
+        return "\n\n".join(
+            paragraph
+            if paragraph.startswith("  ")
+            else super(_Formatter, self)._fill_text(paragraph, width, indent)
+            for paragraph in paragraphs
+        )
 
     def _get_help_string(self, action):
         shown = all(action.default is not v for v in (None, False, argparse.SUPPRESS))
@@ -22,13 +33,41 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# What each command's --help adds below its one-line summary.
+_DETAILS = {
+    "compare": "The four rules: TorchLogisticFusion (the research notebook's "
+    "logistic regression over every score column), MarginThreshold (tuned) "
+    "(BERT's rule, null - span > threshold, with the threshold tuned on each "
+    "training fold), MarginThreshold (t=0) (BERT's rule at run_qa.py's default "
+    "threshold 0) and LogisticRegression (scikit-learn's, over every column). "
+    "Every rule sees the same folds; each pair is compared with a corrected "
+    "resampled t-test, Holm-adjusted.",
+    "fit": "Prints the fitted rule and its scores on DATA (the margin rule's "
+    "threshold is the value to pass as --null_score_diff_threshold).",
+    "predict": "The output maps each question id to its best span's text, or "
+    '"" for no answer: the input of the official SQuAD 2.0 evaluation script.',
+}
+
+# One example per command, run on the folder that
+# skfusion.datasets.write_squad_example("run_qa_output", prefix="eval") writes.
+_EXAMPLES = {
+    "compare": "skfusion compare run_qa_output --dev run_qa_output/dev-v2.0.json "
+    "--tune em",
+    "fit": "skfusion fit run_qa_output --dev run_qa_output/dev-v2.0.json "
+    "--model margin -o calibrator.skops",
+    "predict": "skfusion predict calibrator.skops run_qa_output -o predictions.json",
+}
+
+
 def _command(subparsers, name, handlers):
     """Add subcommand `name`, described by its handler's docstring."""
     handler = handlers[name]
     parser = subparsers.add_parser(
         name,
         help=handler.__doc__,
-        description=handler.__doc__,
+        description=f"{handler.__doc__}\n\n{_DETAILS[name]}",
+        epilog="example, on the files that skfusion.datasets.write_squad_example"
+        f"('run_qa_output', prefix='eval') writes:\n\n  {_EXAMPLES[name]}",
         formatter_class=_Formatter,
     )
     parser.set_defaults(handler=handler)
@@ -71,7 +110,7 @@ def _add_data_options(p, *, optional=False, labels=True):
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
-def _add_rule_options(p):
+def _add_rule_options(p, *, tune_help, seed_help):
     p.add_argument(
         "--null-column",
         help="column(s) of the null score, names or indices, comma-separated and "
@@ -86,15 +125,30 @@ def _add_rule_options(p):
         "--tune",
         choices=["accuracy", "em", "f1"],
         default="accuracy",
-        help="what every tuned rule maximises: accuracy, or SQuAD EM or F1",
+        help=tune_help,
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=int, default=0, help=seed_help)
+
+
+_NEEDS_CREDIT = (
+    "em and f1 need each question's best-span text and gold answers: a reader's "
+    "n-best lists with --dev, or a CSV with em/f1 columns"
+)
+_JSON_HELP = (
+    "print the results as JSON instead of text; strict JSON (RFC 8259): "
+    "undefined numbers are null, never NaN or Infinity"
+)
 
 
 def build_parser(description, handlers):
     """Build the parser; `handlers` maps each command to its function."""
     parser = _OneLineParser(
-        prog="skfusion", description=description, formatter_class=_Formatter
+        prog="skfusion",
+        description=description,
+        epilog="Run skfusion COMMAND --help for a command's options and an "
+        "example. Without DATA, compare runs on bundled simulated SQuAD 2.0 dev "
+        "scores:\n\n  skfusion compare",
+        formatter_class=_Formatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"skfusion {__version__}"
@@ -103,15 +157,27 @@ def build_parser(description, handlers):
 
     compare = _command(sub, "compare", handlers)
     _add_data_options(compare, optional=True)
-    _add_rule_options(compare)
+    _add_rule_options(
+        compare,
+        tune_help="the metric each rule is fitted for on the training folds and "
+        "that the paired tests compare out of fold: accuracy, or SQuAD EM or F1; "
+        f"{_NEEDS_CREDIT}",
+        seed_help="seed of the folds and of the fusion's random restarts",
+    )
     compare.add_argument("--folds", type=int, default=5, help="folds per repeat")
     compare.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
-    compare.add_argument("--json", action="store_true", help="print strict JSON")
+    compare.add_argument("--json", action="store_true", help=_JSON_HELP)
     compare.add_argument("--plot", metavar="DIR", help="write PNG figures to DIR")
 
     fit = _command(sub, "fit", handlers)
     _add_data_options(fit)
-    _add_rule_options(fit)
+    _add_rule_options(
+        fit,
+        tune_help="the metric the calibrator is fitted for: accuracy, or SQuAD "
+        f"EM or F1; {_NEEDS_CREDIT}",
+        seed_help="seed of the fusion's random restarts (--model fusion only; the "
+        "margin rule has no randomness)",
+    )
     fit.add_argument(
         "--model",
         choices=["fusion", "margin"],
@@ -126,7 +192,7 @@ def build_parser(description, handlers):
         ".joblib/.pkl (a pickle: loading it can run code, so predict needs "
         "--allow-pickle); any case; written only once complete",
     )
-    fit.add_argument("--json", action="store_true", help="print strict JSON")
+    fit.add_argument("--json", action="store_true", help=_JSON_HELP)
 
     predict = _command(sub, "predict", handlers)
     predict.add_argument(

@@ -44,7 +44,8 @@ def _import_torch(needed_by):
     except ImportError as exc:
         raise ImportError(
             f"{needed_by} needs PyTorch, which could not be imported ({exc}). "
-            "Install the torch extra, pip install 'skfusion[torch]', or the "
-            "torch build for your platform (https://pytorch.org)."
+            "Install the torch build for your platform (https://pytorch.org; "
+            "its CPU index for a CPU-only machine), or, in a clone of skfusion, "
+            "the torch extra: pip install -e '.[torch]'."
         ) from exc
     return torch

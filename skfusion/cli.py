@@ -117,6 +117,16 @@ def _tuning_weight(data, tune):
     if tune == "accuracy":
         return None
     credit = data.em if tune == "em" else data.f1
+    if credit is None and list(data.feature_names) == ["null_odds"]:
+        # Reader outputs without n-best lists: null_odds.json alone.
+        raise CommandError(
+            f"--tune {tune} needs each question's {tune} if answered with its best "
+            "span, whose text is in the n-best lists: DATA has null_odds but no "
+            "nbest_predictions.json (predictions.json leaves the span of every "
+            'question it answered "" unknown); give the run\'s '
+            "nbest_predictions.json (for a CSV, em/f1 columns), or use --tune "
+            "accuracy."
+        )
     if credit is None:
         raise CommandError(
             f"--tune {tune} needs each question's {tune}: give a reader's outputs "
@@ -184,7 +194,8 @@ def _write_plots(args, data, result, say):
         matplotlib.use("Agg")
     except ImportError as exc:
         raise CommandError(
-            "--plot needs matplotlib: pip install 'skfusion[plot]'"
+            "--plot needs matplotlib: pip install matplotlib (in a clone of "
+            "skfusion: pip install -e '.[plot]')"
         ) from exc
     from .plotting import save_comparison_figures
 
@@ -328,11 +339,16 @@ def main(argv=None) -> int:
     Returns
     -------
     status : int
-        0 on success, 1 on an error (one line on stderr), 2 on bad options,
-        128 + the signal's number when interrupted (130 for Ctrl-C, SIGINT;
-        143 for SIGTERM).
+        0 on success (and for no arguments, which print the help), 1 on an
+        error (one line on stderr), 2 on bad options, 128 + the signal's
+        number when interrupted (130 for Ctrl-C, SIGINT; 143 for SIGTERM).
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No command at all: a first try, which deserves the help, not an error.
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         with signals_as_exceptions():
             _run(args)

@@ -100,7 +100,8 @@ def save_calibrator(estimator, feature_names, path) -> None:
         The names of the score columns it was trained on.
     path : str or path-like
         The suffix, in any case, picks the format: ``.skops`` is written
-        with skops (``pip install skops``) and is the one to share;
+        with skops (``pip install skops``, or
+        ``pip install -e ".[skops]"`` in a clone of skfusion) and is the one to share;
         ``.joblib``, ``.pkl`` and ``.pickle`` are written with joblib, for
         your own use. The file is written to a temporary file beside `path`
         that replaces it only once complete: an interrupted or failed write

@@ -1,4 +1,7 @@
-"""Figures of the no-answer decision (needs matplotlib: ``pip install skfusion[plot]``).
+"""Figures of the no-answer decision (needs matplotlib).
+
+matplotlib is the ``plot`` extra: ``pip install matplotlib``, or
+``pip install -e ".[plot]"`` in a clone of skfusion.
 
 Each function draws on a given Axes (or a new figure) and returns the Axes.
 """
@@ -92,7 +95,8 @@ def plot_threshold_curve(
         ylabel=scoring,
         title=f"{scoring} against threshold (best {best:.4f})",
     )
-    ax.legend(loc="lower right")
+    # Where the curve leaves room: it can rise and fall anywhere.
+    ax.legend(loc="best")
     return ax
 
 
@@ -146,6 +150,14 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
 def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     """Plot each restart's accuracy after every step, the kept snapshot marked.
 
+    The accuracy is the one that selects the snapshot: on the training data,
+    or on the held-out part where ``validation_fraction`` is set. The main
+    axes zoom in on where the restarts differ, by tenths of a point, and cut
+    off the first steps, which climb from far below; an inset shows every
+    step on the full range.
+    Restarts are numbered from 0, as ``best_restart_``; steps from 1 (step
+    ``k`` is the parameters after ``k`` updates, ``best_step_ + 1``).
+
     Parameters
     ----------
     fusion : TorchLogisticFusion
@@ -177,6 +189,33 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     ax = _axes(ax)
     curve = fusion.accuracy_curve_
     steps = np.arange(1, curve.shape[1] + 1)
+    n_restarts = curve.shape[0]
+    # The first steps climb from far below the rest: the main axes zoom in on
+    # where the restarts differ, and an inset shows every step in full.
+    overview = ax.inset_axes([0.56, 0.1, 0.4, 0.36])
+    for axes in (ax, overview):
+        _draw_restarts(axes, steps, curve, fusion)
+    kept = (
+        f"kept: restart {fusion.best_restart_} (of 0-{n_restarts - 1}), "
+        f"step {fusion.best_step_ + 1} (of 1-{curve.shape[1]})"
+    )
+    ax.lines[-1].set_label(kept)
+    low = np.percentile(curve[:, curve.shape[1] // 10 :], 1)
+    ax.set_ylim(low - 0.002, curve.max() + 0.004)
+    overview.tick_params(labelsize=7)
+    overview.set_title("every step, full y range", fontsize=8)
+    held_out = getattr(fusion, "validation_fraction", None) is not None
+    ax.set(
+        xlabel="SGD step",
+        ylabel=f"{'held-out' if held_out else 'training'} accuracy",
+        title=f"{n_restarts} restarts of TorchLogisticFusion (y axis cut: see inset)",
+    )
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def _draw_restarts(ax, steps, curve, fusion):
+    """Draw every restart's curve, the kept one in colour, and its snapshot."""
     for r, accuracy in enumerate(curve):
         kept = r == fusion.best_restart_
         ax.plot(
@@ -187,29 +226,16 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
             alpha=1 if kept else 0.6,
             zorder=2 if kept else 1,
         )
-    ax.plot(
-        fusion.best_step_ + 1,
-        fusion.best_score_,
-        "o",
-        color="C3",
-        ms=8,
-        label=f"kept: restart {fusion.best_restart_}, step {fusion.best_step_ + 1}",
-    )
-    low = np.percentile(curve[:, curve.shape[1] // 10 :], 1)
-    ax.set_ylim(low - 0.005, curve.max() + 0.005)
-    ax.set(
-        xlabel="step",
-        ylabel="selection accuracy",
-        title=f"{curve.shape[0]} restarts of TorchLogisticFusion",
-    )
-    ax.legend(loc="lower right")
-    return ax
+    ax.plot(fusion.best_step_ + 1, fusion.best_score_, "o", color="C3", ms=7)
 
 
 def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axes":
     """Plot the fused weights of every cross-validation fold, one line per fold.
 
-    Weights that agree across folds mean the fusion is not fitting noise.
+    The spread of a weight across folds shows how much it depends on the
+    questions it was fitted on; a weight whose sign changes between folds
+    is not determined by the data. The weights apply to the raw scores, so
+    their sizes compare only between columns of the same scale.
 
     Parameters
     ----------
@@ -252,7 +278,11 @@ def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axe
     ax.plot(x, coefs.mean(axis=0), "s-", color="C3", lw=2, label="mean over folds")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xticks(x, labels, rotation=20)
-    ax.set(ylabel="weight", title=f"Fused weights in {len(coefs)} folds")
+    ax.set(
+        xlabel="score column (and the intercept)",
+        ylabel="weight",
+        title=f"Fused weights in {len(coefs)} folds",
+    )
     ax.legend()
     return ax
 

@@ -37,6 +37,6 @@ def expected_failed_checks(estimator):
 def test_sklearn_compatible_estimator(estimator, check):
     if getattr(estimator, "engine", None) == "torch":
         pytest.importorskip(
-            "torch", reason="needs torch (pip install 'skfusion[torch]')"
+            "torch", reason="needs torch (in a clone: pip install -e '.[torch]')"
         )
     check(estimator)

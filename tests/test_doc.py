@@ -4,7 +4,13 @@ import re
 
 import pytest
 
-from tests._doc_blocks import ROOT, BlockSession, rst_blocks, run_shell_command
+from tests._doc_blocks import (
+    ROOT,
+    BlockSession,
+    rst_blocks,
+    run_as_script,
+    run_shell_command,
+)
 from tests._public_api import public_objects
 
 DOC = ROOT / "doc"
@@ -51,15 +57,31 @@ def test_user_guide_has_python_blocks():
     assert len(GUIDE_BLOCKS) >= 5
 
 
+def example_command():
+    (command,) = [
+        b for b in rst_blocks(USER_GUIDE, "bash") if "write_squad_example" in b
+    ]
+    return command
+
+
 @pytest.fixture(scope="module")
 def guide_session(tmp_path_factory):
     """A folder prepared by the guide's own example command, and a session."""
     folder = tmp_path_factory.mktemp("user_guide")
-    (command,) = [
-        b for b in rst_blocks(USER_GUIDE, "bash") if "write_squad_example" in b
-    ]
-    run_shell_command(command, folder)
+    run_shell_command(example_command(), folder)
     return folder, BlockSession("doc/user_guide.rst", GUIDE_BLOCKS)
+
+
+def test_example_command_prints_what_the_guide_shows(tmp_path):
+    command = example_command().strip()
+    after = USER_GUIDE[USER_GUIDE.index(command) + len(command) :]
+    shown = rst_blocks(after, "text")[0]
+    assert run_shell_command(command, tmp_path) == shown
+
+
+def test_user_guide_python_blocks_run_as_a_script(tmp_path):
+    run_shell_command(example_command(), tmp_path)
+    run_as_script("doc/user_guide.rst", GUIDE_BLOCKS, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,8 @@ def test_torch_without_the_extra_is_an_import_error_naming_it():
     assert len(out) == len(asked), out
     for line, needed_by in zip(out, asked, strict=True):
         assert line.startswith(f"{needed_by} needs PyTorch, which could not be ")
-        assert "pip install 'skfusion[torch]'" in line
+        assert "https://pytorch.org" in line
+        assert "pip install -e '.[torch]'" in line
 
 
 def imported_top_level_modules(path):

@@ -1,8 +1,16 @@
 """README.md's set-up commands are the ones CI proves, and its Python runs."""
 
+import re
+
 import pytest
 
-from tests._doc_blocks import ROOT, BlockSession, markdown_blocks, run_shell_command
+from tests._doc_blocks import (
+    ROOT,
+    BlockSession,
+    markdown_blocks,
+    run_as_script,
+    run_shell_command,
+)
 
 README = (ROOT / "README.md").read_text()
 PYTHON_BLOCKS = markdown_blocks(README, "python")
@@ -31,13 +39,34 @@ def test_known_failures_name_readme_blocks():
         assert sum(key in block for block in PYTHON_BLOCKS) == 1, key
 
 
+def example_command():
+    (command,) = [b for b in bash_blocks(README) if "write_squad_example" in b]
+    return command
+
+
 @pytest.fixture(scope="module")
 def readme_session(tmp_path_factory):
     """A folder prepared by the README's own example command, and a session."""
     folder = tmp_path_factory.mktemp("readme")
-    (command,) = [b for b in bash_blocks(README) if "write_squad_example" in b]
-    run_shell_command(command, folder)
+    run_shell_command(example_command(), folder)
     return folder, BlockSession("README.md", PYTHON_BLOCKS)
+
+
+def test_example_command_prints_what_the_readme_shows(tmp_path):
+    command = example_command()
+    after = README[README.index(command) + len(command) :]
+    shown = markdown_blocks(after, "text")[0]
+    printed = run_shell_command(command, tmp_path)
+    assert printed == shown + "\n"
+    for line in shown.splitlines():
+        assert (tmp_path / line).is_file(), line
+
+
+def test_readme_python_blocks_run_as_a_script(tmp_path):
+    # The blocks saved in one file, in order, and run with python: dask's
+    # block starts worker processes, which import the script again.
+    run_shell_command(example_command(), tmp_path)
+    run_as_script("README.md", PYTHON_BLOCKS, tmp_path)
 
 
 def _block_params():
@@ -54,8 +83,19 @@ def _block_params():
 
 @pytest.mark.parametrize("index", _block_params())
 def test_readme_python_block(index, readme_session, monkeypatch):
-    # Blocks run in order in one namespace, in the folder where the README's
-    # command wrote the simulated reader's files.
+    # Blocks are typed into one REPL in order, in the folder where the
+    # README's command wrote the simulated reader's files.
     folder, session = readme_session
     monkeypatch.chdir(folder)
     session.check(index)
+
+
+def test_readme_figures_stand_one_per_row():
+    # GitHub shrinks images inside a table to thumbnails: each figure is a
+    # paragraph of its own, and each file exists.
+    lines = [line for line in README.splitlines() if "![" in line]
+    assert len(lines) == 4
+    for line in lines:
+        assert "|" not in line, line
+        (path,) = re.fullmatch(r"!\[[^\]]+\]\(([^)]+\.png)\)", line).groups()
+        assert (ROOT / path).is_file(), path
