@@ -126,6 +126,22 @@ def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     assert dev.read_bytes() == run_folder["dev"].read_bytes()
 
 
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("", "is a folder, expected a file name"), ("no/m.skops", "does not exist")],
+)
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_an_output_that_cannot_be_written_is_refused_first(
+    capsys, tmp_path, command, output, message
+):
+    # The inputs do not exist: an error about the output shows it came first.
+    argv = [command, tmp_path / "missing.skops", tmp_path / "missing.pkl"][
+        : 2 if command == "fit" else 3
+    ]
+    status, _, err = run(capsys, *argv, "-o", tmp_path / output)
+    assert status == 1 and message in one_line(err)
+
+
 def test_fit_checks_the_writer_before_loading(capsys, monkeypatch, tmp_path):
     import importlib.util
 
