@@ -35,10 +35,11 @@ fusion = TorchLogisticFusion(random_state=0).fit(dev.data, dev.target)
 # %%
 # Save it
 # -------
-# ``.skops`` files are the safe format: loading one refuses any type that is
-# not skops' default or one of skfusion's estimators. Any other suffix is
-# written with joblib, which, like any pickle, must only be loaded from a
-# trusted source. A fitted estimator holds only numpy arrays: loading it
+# ``.skops`` files are the format to share: loading one runs no code and
+# refuses any type that is not skops' default or one of skfusion's
+# estimators. ``.joblib`` and ``.pkl`` files are pickles, which
+# ``load_calibrator`` reads only with ``allow_pickle=True``, for files from a
+# source you trust. A fitted estimator holds only numpy arrays: loading it
 # needs neither torch state nor a GPU.
 save_calibrator(fusion, dev.feature_names, work / "calibrator.skops")
 model, feature_names = load_calibrator(work / "calibrator.skops")

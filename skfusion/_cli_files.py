@@ -80,6 +80,15 @@ def check_outputs(outputs, inputs, data_folder=None):
             )
 
 
+def check_file_name(option, output):
+    """Raise ValueError unless `output` can be a file, before any work."""
+    folder = Path(os.path.realpath(output)).parent
+    if Path(output).is_dir():
+        raise ValueError(f"{option} {output} is a folder, expected a file name.")
+    if not folder.is_dir():
+        raise ValueError(f"{option} {output}: the folder {folder} does not exist.")
+
+
 def write_json(path, content):
     """Write `content` as JSON to `path`, replacing it only once complete."""
     with atomic_write(path, "w", encoding="utf-8") as f:

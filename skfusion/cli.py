@@ -19,6 +19,7 @@ from . import MarginThresholdClassifier, TorchLogisticFusion
 from ._calibrator import writer as _calibrator_writer
 from ._cli_files import (
     Interrupted,
+    check_file_name,
     check_outputs,
     no_span_text_error,
     signals_as_exceptions,
@@ -225,6 +226,7 @@ def _check_outputs(args, outputs):
 def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
     _check_outputs(args, [("-o", args.output)])
+    check_file_name("-o", args.output)
     _calibrator_writer(args.output)  # a missing writer fails before the fit
     data = _load(args, labelled=True)
     weight = _tuning_weight(data, args.tune)
@@ -251,6 +253,7 @@ def cmd_fit(args, say):
 def cmd_predict(args, say):
     """Apply a saved calibrator to DATA and write SQuAD-style predictions."""
     _check_outputs(args, [("-o", args.output)])
+    check_file_name("-o", args.output)
     model, feature_names = load_calibrator(
         args.calibrator, allow_pickle=args.allow_pickle
     )

@@ -47,7 +47,7 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
     See Also
     --------
     load_calibrator : Issues this warning.
-    sklearn.exceptions.InconsistentVersionWarning : scikit-learn's warning.
+    sklearn.exceptions.InconsistentVersionWarning : The warning of scikit-learn.
 
     Examples
     --------

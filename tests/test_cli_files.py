@@ -72,18 +72,23 @@ def test_a_pickle_calibrator_runs_nothing(capsys, tmp_path, run_folder, name):
     assert not marker.exists() and not out_file.exists()
 
 
+INPUT_FILE, READER_NAME = "is one of the input files", "is a reader output file name in"
+
+
 @pytest.mark.parametrize(
-    ("output", "message"),
+    ("command", "output", "message"),
     [
-        ("model", "is one of the input files"),
-        ("dev", "is one of the input files"),
-        ("link_to_dev", "is one of the input files"),
-        ("folder", "is one of the input files"),
-        ("nbest", "is a reader output file name in"),
-        ("reader_name", "is a reader output file name in"),
+        ("fit", "dev", INPUT_FILE),
+        ("fit", "link_to_dev", INPUT_FILE),
+        ("fit", "folder", INPUT_FILE),
+        ("fit", "nbest", READER_NAME),
+        ("fit", "reader_name", READER_NAME),
+        ("predict", "model", INPUT_FILE),
+        ("predict", "folder", INPUT_FILE),
+        ("predict", "nbest", READER_NAME),
+        ("predict", "reader_name", READER_NAME),
     ],
 )
-@pytest.mark.parametrize("command", ["fit", "predict"])
 def test_an_output_that_is_an_input_is_refused_before_any_work(
     capsys, monkeypatch, tmp_path, run_folder, command, output, message
 ):
@@ -94,12 +99,6 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
         # Not there yet, but the loader would read it as a reader file.
         "reader_name": run_folder["folder"] / "predictions.json",
     }
-    if (command, output) in {
-        ("predict", "dev"),
-        ("predict", "link_to_dev"),
-        ("fit", "model"),
-    }:
-        pytest.skip(f"{command} does not read {output}")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
     def no_work(*args, **kwargs):
@@ -125,6 +124,22 @@ def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     status, _, err = run(capsys, *argv)
     assert status == 1 and "--plot" in one_line(err) and "input files" in err
     assert dev.read_bytes() == run_folder["dev"].read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("", "is a folder, expected a file name"), ("no/m.skops", "does not exist")],
+)
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_an_output_that_cannot_be_written_is_refused_first(
+    capsys, tmp_path, command, output, message
+):
+    # The inputs do not exist: an error about the output shows it came first.
+    argv = [command, tmp_path / "missing.skops", tmp_path / "missing.pkl"][
+        : 2 if command == "fit" else 3
+    ]
+    status, _, err = run(capsys, *argv, "-o", tmp_path / output)
+    assert status == 1 and message in one_line(err)
 
 
 def test_fit_checks_the_writer_before_loading(capsys, monkeypatch, tmp_path):
