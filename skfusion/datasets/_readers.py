@@ -1,5 +1,6 @@
-"""One entry point for a reader's output files: BERT's and transformers' names."""
+"""One entry point for every reader's output files, one run or several."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ._columns import run_columns
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
 from ._loaders import load_csv
+from ._multi import join_runs
 from ._pickle import load_notebook_pickle
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth")
@@ -30,13 +32,17 @@ def load_reader_outputs(
     subset="strict",
     label_column="unanswerable",
     id_column=None,
+    names=None,
+    primary=None,
+    scores=None,
 ) -> Bunch:
     """Load a QA reader's no-answer scores from its output folder or a file.
 
     Parameters
     ----------
-    path : str or path-like
-        One of:
+    path : str, path-like, or list of them
+        A list loads several runs (checkpoints, readers of an ensemble) and
+        joins them on question ids (see `names`). Each is one of:
 
         - a folder of BERT ``run_squad.py`` outputs (``nbest_predictions.json``,
           ``null_odds.json``, ``predictions.json``), of transformers
@@ -70,6 +76,17 @@ def load_reader_outputs(
         were dropped (runs with ``--max_eval_samples`` cover part of dev).
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
+    names : list of str, default=None
+        With several runs, each run's columns are named ``<name>__<column>``
+        (scikit-learn's ``ColumnTransformer`` style); the names default to
+        the folders' names (a file's stem) and must be distinct.
+    primary : str, default=None
+        The run (by name) whose span texts, EM/F1 and ``margin_columns`` the
+        joined data keep; None: the first. Its columns come first.
+    scores : dict of str to path-like, default=None
+        Extra per-question scores, each a JSON object ``question id ->
+        number`` (e.g. an answer verifier's output), joined as one column
+        named by its key.
 
     Returns
     -------
@@ -131,6 +148,10 @@ def load_reader_outputs(
             What the margin is: ``"logit difference"`` (null score minus best
             span score), ``"class score"`` (beam search's answer-class
             score) or ``"probability"`` (of no answer); None where unknown.
+        run_margins : dict of str to tuple
+            With several runs only: each run's ``margin_columns``, by name.
+        primary : str
+            With several runs only: the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -171,9 +192,44 @@ def load_reader_outputs(
     ['null_start_logit', 'null_end_logit', 'span_start_logit', 'span_end_logit']
     >>> data.data.shape, int(data.target.sum())
     ((200, 4), 100)
+
+    Two runs (here the same simulated reader twice) joined on ids:
+
+    >>> _ = write_squad_example(
+    ...     "checkpoint_b", n_questions=200, prefix="eval", random_state=3
+    ... )
+    >>> both = load_reader_outputs(["run_qa_output", "checkpoint_b"], dev=paths["dev"])
+    >>> both.data.shape, both.primary
+    ((200, 8), 'run_qa_output')
+    >>> both.margin_columns[0]
+    ['run_qa_output__null_start_logit', 'run_qa_output__null_end_logit']
     """
     if subset not in ("strict", "intersection"):
         raise ValueError(f"subset={subset!r} must be 'strict' or 'intersection'.")
+    several = not isinstance(path, (str, os.PathLike))
+    paths = list(path) if several else [path]
+    if not paths:
+        raise ValueError("path=[]: expected at least one folder or file.")
+    runs = [
+        _load_one(
+            p,
+            dev,
+            None if several and not Path(p).is_dir() else prefix,
+            subset,
+            label_column,
+            id_column,
+        )
+        for p in paths
+    ]
+    if len(runs) == 1 and names is None and primary is None and not scores:
+        return runs[0]
+    return join_runs(
+        paths, runs, names=names, primary=primary, scores=scores, subset=subset
+    )
+
+
+def _load_one(path, dev, prefix, subset, label_column, id_column):
+    """Load one run: a folder or a file."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder.")
