@@ -147,6 +147,7 @@ def _threshold_fields(model, data):
     fields = {
         "margin": margin_formula(model, data),
         "threshold": model.best_threshold_,
+        "reader": data.get("reader"),
         "score_kind": data.get("score_kind"),
     }
     # The reader's own terms hold only for the margin the reader computes.

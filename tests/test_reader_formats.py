@@ -312,3 +312,18 @@ def test_fit_states_the_threshold_in_the_readers_terms(tmp_path, capsys):
     # A lone null_odds file could be either reader's: both are named.
     out = _fit(capsys, tmp_path / "beam" / "null_odds.json", dev, tune="accuracy")
     assert "--null_score_diff_threshold" in out and "--na-prob-thresh" in out
+
+
+def test_warnings_name_the_callers_line(tmp_path):
+    examples, features, golds = writers.model_outputs(11, 10)
+    _, odds, _ = _run_qa_folder(tmp_path, examples, features)
+    odds["q1"] += 1.0
+    write_json(tmp_path / "eval_null_odds.json", odds)
+    dev = _dev(tmp_path, {**golds, "extra": []})
+    for path in (tmp_path, [tmp_path, tmp_path]):
+        names = None if path == tmp_path else ["a", "b"]
+        with pytest.warns(UserWarning) as record:
+            load_reader_outputs(path, dev=dev, subset="intersection", names=names)
+        # The dev file's extra question, and q1's null_odds.
+        assert len(record) == 2 * (1 if names is None else 2)
+        assert {w.filename for w in record} == {__file__}

@@ -114,5 +114,5 @@ def _warn_no_span(no_span, ids, path):
             f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
             "the placeholder's (0.0 for 'empty'), as the reader scored them.",
             UserWarning,
-            stacklevel=5,
+            stacklevel=7,
         )

@@ -187,5 +187,5 @@ def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
             f"null - best span score, e.g. {few(np.asarray(ids, dtype=object)[off])}; "
             "using the n-best's scores.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=7,
         )

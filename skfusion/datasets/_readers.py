@@ -210,17 +210,10 @@ def load_reader_outputs(
     paths = list(path) if several else [path]
     if not paths:
         raise ValueError("path=[]: expected at least one folder or file.")
-    runs = [
-        _load_one(
-            p,
-            dev,
-            None if several and not Path(p).is_dir() else prefix,
-            subset,
-            label_column,
-            id_column,
-        )
-        for p in paths
-    ]
+    runs = []
+    for p in paths:  # a loop, not a comprehension: warnings name the caller
+        own_prefix = None if several and not Path(p).is_dir() else prefix
+        runs.append(_load_one(p, dev, own_prefix, subset, label_column, id_column))
     if len(runs) == 1 and names is None and primary is None and not scores:
         return runs[0]
     return join_runs(
@@ -356,7 +349,7 @@ def _question_ids(sources, files, answers, dev, subset):
                 + ", ".join(dropped)
                 + ".",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return ids
     for name, found in named[1:]:
@@ -429,4 +422,9 @@ def load_squad_outputs(
     }
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return _load_json_outputs(files, dev_file, "strict")
+    return _load_files(files, dev_file)
+
+
+def _load_files(files, dev):
+    # As deep in the stack as `_load_one`, so that warnings name the caller.
+    return _load_json_outputs(files, dev, "strict")
