@@ -35,8 +35,11 @@ def entry_kind(nbest, ids):
     keys = set()
     for qid in ids:
         entries = nbest.get(qid)
-        if isinstance(entries, list):
-            keys.update(k for e in entries if isinstance(e, dict) for k in e)
+        # A list's first and last entries show its keys (a placeholder,
+        # when there is one, is alone or first).
+        if isinstance(entries, list) and entries:
+            for entry in (entries[0], entries[-1]):
+                keys.update(entry if isinstance(entry, dict) else ())
     if "start_log_prob" in keys:
         return "log_probs"
     if "logit" in keys and "start_logit" not in keys:
@@ -56,35 +59,47 @@ def nbest_columns(nbest, ids, path):
     placeholder) gets the placeholder's scores and span text None.
     """
     kind = entry_kind(nbest, ids)
-    entries = {q: _checked_entries(nbest[q], path, q, kind) for q in ids}
-    dtype = _precision(
-        [
-            v
-            for es in entries.values()
-            for e in es
-            if not _is_placeholder(e) and (e["text"] or kind != "log_probs")
-            for v in e["scores"]
-        ]
-    )
+    dtype = _precision(_all_scores(nbest, ids, kind))
     rows, span_text = [], []
     no_span = np.zeros(len(ids), dtype=bool)
     for i, qid in enumerate(ids):
-        null = [] if kind == "log_probs" else _null_candidate(entries[qid], path, qid)
-        spans = [e for e in entries[qid] if e["text"] and not _is_placeholder(e)]
+        # Checked again rather than kept: holding a few objects per candidate
+        # for the whole file makes Python's garbage collector scan the parsed
+        # JSON over and over (several times slower on SQuAD's dev set).
+        entries = _checked_entries(nbest[qid], path, qid, kind)
+        null = [] if kind == "log_probs" else _null_candidate(entries, path, qid)
+        spans = [e for e in entries if e["text"] and not _is_placeholder(e)]
         if spans:
             totals = [_total(e["scores"], dtype) for e in spans]
-            best = spans[int(np.argmax(totals))]
+            best = spans[max(range(len(spans)), key=totals.__getitem__)]
             span_text.append(best["text"])
         else:
-            best = _no_span_scores(entries[qid], kind)
+            best = _no_span_scores(entries, kind)
             span_text.append(None)
             no_span[i] = True
         rows.append([*null, *best["scores"]])
     return kind, np.array(rows, dtype=float), _COLUMNS[kind], span_text, no_span, dtype
 
 
+def _all_scores(nbest, ids, kind):
+    """Every candidate's float scores, beam search's placeholder aside.
+
+    Not checked here (`_checked_entries` does it); the placeholders' 0.0
+    and JSON integers are exact in every precision.
+    """
+    keys, values = ENTRY_SCORES[kind], []
+    for qid in ids:
+        entries = nbest.get(qid)
+        for e in entries if isinstance(entries, list) else ():
+            if isinstance(e, dict) and (kind != "log_probs" or e.get("text")):
+                values.extend(v for k in keys if type(v := e.get(k)) is float)
+    return values
+
+
 def _total(scores, dtype):
     """Return the sum the reader sorts by, ``start + end``, in its precision."""
+    if dtype is np.float64:
+        return sum(scores)  # Python floats are float64
     total = dtype(scores[0])
     for score in scores[1:]:
         total = total + dtype(score)
@@ -137,11 +152,20 @@ def _checked_entries(entries, path, qid, kind):
         own = keys
         if kind == "log_probs" and keys[0] not in entry and entry["text"] == "":
             own = ENTRY_SCORES["logits"]  # run_qa_beam_search's placeholder
-        scores = tuple(json_number(entry.get(k), path, qid, k) for k in own)
+        scores = (_number(entry.get(own[0]), path, qid, own[0]),)
+        if len(own) == 2:
+            scores += (_number(entry.get(own[1]), path, qid, own[1]),)
         checked.append(
             {"text": entry["text"], "scores": scores, "offsets": entry.get("offsets")}
         )
     return checked
+
+
+def _number(value, path, qid, key):
+    # Finite floats, nearly every score, skip the full check.
+    if type(value) is float and value - value == 0.0:
+        return value
+    return json_number(value, path, qid, key)
 
 
 def _null_candidate(entries, path, qid):
