@@ -5,10 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfusion.cli import main
 from skfusion.datasets import load_reader_outputs
+from skfusion.datasets._nbest import nbest_columns
 from tests import _official_eval as official
 from tests import _writers as writers
 from tests._builders import squad_dev, write_json
@@ -327,3 +330,32 @@ def test_warnings_name_the_callers_line(tmp_path):
         # The dev file's extra question, and q1's null_odds.
         assert len(record) == 2 * (1 if names is None else 2)
         assert {w.filename for w in record} == {__file__}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    reader_dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+)
+def test_best_span_is_the_first_of_the_readers_own_ranking(data, reader_dtype):
+    # Oracle: a reader ranks candidates by start + end in its own precision
+    # (stable sort) and answers with the first non-null one; logits of a
+    # float16 or float32 model, summed in that precision or in float64.
+    # Logits in [16, 32), on the finest grid of their storage precision, so
+    # that sums (in [32, 64)) often round, and tie, in that precision.
+    step = 2.0**-6 if reader_dtype is np.float16 else 2.0**-19
+    grid = st.integers(0, 40).map(lambda k: 16.0 + k * step)
+    n = data.draw(st.integers(2, 12))
+    logits = data.draw(st.lists(st.tuples(grid, grid), min_size=n, max_size=n))
+    entries = [
+        {"text": f"span {k}", "start_logit": s, "end_logit": e}
+        for k, (s, e) in enumerate(logits)
+    ]
+    entries.append({"text": "", "start_logit": 0.5, "end_logit": 0.25})
+    ranked = sorted(
+        entries,
+        key=lambda x: reader_dtype(x["start_logit"]) + reader_dtype(x["end_logit"]),
+        reverse=True,
+    )
+    _, _, _, texts, _, _ = nbest_columns({"q": ranked}, ["q"], "nbest.json")
+    assert texts == [next(x["text"] for x in ranked if x["text"])]
