@@ -15,6 +15,14 @@ and, on ``write_squad_example`` folders (2,000 questions), what the official
 evaluation script's logic (``tests/_official_eval.py``) reports: exact at
 threshold 0, the gain of best_exact over it (target 0-3 points) and
 best_exact_thresh (target [-6, 0.5]).
+
+With ``--ensemble-states N``, on ``make_squad2_ensemble`` (two readers and a
+verifier, SQuAD 2.0 dev's size), out of fold: each reader's tuned rule, the
+verifier's, the tuned rule on the fixed 0.5/0.5 average of reader 0's margin
+and the verifier's logit (Retro-Reader's rear verification), and what a
+logistic regression gains over the best single tuned rule, on reader 0's
+columns, on both readers' and on every column. No target: these describe
+the simulation, not real readers.
 """
 
 import argparse
@@ -22,12 +30,17 @@ import json
 import tempfile
 
 import numpy as np
+from scipy.special import logit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from benchmarks._common import print_table
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion.datasets import make_squad2_scores, write_squad_example
+from skfusion.datasets import (
+    make_squad2_ensemble,
+    make_squad2_scores,
+    write_squad_example,
+)
 from tests._official_eval import evaluate
 
 RULE_COLUMNS = {
@@ -55,6 +68,34 @@ def simulator_targets(columns, state):
     for name, model in fusions.items():
         oof = cross_val_score(model, X, y, cv=cv).mean()
         row[f"{name} gain, out of fold (points)"] = 100 * (oof - tuned_oof)
+    return row
+
+
+def _oof(model, X, y):
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    return cross_val_score(model, X, y, cv=cv).mean()
+
+
+def ensemble_fusion(state):
+    data = make_squad2_ensemble(random_state=state)
+    X, y, names = data.data, data.target, data.feature_names
+    rule = MarginThresholdClassifier(span_column=None)
+    margins = {}
+    for name, (null, span) in data.run_margins.items():
+        columns = [names.index(c) for c in null], [names.index(c) for c in span]
+        margins[name] = X[:, columns[0]].sum(axis=1) - X[:, columns[1]].sum(axis=1)
+    verifier = X[:, names.index("verifier")]
+    row = {f"{n} tuned rule": _oof(rule, m[:, None], y) for n, m in margins.items()}
+    row["verifier tuned rule"] = _oof(rule, verifier[:, None], y)
+    fixed = 0.5 * margins["reader0"] + 0.5 * logit(np.clip(verifier, 1e-12, 1 - 1e-12))
+    row["fixed 0.5/0.5 reader0 + verifier"] = _oof(rule, fixed[:, None], y)
+    best = max(row[f"{n} tuned rule"] for n in margins)
+    for label, width in (("reader0", 4), ("both readers", 8), ("all columns", None)):
+        fused = _oof(LogisticRegression(), X[:, :width], y)
+        row[f"fusion of {label}: gain over best rule (points)"] = 100 * (fused - best)
+    row["fusion of all: gain over fixed 0.5/0.5 (points)"] = 100 * (
+        _oof(LogisticRegression(), X, y) - row["fixed 0.5/0.5 reader0 + verifier"]
+    )
     return row
 
 
@@ -91,7 +132,16 @@ def summarise(title, rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--states", type=int, default=100)
+    parser.add_argument("--ensemble-states", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.ensemble_states:
+        summarise(
+            f"make_squad2_ensemble() (2 readers + verifier), random states 0-"
+            f"{args.ensemble_states - 1}, 5-fold out-of-fold accuracy",
+            [ensemble_fusion(s) for s in range(args.ensemble_states)],
+        )
+    if not args.states:
+        return
     states = range(args.states)
     for columns in RULE_COLUMNS:
         summarise(

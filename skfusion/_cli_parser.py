@@ -78,12 +78,14 @@ def _add_data_options(p, *, optional=False, labels=True):
     """Options every command shares for reading DATA."""
     p.add_argument(
         "data",
-        nargs="?" if optional else None,
+        nargs="*" if optional else "+",
         metavar="DATA",
         help="a reader's output folder (BERT run_squad.py or transformers run_qa.py "
         "names, with any prefix), an n-best or null_odds .json, a .csv, or the "
         "notebook's .pkl"
-        + ("; without it, bundled simulated SQuAD 2.0 dev scores" if optional else ""),
+        + ("; without it, bundled simulated SQuAD 2.0 dev scores" if optional else "")
+        + "; several are joined on question ids, each run's columns named "
+        "<name>__<column>",
     )
     if labels:
         p.add_argument(
@@ -92,6 +94,21 @@ def _add_data_options(p, *, optional=False, labels=True):
             "(for reader outputs)",
         )
     p.add_argument("--prefix", help="which run of a folder holding several, e.g. eval")
+    p.add_argument(
+        "--names",
+        help="comma-separated names of the DATA runs (default: their folder names)",
+    )
+    p.add_argument(
+        "--primary",
+        help="the run whose span texts and margin are used (default: the first)",
+    )
+    p.add_argument(
+        "--score",
+        action="append",
+        metavar="NAME=FILE",
+        help="an extra score per question, a JSON object id -> number (e.g. a "
+        "verifier's), joined as column NAME; repeatable",
+    )
     p.add_argument(
         "--intersect",
         action="store_true",

@@ -7,14 +7,8 @@ import warnings
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from .datasets._formats import threshold_advice
 from .metrics import squad2_report
-
-# Margins that are the readers' own null_odds, so that a threshold on them
-# is what run_qa.py / run_squad.py take as --null_score_diff_threshold.
-_NULL_ODDS_MARGINS = (
-    (["null_start_logit", "null_end_logit"], ["span_start_logit", "span_end_logit"]),
-    (["null_odds"], None),
-)
 
 
 def json_dumps(content):
@@ -153,9 +147,17 @@ def _threshold_fields(model, data):
     fields = {
         "margin": margin_formula(model, data),
         "threshold": model.best_threshold_,
+        "reader": data.get("reader"),
+        "score_kind": data.get("score_kind"),
     }
-    if (null, span) in _NULL_ODDS_MARGINS:
-        fields["null_score_diff_threshold"] = model.best_threshold_
+    # The reader's own terms hold only for the margin the reader computes.
+    if (null, span) == tuple(data.margin_columns) and (
+        data.get("reader") or span is None
+    ):
+        extra, fields["apply"] = threshold_advice(
+            data.get("reader"), null[0], model.best_threshold_
+        )
+        fields.update(extra)
     return fields
 
 
@@ -183,11 +185,8 @@ def fit_text(model, data, *, kind, tune, output):
     lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
-        if "null_score_diff_threshold" in content:
-            lines.append(
-                "  pass it to run_qa.py / run_squad.py as --null_score_diff_threshold "
-                f"{content['threshold']:.6g} (no answer where null_odds > threshold)"
-            )
+        if content.get("apply"):
+            lines.append(f"  {content['apply']}")
     else:
         weights = ", ".join(
             f"{n} {w:+.4f}"

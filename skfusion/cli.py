@@ -61,22 +61,37 @@ def _simulated_data():
 
 def _load(args, *, labelled):
     """Load DATA (or the bundled simulation) as the options say."""
-    if args.data is None:
+    if not args.data:
         return _simulated_data()
     data = load_reader_outputs(
-        args.data,
+        args.data[0] if len(args.data) == 1 else args.data,
         dev=getattr(args, "dev", None),
         prefix=args.prefix,
         subset="intersection" if args.intersect else "strict",
         label_column=getattr(args, "label_column", "unanswerable"),
         id_column=args.id_column,
+        names=None if args.names is None else args.names.split(","),
+        primary=args.primary,
+        scores=_named_files(args.score),
     )
     if labelled and data.target is None:
         raise CommandError(
-            f"{args.data}: no labels: give the gold answers with --dev (for reader "
+            f"{', '.join(args.data)}: no labels: give the gold answers with --dev "
+            "(for reader "
             "outputs) or a label column (for a CSV)."
         )
     return data
+
+
+def _named_files(specs):
+    """``{name: path}`` from --score NAME=FILE options."""
+    named = {}
+    for spec in specs or ():
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise CommandError(f"--score {spec!r}: expected NAME=FILE.")
+        named[name] = path
+    return named
 
 
 def _columns(option, spec, data):
@@ -112,6 +127,19 @@ def _margin_columns(data, args):
 def _margin_rule(data, args, **params):
     null, span = _margin_columns(data, args)
     return MarginThresholdClassifier(null_column=null, span_column=span, **params)
+
+
+def _other_runs_rules(data):
+    """Each joined run's own tuned rule, besides the primary run's."""
+    names = list(data.feature_names)
+    rules = {}
+    for name, (null, span) in data.get("run_margins", {}).items():
+        if name != data.primary:
+            rules[f"MarginThreshold {name} (tuned)"] = MarginThresholdClassifier(
+                null_column=[names.index(c) for c in null],
+                span_column=None if span is None else [names.index(c) for c in span],
+            )
+    return rules
 
 
 def _tuning_weight(data, tune):
@@ -154,16 +182,18 @@ def cmd_compare(args, say):
     _tuning_weight(data, args.tune)  # fail early, before any fit
     rule = _margin_rule(data, args)
     check_margin_direction(rule, data)
+    primary = f"; primary run {data.primary}" if "primary" in data else ""
     say(
         f"{len(y)} questions ({int(y.sum())} unanswerable), columns "
-        f"{data.feature_names}; {args.folds}-fold CV x {args.repeats} repeats, "
-        f"tuned for {args.tune}"
+        f"{data.feature_names}{primary}; {args.folds}-fold CV x {args.repeats} "
+        f"repeats, tuned for {args.tune}"
     )
     estimators = {
         "TorchLogisticFusion": TorchLogisticFusion(random_state=args.seed),
         "MarginThreshold (tuned)": rule,
         "MarginThreshold (t=0)": _margin_rule(data, args, threshold=0.0),
         "LogisticRegression": LogisticRegression(),
+        **_other_runs_rules(data),
     }
     result = compare_estimators(
         estimators,

@@ -2,6 +2,7 @@
 
 from ..metrics import exact_match, f1_overlap, normalize_answer
 from ._base import PER_HEAD_FEATURE_NAMES
+from ._ensemble import make_squad2_ensemble
 from ._example import write_squad_example
 from ._loaders import load_csv
 from ._pickle import load_notebook_pickle, load_seed_pickle
@@ -18,6 +19,7 @@ __all__ = [
     "load_reader_outputs",
     "load_seed_pickle",
     "load_squad_outputs",
+    "make_squad2_ensemble",
     "make_squad2_scores",
     "normalize_answer",
     "write_squad_example",

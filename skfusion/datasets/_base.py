@@ -7,6 +7,8 @@ import math
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._formats import SCORE_KINDS
+
 # Column names of the per-head scores of a BERT-style reader (one start and
 # one end head), as `load_reader_outputs` and `features_from_logits` give them.
 PER_HEAD_FEATURE_NAMES = (
@@ -108,9 +110,14 @@ def reader_bunch(
     f1=None,
     span_text=None,
     no_span=None,
+    reader=None,
     descr="",
 ):
-    """Assemble a loader's Bunch after checking the scores are finite."""
+    """Assemble a loader's Bunch after checking the scores are finite.
+
+    `reader` names the reader whose files gave the scores (a key of
+    `SCORE_KINDS`, or None where unknown); ``score_kind`` follows from it.
+    """
     X = np.asarray(X, dtype=np.float64).reshape(len(ids), -1)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
@@ -128,5 +135,7 @@ def reader_bunch(
         span_text=span_text,
         no_span=None if no_span is None else np.asarray(no_span, dtype=bool),
         margin_columns=margin_columns,
+        reader=reader,
+        score_kind=SCORE_KINDS.get(reader),
         DESCR=descr,
     )

@@ -1,5 +1,6 @@
-"""One entry point for a reader's output files: BERT's and transformers' names."""
+"""One entry point for every reader's output files, one run or several."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -8,22 +9,18 @@ from sklearn.utils import Bunch
 
 from ..metrics import answer_credit
 from ._base import (
-    PER_HEAD_FEATURE_NAMES,
-    PER_HEAD_MARGIN_COLUMNS,
     check_same_ids,
     expect_mapping,
-    few,
-    json_number,
     read_json,
     reader_bunch,
 )
+from ._columns import run_columns
 from ._dev import read_dev_answers
+from ._formats import choose_run, folder_runs, split_name
 from ._loaders import load_csv
-from ._nbest import nbest_columns, warn_null_odds_mismatch
+from ._multi import join_runs
 from ._pickle import load_notebook_pickle
 
-# run_squad.py writes these names; run_qa.py the same with "<prefix>_" first.
-_KINDS = ("nbest_predictions", "null_odds", "predictions")
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth")
 
 
@@ -35,19 +32,29 @@ def load_reader_outputs(
     subset="strict",
     label_column="unanswerable",
     id_column=None,
+    names=None,
+    primary=None,
+    scores=None,
 ) -> Bunch:
     """Load a QA reader's no-answer scores from its output folder or a file.
 
     Parameters
     ----------
-    path : str or path-like
-        One of:
+    path : str, path-like, or list of them
+        A list loads several runs (checkpoints, readers of an ensemble) and
+        joins them on question ids (see `names`). Each is one of:
 
         - a folder of BERT ``run_squad.py`` outputs (``nbest_predictions.json``,
-          ``null_odds.json``, ``predictions.json``) or of transformers
-          ``run_qa.py`` outputs, whose names carry a prefix
-          (``eval_nbest_predictions.json``, ``test_null_odds.json``, ...);
-        - one n-best or null-odds JSON file;
+          ``null_odds.json``, ``predictions.json``), of transformers
+          ``run_qa.py`` or ``run_qa_beam_search.py`` outputs, whose names carry
+          a prefix (``eval_nbest_predictions.json``, ...), of transformers'
+          legacy ``run_squad.py`` (``nbest_predictions_.json``, or one set per
+          checkpoint: ``null_odds_500.json``, ...), of KNOT-FIT-BUT/
+          JointSpanExtraction (``dev_results_nbest_<host>.json``,
+          ``dev_results_<host>.json``, ``null_logods.json``), or the official
+          evaluation script's inputs (``predictions.json`` and its
+          ``--na-prob-file``, named ``na_prob.json``);
+        - one n-best, null-odds or ``na_prob.json`` file;
         - a CSV file of scores with a header (see `load_csv`);
         - the research notebook's pickle (see `load_notebook_pickle`).
     dev : str or path-like, default=None
@@ -58,8 +65,10 @@ def load_reader_outputs(
         new questions to predict on. Only for reader output JSON files.
     prefix : str, default=None
         Which run of a folder to read when it holds several
-        (``"eval"`` reads ``eval_*.json``; ``""`` the unprefixed names);
-        None requires exactly one.
+        (``"eval"`` reads ``eval_*.json``; ``""`` the unprefixed names;
+        ``"500"`` or ``"_500"`` the legacy ``*_500.json``; ``"_"`` the
+        legacy ``*_.json``; a host name JointSpanExtraction's files of that
+        host); None requires exactly one.
     subset : {"strict", "intersection"}, default="strict"
         ``"strict"``: every file must hold exactly the dev file's questions
         (else an error counts and names the odd ids). ``"intersection"``:
@@ -67,6 +76,17 @@ def load_reader_outputs(
         were dropped (runs with ``--max_eval_samples`` cover part of dev).
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
+    names : list of str, default=None
+        With several runs, each run's columns are named ``<name>__<column>``
+        (scikit-learn's ``ColumnTransformer`` style); the names default to
+        the folders' names (a file's stem) and must be distinct.
+    primary : str, default=None
+        The run (by name) whose span texts, EM/F1 and ``margin_columns`` the
+        joined data keep; None: the first. Its columns come first.
+    scores : dict of str to path-like, default=None
+        Extra per-question scores, each a JSON object ``question id ->
+        number`` (e.g. an answer verifier's output), joined as one column
+        named by its key.
 
     Returns
     -------
@@ -74,15 +94,25 @@ def load_reader_outputs(
         Dictionary-like object, with the following attributes.
 
         data : ndarray of shape (n_questions, n_features)
-            The scores. From n-best lists, four per-head columns: the start
-            and end logit of the null candidate (text ""; the window with the
-            lowest null score) and of the best non-null candidate by start +
-            end logit. From null_odds alone, one column ``null_odds`` (the
-            margin itself). A null_odds file beside n-best lists is checked
-            against them, never added as a (collinear) column.
+            The scores, by the reader that wrote them (see Notes):
+
+            - logits (BERT, transformers ``run_qa.py`` and legacy
+              ``run_squad.py``): ``null_start_logit``, ``null_end_logit``
+              (the null candidate, text "", of the window with the lowest null
+              score), ``span_start_logit``, ``span_end_logit`` (the best
+              non-null candidate by start + end logit);
+            - JointSpanExtraction: ``null_score`` and ``span_score`` (its
+              joint span scores, ``logit`` in its n-best lists);
+            - beam search (XLNet, XLM): ``answer_class_score`` (null_odds,
+              the ``cls_logits`` score, higher for no answer),
+              ``span_start_log_prob``, ``span_end_log_prob`` of the best span;
+            - null_odds alone: ``null_odds``; ``na_prob.json``: ``na_prob``.
+
+            A null_odds file beside logit n-best lists is checked against
+            them (in the reader's precision), never added as a (collinear)
+            column.
         feature_names : list of str
-            Column names: ``null_start_logit``, ``null_end_logit``,
-            ``span_start_logit``, ``span_end_logit``, or ``null_odds``.
+            Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
             True where the question is unanswerable (it has no gold answer);
             None without `dev`.
@@ -105,9 +135,23 @@ def load_reader_outputs(
             text None; it can only be answered "", and its EM/F1 are those
             of "". A warning counts them.
         margin_columns : tuple of (list of str, list of str or None)
-            The columns whose sums BERT's rule subtracts:
-            ``null_start + null_end - (span_start + span_end)``, or
-            ``(["null_odds"], None)`` where the column is the margin.
+            The columns whose sums the reader's own rule subtracts:
+            ``null_start + null_end - (span_start + span_end)``,
+            ``null_score - span_score``, or one column that is the score
+            itself (``answer_class_score``, ``null_odds``, ``na_prob``).
+        reader : str or None
+            Which reader's files gave the scores: ``"run_squad"`` (BERT,
+            transformers ``run_qa.py``, legacy ``run_squad.py``),
+            ``"joint_span_extraction"``, ``"beam_search"``, ``"na_prob"``; None
+            where the files do not say (a lone null_odds file, a CSV).
+        score_kind : str or None
+            What the margin is: ``"logit difference"`` (null score minus best
+            span score), ``"class score"`` (beam search's answer-class
+            score) or ``"probability"`` (of no answer); None where unknown.
+        run_margins : dict of str to tuple
+            With several runs only: each run's ``margin_columns``, by name.
+        primary : str
+            With several runs only: the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -122,7 +166,15 @@ def load_reader_outputs(
     The per-head columns are those transformers' ``postprocess_qa_predictions``
     (examples/pytorch/question-answering/utils_qa.py) and BERT's
     ``run_squad.py`` write into each n-best list, so their margin is the
-    reader's own ``null_odds``. Scores must be JSON numbers and
+    reader's own ``null_odds``. The best span is the reader's own choice: the
+    first candidate of highest score, the score summed in the coarsest
+    precision holding every score of the file exactly (float16 for a
+    half-precision evaluation, as the reader sums them); the margin of the
+    columns is then the reader's null_odds before the reader's own rounding.
+    A threshold means what the reader's score means: on a logit difference
+    it is ``--null_score_diff_threshold``; on a class score or a probability
+    it is the official script's ``--na-prob-thresh`` (beam-search readers
+    always predict their best span). Scores must be JSON numbers and
     ``is_impossible`` a JSON boolean; anything else is an error naming the
     file and the question.
 
@@ -140,14 +192,45 @@ def load_reader_outputs(
     ['null_start_logit', 'null_end_logit', 'span_start_logit', 'span_end_logit']
     >>> data.data.shape, int(data.target.sum())
     ((200, 4), 100)
+
+    Two runs (here the same simulated reader twice) joined on ids:
+
+    >>> _ = write_squad_example(
+    ...     "checkpoint_b", n_questions=200, prefix="eval", random_state=3
+    ... )
+    >>> both = load_reader_outputs(["run_qa_output", "checkpoint_b"], dev=paths["dev"])
+    >>> both.data.shape, both.primary
+    ((200, 8), 'run_qa_output')
+    >>> both.margin_columns[0]
+    ['run_qa_output__null_start_logit', 'run_qa_output__null_end_logit']
     """
     if subset not in ("strict", "intersection"):
         raise ValueError(f"subset={subset!r} must be 'strict' or 'intersection'.")
+    several = not isinstance(path, (str, os.PathLike))
+    paths = list(path) if several else [path]
+    if not paths:
+        raise ValueError("path=[]: expected at least one folder or file.")
+    runs = []
+    for p in paths:  # a loop, not a comprehension: warnings name the caller
+        own_prefix = None if several and not Path(p).is_dir() else prefix
+        runs.append(_load_one(p, dev, own_prefix, subset, label_column, id_column))
+    if len(runs) == 1 and names is None and primary is None and not scores:
+        return runs[0]
+    return join_runs(
+        paths, runs, names=names, primary=primary, scores=scores, subset=subset
+    )
+
+
+def _load_one(path, dev, prefix, subset, label_column, id_column):
+    """Load one run: a folder or a file."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder.")
     if path.is_dir():
-        return _load_json_outputs(_folder_files(path, prefix), dev, subset)
+        runs = folder_runs(path)
+        files = choose_run(path, runs, prefix)
+        style = next(run[0] for run, found in runs.items() if found is files)
+        return _load_json_outputs(dict(files), dev, subset, style)
     if prefix is not None:
         raise ValueError(
             f"{path}: prefix={prefix!r} chooses among the runs of a folder; "
@@ -169,50 +252,13 @@ def load_reader_outputs(
             )
         return load_notebook_pickle(path)
     if suffix == ".json":
-        return _load_json_outputs({_json_kind(path): path}, dev, subset)
+        split = split_name(path.name)
+        style = None if split is None else split[0][0]
+        return _load_json_outputs({_json_kind(path): path}, dev, subset, style)
     raise ValueError(
         f"{path}: expected a folder of reader outputs, an n-best or null_odds .json, "
         f"a .csv or a notebook pickle ({', '.join(_PICKLE_SUFFIXES)})."
     )
-
-
-def _split_name(name):
-    """``(prefix, kind)`` of a reader output file name, or None."""
-    for kind in _KINDS:
-        if name == f"{kind}.json":
-            return "", kind
-        if name.endswith(f"_{kind}.json"):
-            return name[: -len(f"_{kind}.json")], kind
-    return None
-
-
-def _folder_files(folder, prefix):
-    """Return the output files of one run in `folder`, keyed by kind."""
-    runs = {}
-    for file in sorted(folder.iterdir()):
-        split = _split_name(file.name) if file.is_file() else None
-        if split is not None:
-            runs.setdefault(split[0], {})[split[1]] = file
-    shown = [f"{p}_" if p else "(no prefix)" for p in runs]
-    if prefix is not None:
-        prefix = prefix.rstrip("_")
-        if prefix not in runs:
-            raise ValueError(
-                f"{folder}: holds no outputs with prefix {prefix!r}; found "
-                f"{', '.join(shown) or 'none'}."
-            )
-        return runs[prefix]
-    if not runs:
-        raise ValueError(
-            f"{folder}: holds none of {', '.join(k + '.json' for k in _KINDS)} "
-            "(with or without a prefix such as eval_)."
-        )
-    if len(runs) > 1:
-        raise ValueError(
-            f"{folder}: holds the outputs of {len(runs)} runs ({', '.join(shown)}); "
-            "choose one with prefix= (--prefix on the command line)."
-        )
-    return next(iter(runs.values()))
 
 
 def _json_kind(path):
@@ -222,7 +268,8 @@ def _json_kind(path):
     if isinstance(first, list):
         return "nbest_predictions"
     if isinstance(first, (int, float)) and not isinstance(first, bool):
-        return "null_odds"
+        split = split_name(path.name)
+        return "na_prob" if split and split[1] == "na_prob" else "null_odds"
     if isinstance(first, str):
         return "predictions"
     raise ValueError(
@@ -238,6 +285,7 @@ def _read_sources(files):
         "nbest_predictions": "lists of candidates",
         "null_odds": "numbers",
         "predictions": "answer texts",
+        "na_prob": "probabilities of no answer",
     }
     return {
         kind: expect_mapping(read_json(path), path, what[kind])
@@ -245,46 +293,40 @@ def _read_sources(files):
     }
 
 
-def _load_json_outputs(files, dev, subset):
+def _load_json_outputs(files, dev, subset, style=None):
     """Join a run's JSON files (and the dev answers) into the loaders' Bunch."""
-    if "nbest_predictions" not in files and "null_odds" not in files:
+    if not {"nbest_predictions", "null_odds", "na_prob"} & set(files):
         raise ValueError(
             f"{files['predictions']}: holds predictions only; the scores are in "
-            "nbest_predictions.json or null_odds.json."
+            "nbest_predictions.json, null_odds.json or na_prob.json."
         )
     if "nbest_predictions" in files:
         files.pop("predictions", None)  # n-best lists give every span text
+    if "na_prob" in files and {"nbest_predictions", "null_odds"} & set(files):
+        raise ValueError(
+            f"{files['na_prob']}: a probability of no answer beside the run's own "
+            "scores (n-best lists or null_odds); load one or the other."
+        )
     sources = _read_sources(files)
     answers = None if dev is None else read_dev_answers(dev)
     ids = _question_ids(sources, files, answers, dev, subset)
-    if "nbest_predictions" in sources:
-        X, span_text, no_span = nbest_columns(
-            sources["nbest_predictions"], ids, files["nbest_predictions"]
-        )
-        _warn_no_span(no_span, ids, files["nbest_predictions"])
-        if "null_odds" in sources:
-            odds = _null_odds(sources["null_odds"], ids, files["null_odds"])
-            warn_null_odds_mismatch(odds, X, ids, files["null_odds"])
-        names, margin = PER_HEAD_FEATURE_NAMES, PER_HEAD_MARGIN_COLUMNS
-    else:
-        X = _null_odds(sources["null_odds"], ids, files["null_odds"])[:, None]
-        names, margin, no_span = ["null_odds"], (["null_odds"], None), None
-        span_text = _prediction_texts(sources.get("predictions"), ids)
+    run = run_columns(sources, files, ids, style)
     target = em = f1 = None
     if answers is not None:
         target = np.array([not answers[q] for q in ids])
-        em, f1 = _credit(answers, ids, span_text, target, no_span)
+        em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
     descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
     return reader_bunch(
-        X,
-        names,
+        run.X,
+        run.names,
         target,
         ids,
-        margin_columns=margin,
+        margin_columns=run.margin,
         em=em,
         f1=f1,
-        span_text=span_text,
-        no_span=no_span,
+        span_text=run.span_text,
+        no_span=run.no_span,
+        reader=run.reader,
         descr=descr + (f"; dev answers: {dev}" if dev is not None else ""),
     )
 
@@ -307,30 +349,12 @@ def _question_ids(sources, files, answers, dev, subset):
                 + ", ".join(dropped)
                 + ".",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return ids
     for name, found in named[1:]:
         check_same_ids(ids, found, name)
     return ids
-
-
-def _null_odds(odds, ids, path):
-    return np.array([json_number(odds[q], path, q, "null_odds") for q in ids])
-
-
-def _prediction_texts(predictions, ids):
-    """Answer texts of predictions.json; "" (predicted "no answer") is unknown."""
-    if predictions is None:
-        return None
-    texts = [predictions[q] for q in ids]
-    bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
-    if bad:
-        raise ValueError(
-            f"{len(bad)} prediction(s) are not strings, e.g. {few(bad)}: expected "
-            "question id -> answer text."
-        )
-    return [t or None for t in texts]
 
 
 def _credit(answers, ids, span_text, target, no_span):
@@ -355,18 +379,6 @@ def _credit(answers, ids, span_text, target, no_span):
             return None, None
     em, f1 = zip(*credit, strict=True)
     return np.array(em, dtype=float), np.array(f1, dtype=float)
-
-
-def _warn_no_span(no_span, ids, path):
-    if no_span.any():
-        warnings.warn(
-            f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
-            f"reader's placeholder 'empty', e.g. "
-            f"{few(np.asarray(ids, dtype=object)[no_span])}; their span logits are "
-            "0.0, as the reader scored them.",
-            UserWarning,
-            stacklevel=4,
-        )
 
 
 def load_squad_outputs(
@@ -410,4 +422,9 @@ def load_squad_outputs(
     }
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return _load_json_outputs(files, dev_file, "strict")
+    return _load_files(files, dev_file)
+
+
+def _load_files(files, dev):
+    # As deep in the stack as `_load_one`, so that warnings name the caller.
+    return _load_json_outputs(files, dev, "strict")

@@ -1,0 +1,173 @@
+"""Which reader wrote a file: output names, runs in a folder, threshold advice."""
+
+# What each reader's no-answer score is, and how a threshold on it is used.
+# "run_squad": BERT's run_squad.py, transformers' run_qa.py and legacy
+# run_squad.py (null_odds = null score - best span score, in logits);
+# "joint_span_extraction": KNOT-FIT-BUT/JointSpanExtraction (null_logods, the
+# same difference of joint span scores); "beam_search": XLNet/XLM readers
+# (null_odds = the answer-class score, cls_logits); "na_prob": the official
+# evaluation script's --na-prob-file (a probability of no answer).
+SCORE_KINDS = {
+    "run_squad": "logit difference",
+    "joint_span_extraction": "logit difference",
+    "beam_search": "class score",
+    "na_prob": "probability",
+}
+
+_KINDS = ("nbest_predictions", "null_odds", "predictions")
+_NA_PROB_NAMES = ("na_prob.json", "na_probs.json")
+# JointSpanExtraction writes .data/squad2/dev_results[_nbest]_<host>.json and
+# one null_logods.json for whichever host ran last.
+_JSE_NBEST, _JSE_PREDICTIONS, _JSE_NULL_ODDS = (
+    "dev_results_nbest_",
+    "dev_results_",
+    "null_logods.json",
+)
+
+
+def split_name(name):
+    """``((style, prefix), kind)`` of a reader output file name, or None.
+
+    Styles: ``"bert"`` (``null_odds.json``), ``"run_qa"``
+    (``eval_null_odds.json``), ``"legacy"`` (transformers' legacy
+    run_squad.py: ``null_odds_.json``, ``null_odds_500.json``), ``"jse"``
+    (JointSpanExtraction: ``dev_results_nbest_<host>.json``) and ``"na_prob"``
+    (``na_prob.json``, read with the unprefixed run).
+    """
+    if name in _NA_PROB_NAMES:
+        return ("bert", ""), "na_prob"
+    if name == _JSE_NULL_ODDS:
+        return ("jse", None), "null_odds"
+    for lead, kind in (
+        (_JSE_NBEST, "nbest_predictions"),
+        (_JSE_PREDICTIONS, "predictions"),
+    ):
+        if (
+            name.startswith(lead)
+            and name.endswith(".json")
+            and len(name) > len(lead) + 5
+        ):
+            return ("jse", name[len(lead) : -5]), kind
+    for kind in _KINDS:
+        if name == f"{kind}.json":
+            return ("bert", ""), kind
+        if name.endswith(f"_{kind}.json"):
+            return ("run_qa", name[: -len(f"_{kind}.json")]), kind
+        if name.startswith(f"{kind}_") and name.endswith(".json"):
+            return ("legacy", name[len(kind) + 1 : -5]), kind
+    return None
+
+
+def run_label(run):
+    """How a run is shown, e.g. ``eval_`` or ``*_500.json``."""
+    style, prefix = run
+    if style == "run_qa":
+        return f"{prefix}_"
+    if style == "legacy":
+        return f"*_{prefix}.json"
+    if style == "jse":
+        return f"dev_results_*{prefix}.json"
+    return "(no prefix)"
+
+
+def folder_runs(folder):
+    """Map each run in `folder` to its files, keyed by kind."""
+    runs, shared = {}, None
+    for file in sorted(folder.iterdir()):
+        split = split_name(file.name) if file.is_file() else None
+        if split is None:
+            continue
+        run, kind = split
+        if run == ("jse", None):
+            shared = file
+        else:
+            runs.setdefault(run, {})[kind] = file
+    if shared is not None:
+        # null_logods.json has no host in its name: it goes with every host's
+        # run, and the n-best check says when it came from another one.
+        jse = [run for run in runs if run[0] == "jse"] or [("jse", "")]
+        for run in jse:
+            runs.setdefault(run, {})["null_odds"] = shared
+    return runs
+
+
+def choose_run(folder, runs, prefix):
+    """Return the files of the run `prefix` names (None: the only one)."""
+    shown = [run_label(run) for run in runs]
+    if prefix is None:
+        if not runs:
+            raise ValueError(
+                f"{folder}: holds none of {', '.join(k + '.json' for k in _KINDS)} "
+                "(with or without a prefix such as eval_ or a suffix such as _500), "
+                "na_prob.json, or JointSpanExtraction's dev_results_nbest_<host>.json."
+            )
+        if len(runs) > 1:
+            raise ValueError(
+                f"{folder}: holds the outputs of {len(runs)} runs "
+                f"({', '.join(shown)}); choose one with prefix= (--prefix on the "
+                "command line)."
+            )
+        return next(iter(runs.values()))
+    matches = [run for run in runs if _matches(run, prefix)]
+    if len(matches) > 1:
+        exact = [run for run in matches if _exact(run, prefix)]
+        matches = exact if len(exact) == 1 else matches
+    if len(matches) != 1:
+        found = "; found " + (", ".join(shown) or "none")
+        raise ValueError(
+            f"{folder}: holds no outputs with prefix {prefix!r}{found}."
+            if not matches
+            else f"{folder}: prefix {prefix!r} names {len(matches)} runs{found}; "
+            "write it as eval_ (eval_null_odds.json) or _500 (null_odds_500.json)."
+        )
+    return runs[matches[0]]
+
+
+def _matches(run, prefix):
+    style, own = run
+    if style == "jse":
+        return prefix == own
+    return own == prefix.strip("_") or (style == "legacy" and prefix == f"_{own}")
+
+
+def _exact(run, prefix):
+    style, own = run
+    return {"run_qa": f"{own}_", "legacy": f"_{own}", "bert": own}.get(style) == prefix
+
+
+def threshold_advice(reader, column, threshold):
+    """How to apply `threshold` with the reader that wrote the scores.
+
+    Returns ``(fields, text)``: the options to report (e.g.
+    ``{"null_score_diff_threshold": t}``) and one line saying where the
+    threshold goes.
+    """
+    t = f"{threshold:.6g}"
+    if reader == "run_squad":
+        return {"null_score_diff_threshold": threshold}, (
+            f"pass it to run_qa.py / run_squad.py as --null_score_diff_threshold {t} "
+            "(no answer where null_odds > threshold)"
+        )
+    if reader == "joint_span_extraction":
+        return {}, (
+            f"JointSpanExtraction has no flag for it: call get_predictions(..., "
+            f"threshold={t}) (no answer where null_logods > threshold)"
+        )
+    if reader in ("na_prob", "beam_search"):
+        source = "na_prob.json" if reader == "na_prob" else "null_odds.json"
+        where = (
+            ""
+            if reader == "na_prob"
+            else "; run_qa_beam_search.py has no threshold: its predictions always "
+            "hold the best span, and the answer-class score decides"
+        )
+        return {"na_prob_thresh": threshold}, (
+            f"evaluate with the official script: --na-prob-file {source} "
+            f"--na-prob-thresh {t} (no answer where the score > threshold){where}"
+        )
+    return {}, (
+        f"no answer where {column} > {t}; if {column} is run_qa.py / run_squad.py's "
+        "null_odds, that is --null_score_diff_threshold; if it is a beam-search "
+        "reader's answer-class score or a probability, the official script's "
+        "--na-prob-thresh"
+    )
