@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from ._io import atomic_write, same_file
-from .datasets._readers import _folder_files, _split_name
+from .datasets._formats import choose_run, file_name, folder_runs, split_name
 
 
 class Interrupted(BaseException):
@@ -51,10 +51,10 @@ def _reader_file_in(folder, output):
     """Whether `output` would be read as one of the reader files of `folder`."""
     output = Path(os.path.realpath(output))
     inside = output.parent == Path(os.path.realpath(folder))
-    return inside and _split_name(output.name) is not None
+    return inside and split_name(output.name) is not None
 
 
-def check_outputs(outputs, inputs, data_folder=None):
+def check_outputs(outputs, inputs, data_folders=()):
     """Raise ValueError if an output is an input, before any work is done.
 
     Parameters
@@ -63,8 +63,8 @@ def check_outputs(outputs, inputs, data_folder=None):
         The files to be written, each with the option that names it.
     inputs : list of path or None
         The files the command reads.
-    data_folder : path or None
-        A reader's output folder: no output may take one of its file names.
+    data_folders : sequence of path
+        Reader output folders: no output may take one of their file names.
     """
     for option, output in outputs:
         for source in inputs:
@@ -73,11 +73,12 @@ def check_outputs(outputs, inputs, data_folder=None):
                     f"{option} {output} is one of the input files ({source}); "
                     "choose another output file."
                 )
-        if data_folder is not None and _reader_file_in(data_folder, output):
-            raise ValueError(
-                f"{option} {output} is a reader output file name in {data_folder}, "
-                "which the command reads; choose another name or folder."
-            )
+        for folder in data_folders:
+            if _reader_file_in(folder, output):
+                raise ValueError(
+                    f"{option} {output} is a reader output file name in {folder}, "
+                    "which the command reads; choose another name or folder."
+                )
 
 
 def check_file_name(option, output):
@@ -101,12 +102,13 @@ def no_span_text_error(data_path, prefix):
     data_path = Path(data_path)
     escape = "or use --decisions-only to write {id: true/false} instead."
     if data_path.is_dir():
-        files = _folder_files(data_path, prefix)
-        run = files["null_odds"].name[: -len("null_odds.json")]
+        runs = folder_runs(data_path)
+        files = choose_run(data_path, runs, prefix)
+        run = next(run for run, found in runs.items() if found is files)
         return (
             f"{data_path}: no answer texts for SQuAD predictions: "
-            f"{data_path / (run + 'nbest_predictions.json')} (or "
-            f"{run}predictions.json) is missing; add it, {escape}"
+            f"{data_path / file_name(run, 'nbest_predictions')} (or "
+            f"{file_name(run, 'predictions')}) is missing; add it, {escape}"
         )
     if data_path.suffix.lower() == ".json":
         nbest = data_path.parent / "nbest_predictions.json"

@@ -247,10 +247,10 @@ def _write_plots(args, data, result, say):
 
 def _check_outputs(args, outputs):
     """Refuse, before any work, to write over a file the command reads."""
-    data = None if args.data is None else Path(args.data)
-    inputs = [getattr(args, "calibrator", None), data, getattr(args, "dev", None)]
-    folder = data if data is not None and data.is_dir() else None
-    check_outputs(outputs, inputs, folder)
+    data = [Path(path) for path in args.data or ()]
+    scores = list(_named_files(args.score).values()) if args.score else []
+    inputs = [getattr(args, "calibrator", None), *data, getattr(args, "dev", None)]
+    check_outputs(outputs, inputs + scores, [p for p in data if p.is_dir()])
 
 
 def cmd_fit(args, say):
@@ -290,7 +290,7 @@ def cmd_predict(args, say):
     data = _load(args, labelled=False)
     check_feature_names(feature_names, data.feature_names)
     if data.span_text is None and not args.decisions_only:
-        raise CommandError(no_span_text_error(args.data, args.prefix))
+        raise CommandError(no_span_text_error(args.data[0], args.prefix))
     # load_calibrator checked that the classes are [False, True] or [0, 1].
     predicted_null = model.predict(data.data) == model.classes_[1]
     if args.decisions_only:

@@ -58,6 +58,21 @@ def split_name(name):
     return None
 
 
+def file_name(run, kind):
+    """Return the name of the `kind` file of `run` (`split_name` reversed)."""
+    style, prefix = run
+    if style == "jse":
+        return {
+            "nbest_predictions": f"{_JSE_NBEST}{prefix}.json",
+            "predictions": f"{_JSE_PREDICTIONS}{prefix}.json",
+        }.get(kind, _JSE_NULL_ODDS)
+    if style == "run_qa":
+        return f"{prefix}_{kind}.json"
+    if style == "legacy":
+        return f"{kind}_{prefix}.json"
+    return f"{kind}.json"
+
+
 def run_label(run):
     """How a run is shown, e.g. ``eval_`` or ``*_500.json``."""
     style, prefix = run
