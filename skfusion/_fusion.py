@@ -354,7 +354,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         }
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Log-odds of ``classes_[1]``: ``X @ coef_.T + intercept_``.
+        """Return the log-odds of ``classes_[1]``, ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
