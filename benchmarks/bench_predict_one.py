@@ -6,7 +6,8 @@ the same row. Every candidate is timed in the same rounds (interleaved), as
 the mean of `--calls` calls per round; the table gives the median over
 `--repeats` rounds after a warm-up round. The "validated" rows give the same
 row as a list, which goes through scikit-learn's ``validate_data`` as every
-input did before the plain-array fast path.
+input did before the plain-array fast path. Where the onnx extra is installed,
+ONNX Runtime's ``session.run`` on the same row is timed too, for reference.
 
 Run: ``python -m benchmarks.bench_predict_one [--repeats 7] [--calls 300]``.
 """
@@ -29,6 +30,32 @@ def _repeated(fn, calls):
             fn()
 
     return run
+
+
+def _onnx_candidates(fusion, rule, row):
+    """ONNX Runtime on the same row, where the onnx extra is installed."""
+    try:
+        import onnxruntime as ort
+
+        from skfusion.onnx import to_onnx
+    except ImportError:
+        return {}
+    sessions = {
+        name: ort.InferenceSession(
+            to_onnx(model, row).SerializeToString(),
+            providers=["CPUExecutionProvider"],
+        )
+        for name, model in (
+            ("TorchLogisticFusion", fusion),
+            ("MarginThresholdClassifier", rule),
+        )
+    }
+    return {
+        f"ONNX Runtime session.run ({name})": (
+            lambda session=session: session.run(None, {"X": row})
+        )
+        for name, session in sessions.items()
+    }
 
 
 def candidates(X, y):
@@ -56,6 +83,7 @@ def candidates(X, y):
         "MarginThresholdClassifier.predict (validated: a list)": lambda: rule.predict(
             listed
         ),
+        **_onnx_candidates(fusion, rule, row),
     }
 
 
@@ -71,7 +99,9 @@ def main(argv=None):
     rows = []
     for name, seconds in times.items():
         ratio = seconds / baseline
-        baseline_or_validated = name.startswith("Logistic") or "validated" in name
+        baseline_or_validated = name.startswith(("Logistic", "ONNX")) or (
+            "validated" in name
+        )
         verdict = "" if baseline_or_validated else ("yes" if ratio <= TARGET else "NO")
         rows.append(
             [name, f"{seconds / args.calls * 1e6:.1f}", f"{ratio:.2f}", verdict]

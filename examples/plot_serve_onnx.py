@@ -65,7 +65,7 @@ print(new.ids[0], one_label[0], one_proba[0])
 # %%
 # BERT's rule
 # -----------
-# `~skfusion.MarginThresholdClassifier` has no probabilities: its graph
+# :class:`~skfusion.MarginThresholdClassifier` has no probabilities: its graph
 # outputs the labels and ``scores``, ``[-d, d]`` for its
 # ``decision_function`` ``d``.
 null, span = dev.margin_columns

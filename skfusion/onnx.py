@@ -34,9 +34,9 @@ def register_converters() -> None:
     """Register skfusion's estimators with skl2onnx.
 
     After this call ``skl2onnx.to_onnx`` and ``skl2onnx.convert_sklearn``
-    convert `~skfusion.TorchLogisticFusion` and
-    `~skfusion.MarginThresholdClassifier`, alone or as a pipeline's last
-    step. Calling it again changes nothing.
+    convert :class:`~skfusion.TorchLogisticFusion` and
+    :class:`~skfusion.MarginThresholdClassifier`, alone or as a pipeline's
+    last step. Calling it again changes nothing.
 
     See Also
     --------
@@ -48,12 +48,13 @@ def register_converters() -> None:
     float32 where both the input and a float32 fit's coefficients are
     float32): products and sums in the same order as `decision_function`,
     so the labels are `predict`'s and the scores agree to rounding of the
-    sigmoid. A `~skfusion.TorchLogisticFusion` graph outputs ``label`` and
-    ``probabilities`` (`predict_proba`), through skl2onnx's ZipMap unless the
-    option ``zipmap`` is False, as for scikit-learn's classifiers. A
-    `~skfusion.MarginThresholdClassifier` has no probabilities: its graph
-    outputs ``label`` and ``scores``, ``[-d, d]`` in float64 for its
-    `decision_function` ``d``, and refuses ``zipmap=True``. Labels are
+    sigmoid. A :class:`~skfusion.TorchLogisticFusion` graph outputs
+    ``label`` and ``probabilities`` (`predict_proba`), through skl2onnx's
+    ZipMap unless the option ``zipmap`` is False, as for scikit-learn's
+    classifiers. A :class:`~skfusion.MarginThresholdClassifier` has no
+    probabilities: its graph outputs ``label`` and ``scores``, ``[-d, d]``
+    in float64 for its `decision_function` ``d``, and refuses
+    ``zipmap=True``. Labels are
     int64 for integer or boolean classes, strings for string classes.
 
     The graphs check nothing: rows with NaN, infinity or a margin that
@@ -107,10 +108,11 @@ def to_onnx(estimator, X, *, zipmap=False, target_opset=None):
         Example input: its dtype (float32 or float64; float64 keeps the
         estimator's precision) and width make the graph's input ``X``.
     zipmap : bool or "columns", default=False
-        For `~skfusion.TorchLogisticFusion`, skl2onnx's option: False gives
-        the probabilities as an ``(n, 2)`` tensor, True as one dictionary per
-        row (float32 `X` only), "columns" as one output per class.
-        `~skfusion.MarginThresholdClassifier` accepts only False.
+        For :class:`~skfusion.TorchLogisticFusion`, skl2onnx's option: False
+        gives the probabilities as an ``(n, 2)`` tensor, True as one
+        dictionary per row (float32 `X` only), "columns" as one output per
+        class.
+        :class:`~skfusion.MarginThresholdClassifier` accepts only False.
     target_opset : int, default=None
         ONNX opset; None is the latest that skl2onnx has tested.
 
