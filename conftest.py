@@ -24,6 +24,10 @@ _HAS_TORCH = importlib.util.find_spec("torch") is not None
 # The torch engine's module imports torch at its top; it has no doctests, and
 # its tests are marked `torch`.
 collect_ignore = [] if _HAS_TORCH else ["skfusion/_batched_sgd.py"]
+# skfusion.onnx's examples run skl2onnx and onnxruntime, the optional `onnx`
+# extra; tests/test_onnx.py skips with a reason where they are absent.
+if not all(importlib.util.find_spec(m) for m in ("skl2onnx", "onnxruntime")):
+    collect_ignore.append("skfusion/onnx.py")
 
 
 def pytest_addoption(parser):

@@ -17,6 +17,7 @@ from benchmarks import (
     bench_cold_start,
     bench_features,
     bench_fit,
+    bench_predict_one,
     bench_scaling,
     bench_threads,
     bench_threshold,
@@ -48,6 +49,7 @@ def run(args):
     bench_vector_width.main([])
     bench_features.main([])
     bench_cold_start.main([])
+    bench_predict_one.main([])
     bench_scaling.main(["--max-rows", str(10**6 if args.quick else 10**7)])
 
 

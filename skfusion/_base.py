@@ -38,6 +38,32 @@ _CLASSIFICATION_TARGETS = (
 )
 
 
+def _plain_rows(estimator, X, dtypes=(np.float64, np.float32)):
+    """Return `X` if ``validate_data(reset=False)`` would pass it unchanged.
+
+    That is a C-contiguous 2-D numpy array (not a subclass) of one of
+    `dtypes` in native byte order, with at least one row, the fitted number
+    of columns and only finite values, given to an estimator fitted without
+    feature names (with them, a plain array earns scikit-learn's warning).
+    Anything else returns None, and the caller validates as usual: every
+    error and warning stays scikit-learn's own. A fitted ``n_features_in_``
+    also means `check_is_fitted` would pass.
+    """
+    state = estimator.__dict__
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] == state.get("n_features_in_")
+        and "feature_names_in_" not in state
+        and X.dtype in dtypes
+        and X.flags.c_contiguous
+        and np.isfinite(X).all()
+    ):
+        return X
+    return None
+
+
 def _check_binary_target(y, sample_weight):
     """Return ``classes_`` after checking `y` is a binary classification target.
 

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _BinaryScoreClassifier
+from ._base import _BinaryScoreClassifier, _plain_rows
 from ._compat import Interval, StrOptions, _fit_context
 
 
@@ -77,6 +77,18 @@ def _score_at_threshold(margin, positive, weight, threshold, scoring):
     tn = weight[~predicted & ~positive].sum()
     fn = weight[~predicted & positive].sum()
     return float(_confusion_scores(tp, fp, tn, fn, scoring))
+
+
+def _column_sum(X, positions):
+    """Sum the columns of `X` at `positions`, left to right.
+
+    A fixed order (not a reduction, whose order numpy may choose by shape)
+    gives each row the same bits alone or in a batch.
+    """
+    total = X[:, positions[0]]
+    for position in positions[1:]:
+        total = total + X[:, position]
+    return total
 
 
 def _column_positions(name, spec, n_features, feature_names):
@@ -242,7 +254,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         names = getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
         if self.span_column is None:
-            return X[:, null].sum(axis=1)
+            return _column_sum(X, null)
         span = _column_positions("span_column", self.span_column, n_features, names)
         if set(null) & set(span):
             raise ValueError(
@@ -252,7 +264,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
                 "hold the margin."
             )
         with np.errstate(over="ignore", invalid="ignore"):
-            margin = X[:, null].sum(axis=1) - X[:, span].sum(axis=1)
+            margin = _column_sum(X, null) - _column_sum(X, span)
         if not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."
@@ -318,9 +330,15 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         decision : ndarray of shape (n_samples,)
             Positive where ``classes_[1]`` is predicted.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        decision = self._margin(X) - self.best_threshold_
+        # A plain float array of the fitted width skips validate_data, which
+        # is most of the time of a one-question call; all else is validated.
+        rows = _plain_rows(self, X)
+        if rows is None:
+            check_is_fitted(self)
+            rows = validate_data(self, X, dtype=np.float64, reset=False)
+        decision = self._margin(rows.astype(np.float64, copy=False)) - (
+            self.best_threshold_
+        )
         if self._positive_label(self.classes_) == self.classes_[1]:
             return decision
         return -decision

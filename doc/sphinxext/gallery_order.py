@@ -4,6 +4,7 @@ ORDER = [
     "plot_compare.py",
     "plot_tune_for_em.py",
     "plot_save_calibrator.py",
+    "plot_serve_onnx.py",
     "plot_figures.py",
 ]
 

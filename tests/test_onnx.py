@@ -1,0 +1,169 @@
+"""ONNX Runtime serves both estimators as `predict` and `predict_proba` do."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_array_equal
+
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+from skfusion.datasets import (
+    load_reader_outputs,
+    make_squad2_scores,
+    write_squad_example,
+)
+
+pytest.importorskip(
+    "skl2onnx", reason="needs skl2onnx, the onnx extra (pip install 'skfusion[onnx]')"
+)
+ort = pytest.importorskip(
+    "onnxruntime",
+    reason="needs onnxruntime, the onnx extra (pip install 'skfusion[onnx]')",
+)
+from skfusion.onnx import register_converters, to_onnx  # noqa: E402
+
+X, Y = make_squad2_scores(n_questions=1500, random_state=0)
+TOLERANCE = 1e-6
+
+
+def run(onx, X):
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {"X": X})
+
+
+def reference(model, X):
+    """What the ONNX graph must give: predict, and proba or [-d, d]."""
+    if isinstance(model, TorchLogisticFusion):
+        return model.predict(X), model.predict_proba(X)
+    decision = model.decision_function(X)
+    return model.predict(X), np.column_stack([-decision, decision])
+
+
+def check_served(model, X):
+    label, second = run(to_onnx(model, X), X)
+    expected_label, expected = reference(model, X)
+    assert_array_equal(label, expected_label)
+    assert np.abs(second - expected).max() <= TOLERANCE
+    return label, second
+
+
+ESTIMATORS = {
+    "fusion": lambda: TorchLogisticFusion(n_restarts=3, random_state=0),
+    "fusion-validation": lambda: TorchLogisticFusion(
+        n_restarts=3, validation_fraction=0.3, random_state=0
+    ),
+    "rule": lambda: MarginThresholdClassifier(),
+    "rule-sums": lambda: MarginThresholdClassifier(
+        null_column=[0, 1], span_column=[2, 3], scoring="f1"
+    ),
+    "rule-margin-column": lambda: MarginThresholdClassifier(
+        null_column=1, span_column=None, threshold=0.5
+    ),
+    # pos_label the first class: the decision is negated.
+    "rule-negative-label": lambda: MarginThresholdClassifier(threshold=1.0),
+}
+TARGETS = {
+    "bool": Y,
+    "int": Y.astype(int) * 3 - 1,
+    "str": np.where(Y, "no answer", "answer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("fit_dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("input_dtype", [np.float64, np.float32])
+def test_simulator(name, target, fit_dtype, input_dtype):
+    y = TARGETS[target]
+    model = ESTIMATORS[name]()
+    if name == "rule-negative-label":
+        model.set_params(pos_label=y[~Y][0])
+    model.fit(X.astype(fit_dtype), y)
+    label, _ = check_served(model, X.astype(input_dtype))
+    assert len(set(label.tolist())) == 2  # both classes are predicted
+
+
+def test_example_data(tmp_path):
+    write_squad_example(tmp_path / "dev", n_questions=600, random_state=0)
+    dev = load_reader_outputs(tmp_path / "dev", dev=tmp_path / "dev" / "dev-v2.0.json")
+    write_squad_example(tmp_path / "new", n_questions=400, random_state=1)
+    new = load_reader_outputs(tmp_path / "new")
+    frame = pd.DataFrame(dev.data, columns=dev.feature_names)
+    null, span = dev.margin_columns
+    for model in (
+        TorchLogisticFusion(random_state=0).fit(dev.data, dev.target),
+        TorchLogisticFusion(n_restarts=4, random_state=0).fit(frame, dev.target),
+        MarginThresholdClassifier(null_column=null, span_column=span).fit(
+            frame, dev.target
+        ),
+    ):
+        # The graph takes a plain array; the model its DataFrame.
+        new_frame = pd.DataFrame(new.data, columns=new.feature_names)
+        named = hasattr(model, "feature_names_in_")
+        label, second = run(to_onnx(model, new.data), new.data)
+        expected_label, expected = reference(model, new_frame if named else new.data)
+        assert_array_equal(label, expected_label)
+        assert np.abs(second - expected).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["fusion", "rule-sums"])
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 20), st.just(X.shape[1])),
+        elements=st.floats(-40, 40),
+    )
+)
+def test_any_rows(name, rows):
+    model = FITTED[name]
+    check_served(model, rows)
+
+
+FITTED = {name: ESTIMATORS[name]().fit(X, Y) for name in ("fusion", "rule-sums")}
+
+
+@pytest.mark.parametrize("zipmap", [True, "columns"])
+def test_fusion_with_zipmap(zipmap):
+    # ONNX's ZipMap takes float32 probabilities only.
+    model, X32 = FITTED["fusion"], X.astype(np.float32)
+    outputs = run(to_onnx(model, X32, zipmap=zipmap), X32)
+    assert_array_equal(outputs[0], model.predict(X32))
+    proba = model.predict_proba(X32)
+    if zipmap is True:
+        got = np.array([[row[c] for c in (0, 1)] for row in outputs[1]])
+    else:
+        got = np.column_stack(outputs[1:])
+    assert np.abs(got - proba).max() <= 1e-6
+
+
+def test_with_skl2onnx_directly_and_in_a_pipeline():
+    import skl2onnx
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    register_converters()
+    register_converters()  # twice changes nothing
+    pipe = make_pipeline(
+        StandardScaler(), TorchLogisticFusion(n_restarts=3, random_state=0)
+    ).fit(X, Y)
+    onx = skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False})
+    label, proba = run(onx, X)
+    assert_array_equal(label, pipe.predict(X))
+    assert np.abs(proba - pipe.predict_proba(X)).max() <= TOLERANCE
+
+
+def test_errors():
+    refused = r"option 'zipmap' \(it must be in \[False\]\)"
+    with pytest.raises(ValueError, match=refused):
+        to_onnx(FITTED["rule-sums"], X.astype(np.float32), zipmap=True)
+    with pytest.raises(ValueError, match="ZipMap takes float32 probabilities"):
+        to_onnx(FITTED["fusion"], X, zipmap=True)
+    with pytest.raises(ValueError, match="2-D float32 or float64 array, got a 1-D"):
+        to_onnx(FITTED["fusion"], X[0])
+    with pytest.raises(ValueError, match="got a 2-D int64 array"):
+        to_onnx(FITTED["fusion"], X.astype(np.int64))
