@@ -106,6 +106,12 @@ def build_parser(description, handlers):
     _add_rule_options(compare)
     compare.add_argument("--folds", type=int, default=5, help="folds per repeat")
     compare.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
+    compare.add_argument(
+        "--resamples",
+        type=int,
+        default=10000,
+        help="bootstrap resamples of the per-question tests",
+    )
     compare.add_argument("--json", action="store_true", help="print strict JSON")
     compare.add_argument("--plot", metavar="DIR", help="write PNG figures to DIR")
 

@@ -7,6 +7,7 @@ import warnings
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from ._paired_tests import FOLD_TEST_ASSUMES
 from .metrics import squad2_report
 
 # Margins that are the readers' own null_odds, so that a threshold on them
@@ -97,6 +98,7 @@ def comparison_text(result, data, *, alpha=0.05):
         f"Paired comparison of {shown}: corrected resampled t-test (Nadeau & Bengio "
         f"2003) on {len(result.fit_seconds[result.names[0]])} folds; p-values "
         f"Holm-adjusted for {len(tests)} tests",
+        f"  assumes: {FOLD_TEST_ASSUMES}",
     ]
     for t in tests:
         verdict = "significant" if t["significant"] else "not significant"
@@ -105,6 +107,42 @@ def comparison_text(result, data, *, alpha=0.05):
             f"t = {t['t']:.2f}, p = {t['p']:.3g}, Holm p = {t['p_holm']:.3g}: "
             f"{verdict} at {alpha}"
         )
+    return "\n".join(lines)
+
+
+def question_tests_text(tests):
+    """Format `Comparison.question_tests`: bootstrap CI, McNemar, disagreements."""
+    if not tests:
+        return ""
+    first = tests[0]
+    boot = first["bootstrap"]
+    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[first["metric"]]
+    lines = [
+        "",
+        f"Per-question paired tests of {shown} on repeat {first['repeat'] + 1}'s "
+        f"pooled out-of-fold decisions ({first['n_questions']} questions): "
+        f"{100 * boot['confidence_level']:g}% paired bootstrap interval over "
+        f"{boot['n_groups']} {boot['resampled']}s ({boot['n_resamples']} "
+        "resamples)"
+        + ("; McNemar's exact test, Holm-adjusted" if first["mcnemar"] else ""),
+        f"  bootstrap assumes: {boot['assumes']}",
+    ]
+    if first["mcnemar"]:
+        lines.append(f"  McNemar assumes: {first['mcnemar']['assumes']}")
+    for t in tests:
+        b = t["bootstrap"]
+        line = (
+            f"  {t['a']} vs {t['b']}: {t['n_disagree']} questions decided "
+            f"differently; difference {b['mean_difference']:+.4f} "
+            f"[{b['ci_low']:+.4f}, {b['ci_high']:+.4f}]"
+        )
+        m = t["mcnemar"]
+        if m is not None:
+            line += (
+                f"; McNemar {m['a_only']} vs {m['b_only']} right, p = {m['p']:.3g}, "
+                f"Holm p = {m['p_holm']:.3g}"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -23,8 +23,10 @@ from ._cli_report import (
     fit_json,
     fit_text,
     json_dumps,
+    question_tests_text,
 )
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
+from .datasets._articles import article_groups
 from .datasets._base import reader_bunch
 from .metrics import squad2_sample_weight
 from .model_selection import compare_estimators
@@ -145,6 +147,7 @@ def cmd_compare(args, say):
         y,
         em=data.em,
         f1=data.f1,
+        groups=_groups(args, data, say),
         tune=args.tune,
         n_splits=args.folds,
         n_repeats=args.repeats,
@@ -153,13 +156,31 @@ def cmd_compare(args, say):
     )
     if args.plot:
         _write_plots(args, data, result, say)
+    questions = result.question_tests(
+        n_resamples=args.resamples, random_state=args.seed
+    )
     if args.json:
         content = comparison_json(
             result, data, rule, folds=args.folds, repeats=args.repeats, seed=args.seed
         )
+        content["question_tests"] = questions
         print(json_dumps(content))
     else:
         print(comparison_text(result, data))
+        print(question_tests_text(questions))
+
+
+def _groups(args, data, say):
+    """Each question's article from --dev, for the per-question bootstrap."""
+    groups = None
+    if getattr(args, "dev", None) is not None:
+        groups = article_groups(args.dev, data.ids)
+    if groups is None:
+        say(
+            "per-question bootstrap over questions: no --dev file naming every "
+            "question's article (title)"
+        )
+    return groups
 
 
 def _write_plots(args, data, result, say):

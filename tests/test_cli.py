@@ -402,3 +402,44 @@ def test_json_output_never_holds_infinity():
         "t": None,
         "p": [None, 0.5],
     }
+
+
+def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
+    dev = json.loads(eval_run["dev"].read_text())
+    qas = dev["data"][0]["paragraphs"][0]["qas"]
+    dev["data"] = [
+        {"title": f"article {i}", "paragraphs": [{"context": "C.", "qas": qas[i::8]}]}
+        for i in range(8)
+    ]
+    write_json(eval_run["dev"], dev)
+    args = ["compare", eval_run["folder"], "--dev", eval_run["dev"], "--tune", "em"]
+    args += ["--folds", 3, "--repeats", 1, "--resamples", 300, "-q"]
+    status, out, err = run(capsys, *args, "--json")
+    assert status == 0, err
+    result = strict_json(out)
+    tests = result["question_tests"]
+    assert len(tests) == 6
+    for t in tests:
+        assert t["metric"] == "em" and t["n_questions"] == 80
+        assert t["bootstrap"]["resampled"] == "article"
+        assert t["bootstrap"]["n_groups"] == 8
+        assert t["bootstrap"]["n_resamples"] == 300
+        assert "articles independent" in t["bootstrap"]["assumes"]
+        assert t["mcnemar"]["p"] <= t["mcnemar"]["p_holm"] <= 1
+        assert 0 <= t["n_disagree"] <= 80
+    assert all("fold-level" in t["assumes"] for t in result["pairwise_tests"])
+    status, out, _ = run(capsys, *args)
+    assert "Per-question paired tests of EM on repeat 1's pooled out-of-fold" in out
+    assert "paired bootstrap interval over 8 articles (300 resamples)" in out
+    assert "McNemar assumes: per-question: questions independent" in out
+    assert "questions decided differently" in out
+
+
+def test_compare_bootstraps_questions_without_articles(capsys, notebook_pickle):
+    args = ["compare", notebook_pickle, "--folds", 3, "--repeats", 1]
+    status, out, err = run(capsys, *args, "--resamples", 200, "--json")
+    assert status == 0, err
+    assert "bootstrap over questions" in err
+    (first, *_) = strict_json(out)["question_tests"]
+    assert first["bootstrap"]["resampled"] == "question"
+    assert first["bootstrap"]["n_groups"] == 600
