@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._displays import RiskCoverageDisplay
 from ._margin import _cut_scores
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "RiskCoverageDisplay",
     "plot_fold_weights",
     "plot_margin_histograms",
     "plot_restart_curves",
