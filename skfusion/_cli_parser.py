@@ -130,6 +130,21 @@ def build_parser(description, handlers):
         required=True,
         help="calibrator file: .skops (safe) or anything else (joblib)",
     )
+    fit.add_argument(
+        "--target-precision",
+        type=float,
+        metavar="P",
+        help="margin rule: answer as many questions as possible with at least "
+        "this fraction of the answers right (their mean EM where the data give "
+        "it, else the fraction answerable), instead of maximising --tune",
+    )
+    fit.add_argument(
+        "--target-noans-recall",
+        type=float,
+        metavar="R",
+        help="margin rule: answer as many questions as possible while flagging "
+        "at least this fraction of the unanswerable ones",
+    )
     fit.add_argument("--json", action="store_true", help="print strict JSON")
 
     predict = _command(sub, "predict", handlers)

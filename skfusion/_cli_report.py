@@ -60,7 +60,10 @@ def check_margin_direction(rule, data):
     The rule itself computes the margin: at threshold 0, its decision
     function is the margin, signed towards "unanswerable".
     """
-    at_zero = clone(rule).set_params(threshold=0.0).fit(data.data, data.target)
+    at_zero = clone(rule).set_params(
+        threshold=0.0, target_precision=None, target_noans_recall=None
+    )
+    at_zero.fit(data.data, data.target)
     auc = roc_auc_score(data.target, at_zero.decision_function(data.data))
     if auc < 0.5:
         warnings.warn(
@@ -209,16 +212,55 @@ def fit_json(model, data, *, kind, tune, output):
     }
     if kind == "margin":
         content.update(_threshold_fields(model, data))
+        if (model.target_precision, model.target_noans_recall) != (None, None):
+            content["operating_point"] = operating_point_fields(model, data)
     else:
         content["coef"] = model.coef_[0].tolist()
         content["intercept"] = float(model.intercept_[0])
     return content
 
 
+def operating_point_fields(model, data):
+    """Describe what a target-chosen threshold gives on the fit data."""
+    predicted_null = model.predict(data.data).astype(bool)
+    answered = ~predicted_null
+    right = (~data.target).astype(float) if data.em is None else data.em
+    return {
+        "target_precision": model.target_precision,
+        "target_noans_recall": model.target_noans_recall,
+        "precision_of": "answerable" if data.em is None else "em",
+        "coverage": float(answered.mean()),
+        "answered_precision": float(right[answered].mean()) if answered.any() else None,
+        "noans_recall": float(predicted_null[data.target].mean()),
+    }
+
+
+def _operating_point_line(point):
+    targets = [
+        f"{name} >= {point[key]:g}"
+        for key, name in (
+            ("target_precision", "precision"),
+            ("target_noans_recall", "NoAns recall"),
+        )
+        if point[key] is not None
+    ]
+    right = "EM" if point["precision_of"] == "em" else "answerable"
+    precision = point["answered_precision"]
+    shown = "none answered" if precision is None else f"{precision:.1%}"
+    return (
+        f"operating point for {' and '.join(targets)}: answers "
+        f"{point['coverage']:.1%} of the questions, {right} on the answered "
+        f"{shown}, NoAns recall {point['noans_recall']:.1%}"
+    )
+
+
 def fit_text(model, data, *, kind, tune, output):
     """Format the threshold or weights, and the report, of `skfusion fit`."""
     content = fit_json(model, data, kind=kind, tune=tune, output=output)
     lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
+    if "operating_point" in content:
+        lines[0] = f"{kind} fitted on {content['n_questions']} questions"
+        lines.append(_operating_point_line(content["operating_point"]))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
         if "null_score_diff_threshold" in content:

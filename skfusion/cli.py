@@ -213,6 +213,7 @@ def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
     data = _load(args, labelled=True)
     weight = _tuning_weight(data, args.tune)
+    targets, fit_params = _operating_point(args, data)
     if args.model == "fusion":
         if args.null_column is not None or args.span_column is not None:
             raise CommandError(
@@ -221,9 +222,9 @@ def cmd_fit(args, say):
             )
         model = TorchLogisticFusion(random_state=args.seed)
     else:
-        model = _margin_rule(data, args)
+        model = _margin_rule(data, args, **targets)
         check_margin_direction(model, data)
-    model.fit(data.data, data.target, sample_weight=weight)
+    model.fit(data.data, data.target, sample_weight=weight, **fit_params)
     save_calibrator(model, data.feature_names, args.output)
     say(f"saved to {args.output}")
     summary = {"kind": args.model, "tune": args.tune, "output": args.output}
@@ -231,6 +232,32 @@ def cmd_fit(args, say):
         print(json_dumps(fit_json(model, data, **summary)))
     else:
         print(fit_text(model, data, **summary))
+
+
+def _operating_point(args, data):
+    """Return the margin rule's targets, and the credit its precision counts."""
+    targets = {
+        "target_precision": getattr(args, "target_precision", None),
+        "target_noans_recall": getattr(args, "target_noans_recall", None),
+    }
+    targets = {k: v for k, v in targets.items() if v is not None}
+    for key, value in targets.items():
+        if not 0 <= value <= 1:
+            option = "--" + key.replace("_", "-")
+            raise CommandError(f"{option} {value} must be in [0, 1].")
+    if targets and args.model != "margin":
+        raise CommandError(
+            "--target-precision and --target-noans-recall choose the margin "
+            "rule's threshold: give --model margin."
+        )
+    if targets and args.tune != "accuracy":
+        raise CommandError(
+            f"--tune {args.tune} and a target both choose the threshold: give one."
+        )
+    fit_params = {}
+    if targets and data.em is not None:
+        fit_params["answer_credit"] = data.em
+    return targets, fit_params
 
 
 def cmd_predict(args, say):

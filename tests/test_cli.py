@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from skfusion import __version__
@@ -443,3 +444,48 @@ def test_compare_bootstraps_questions_without_articles(capsys, notebook_pickle):
     (first, *_) = strict_json(out)["question_tests"]
     assert first["bootstrap"]["resampled"] == "question"
     assert first["bootstrap"]["n_groups"] == 600
+
+
+def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path):
+    from skfusion.datasets import load_reader_outputs
+
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"], "--model", "margin"]
+    model = tmp_path / "m.skops"
+    status, out, err = run(
+        capsys, *args, "--target-precision", 0.7, "-o", model, "--json", "-q"
+    )
+    assert status == 0, err
+    result = strict_json(out)
+    point = result["operating_point"]
+    assert point["target_precision"] == 0.7 and point["precision_of"] == "em"
+    data = load_reader_outputs(eval_run["folder"], dev=eval_run["dev"])
+    margin = data.data[:, :2].sum(axis=1) - data.data[:, 2:].sum(axis=1)
+    answered = margin <= result["threshold"]
+    assert point["coverage"] == pytest.approx(answered.mean())
+    assert data.em[answered].mean() >= 0.7
+    # Answering every question up to any larger margin falls below target.
+    for t in np.unique(margin[~answered]):
+        assert data.em[margin <= t].mean() < 0.7
+    status, out, _ = run(capsys, *args, "--target-precision", 0.7, "-o", model, "-q")
+    assert "operating point for precision >= 0.7: answers" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--target-precision", "0.9"], "give --model margin"),
+        (
+            ["--model", "margin", "--tune", "em", "--target-noans-recall", "0.9"],
+            "--tune em and a target both choose the threshold",
+        ),
+        (
+            ["--model", "margin", "--target-precision", "1.5"],
+            "--target-precision 1.5 must be in [0, 1]",
+        ),
+    ],
+)
+def test_fit_target_misuse(capsys, eval_run, tmp_path, extra, message):
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"], *extra]
+    status, _, err = run(capsys, *args, "-o", tmp_path / "m.skops", "-q")
+    assert status == 1
+    assert message in err and err.count("\n") == 1
