@@ -16,11 +16,14 @@ from ._paired_tests import (
     paired_bootstrap_ci,
     question_tests,
 )
+from ._runs import RunComparison, compare_runs
 from .metrics import squad2_credit, squad2_sample_weight
 
 __all__ = [
     "Comparison",
+    "RunComparison",
     "compare_estimators",
+    "compare_runs",
     "corrected_resampled_ttest",
     "holm_adjust",
     "mcnemar_exact",
