@@ -91,6 +91,36 @@ def _add_rule_options(p):
     p.add_argument("--seed", type=int, default=0, help="random seed")
 
 
+def _add_runs_command(sub, handlers):
+    """Add the compare-runs command: several runs of one reader, not fusion."""
+    runs = _command(sub, "compare-runs", handlers)
+    runs.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="two or more runs (checkpoints or seeds) of the same reader on the "
+        "same questions, each read as compare reads DATA",
+    )
+    runs.add_argument("--dev", help="gold answers, shared by every run")
+    runs.add_argument("--prefix", help="which run of a folder holding several")
+    runs.add_argument(
+        "--intersect",
+        action="store_true",
+        help="keep the questions present in every file of a run",
+    )
+    runs.add_argument(
+        "--label-column",
+        default="unanswerable",
+        help="CSV column of true/false labels, true = unanswerable",
+    )
+    runs.add_argument("--id-column", help="CSV column of question ids")
+    runs.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    _add_rule_options(runs)
+    runs.add_argument("--folds", type=int, default=5, help="folds per repeat")
+    runs.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
+    runs.add_argument("--json", action="store_true", help="print strict JSON")
+
+
 def build_parser(description, handlers):
     """Build the parser; `handlers` maps each command to its function."""
     parser = _OneLineParser(
@@ -146,6 +176,9 @@ def build_parser(description, handlers):
         "at least this fraction of the unanswerable ones",
     )
     fit.add_argument("--json", action="store_true", help="print strict JSON")
+
+    if "compare-runs" in handlers:
+        _add_runs_command(sub, handlers)
 
     predict = _command(sub, "predict", handlers)
     predict.add_argument(

@@ -149,6 +149,53 @@ def question_tests_text(tests):
     return "\n".join(lines)
 
 
+def runs_text(result, *, alpha=0.05):
+    """Format a `RunComparison`: a table of runs, then the tests across runs."""
+    tune = result.comparisons[result.runs[0]].tune
+    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[tune]
+    width = max(len(r) for r in result.runs) + 2
+    lines = [
+        f"Mean out-of-fold {shown} per run",
+        f"{'run':<{width}}" + "".join(f"{n[:24]:>26}" for n in result.names),
+    ]
+    for row in result.per_run():
+        values = "".join(f"{row[n]:>26.4f}" for n in result.names)
+        lines.append(f"{row['run']:<{width}}{values}")
+    tests = result.run_tests(alpha=alpha)
+    lines += [
+        "",
+        f"Across {len(result.runs)} runs: paired t-test and Wilcoxon signed-rank "
+        f"test of the per-run {shown}; p-values Holm-adjusted for {len(tests)} "
+        "tests",
+        f"  assumes: {tests[0]['assumes']}",
+    ]
+    for t in tests:
+        wilcoxon = t["p_wilcoxon_holm"]
+        lines.append(
+            f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, ahead "
+            f"on {t['wins_a']} vs {t['wins_b']} runs; t = {t['t']:.2f}, Holm p = "
+            f"{t['p_t_holm']:.3g}; Wilcoxon Holm p = "
+            + ("n/a" if wilcoxon is None else f"{wilcoxon:.3g}")
+        )
+    return "\n".join(lines)
+
+
+def runs_json(result, *, folds, repeats):
+    """Collect what `skfusion compare-runs --json` prints."""
+    first = result.comparisons[result.runs[0]]
+    return {
+        "runs": result.runs,
+        "metric": first.tune,
+        "folds": folds,
+        "repeats": repeats,
+        "per_run": result.per_run(),
+        "per_run_tests": {
+            run: result.comparisons[run].pairwise_tests() for run in result.runs
+        },
+        "run_tests": result.run_tests(),
+    }
+
+
 def comparison_json(result, data, rule, *, folds, repeats, seed):
     """Collect what `skfusion compare --json` prints; `rule` gives the margin."""
     null, span = margin_names(rule, data)

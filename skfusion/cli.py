@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
+from ._cli_checks import check_same_run, in_order_of, operating_point_options
 from ._cli_parser import build_parser as _build_parser
 from ._cli_report import (
     check_margin_direction,
@@ -24,12 +25,14 @@ from ._cli_report import (
     fit_text,
     json_dumps,
     question_tests_text,
+    runs_json,
+    runs_text,
 )
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
 from .datasets._articles import article_groups
 from .datasets._base import reader_bunch
 from .metrics import squad2_sample_weight
-from .model_selection import compare_estimators
+from .model_selection import compare_estimators, compare_runs
 from .persistence import (
     check_feature_names,
     load_calibrator,
@@ -209,11 +212,54 @@ def _write_plots(args, data, result, say):
         say(f"wrote {path}")
 
 
+def cmd_compare_runs(args, say):
+    """Compare the rules on several runs (checkpoints or seeds) of ONE reader.
+
+    Each run is cross-validated on its own scores, then the runs' scores
+    are tested against each other. This is not fusion: to fuse several
+    readers' scores into one calibrator, give them as columns of one DATA
+    to compare or fit.
+    """
+    if len(args.runs) < 2:
+        raise CommandError("compare-runs needs at least 2 runs.")
+    runs = {}
+    for path in args.runs:
+        data = _load(argparse.Namespace(**{**vars(args), "data": path}), labelled=True)
+        if runs:
+            check_same_run(path, data, args.runs[0], next(iter(runs.values())))
+        if str(path) in runs:
+            raise CommandError(f"{path}: given twice.")
+        runs[str(path)] = data
+    first = next(iter(runs.values()))
+    aligned = {name: in_order_of(data, first) for name, data in runs.items()}
+    _tuning_weight(first, args.tune)  # fail early, before any fit
+    rule = _margin_rule(first, args)
+    estimators = {
+        "TorchLogisticFusion": TorchLogisticFusion(random_state=args.seed),
+        "MarginThreshold (tuned)": rule,
+        "MarginThreshold (t=0)": _margin_rule(first, args, threshold=0.0),
+        "LogisticRegression": LogisticRegression(),
+    }
+    result = compare_runs(
+        aligned,
+        estimators,
+        tune=args.tune,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        random_state=args.seed,
+        progress=say,
+    )
+    if args.json:
+        print(json_dumps(runs_json(result, folds=args.folds, repeats=args.repeats)))
+    else:
+        print(runs_text(result))
+
+
 def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
     data = _load(args, labelled=True)
     weight = _tuning_weight(data, args.tune)
-    targets, fit_params = _operating_point(args, data)
+    targets, fit_params = operating_point_options(args, data)
     if args.model == "fusion":
         if args.null_column is not None or args.span_column is not None:
             raise CommandError(
@@ -232,32 +278,6 @@ def cmd_fit(args, say):
         print(json_dumps(fit_json(model, data, **summary)))
     else:
         print(fit_text(model, data, **summary))
-
-
-def _operating_point(args, data):
-    """Return the margin rule's targets, and the credit its precision counts."""
-    targets = {
-        "target_precision": getattr(args, "target_precision", None),
-        "target_noans_recall": getattr(args, "target_noans_recall", None),
-    }
-    targets = {k: v for k, v in targets.items() if v is not None}
-    for key, value in targets.items():
-        if not 0 <= value <= 1:
-            option = "--" + key.replace("_", "-")
-            raise CommandError(f"{option} {value} must be in [0, 1].")
-    if targets and args.model != "margin":
-        raise CommandError(
-            "--target-precision and --target-noans-recall choose the margin "
-            "rule's threshold: give --model margin."
-        )
-    if targets and args.tune != "accuracy":
-        raise CommandError(
-            f"--tune {args.tune} and a target both choose the threshold: give one."
-        )
-    fit_params = {}
-    if targets and data.em is not None:
-        fit_params["answer_credit"] = data.em
-    return targets, fit_params
 
 
 def cmd_predict(args, say):
@@ -313,7 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     """
     return _build_parser(
         __doc__.split("\n")[0],
-        {"compare": cmd_compare, "fit": cmd_fit, "predict": cmd_predict},
+        {
+            "compare": cmd_compare,
+            "compare-runs": cmd_compare_runs,
+            "fit": cmd_fit,
+            "predict": cmd_predict,
+        },
     )
 
 

@@ -489,3 +489,73 @@ def test_fit_target_misuse(capsys, eval_run, tmp_path, extra, message):
     status, _, err = run(capsys, *args, "-o", tmp_path / "m.skops", "-q")
     assert status == 1
     assert message in err and err.count("\n") == 1
+
+
+def write_run_csvs(tmp_path, n_runs, *, shuffle_ids=False):
+    """CSV score tables of one reader's runs: same questions, noisier scores."""
+    X, y = make_squad2_scores(n_questions=300, random_state=0)
+    rng = np.random.RandomState(1)
+    em = np.where(y, 0, (rng.rand(len(y)) < 0.8).astype(int))
+    paths = []
+    for run in range(n_runs):
+        noisy = X + np.random.RandomState(run).normal(0, 0.3, X.shape)
+        shuffled = shuffle_ids and run > 0  # the first run gives the order
+        order = rng.permutation(len(y)) if shuffled else np.arange(len(y))
+        lines = ["id,joint_null,best_span,unanswerable,em"]
+        lines += [
+            f"q{i},{noisy[i, 0]},{noisy[i, -1]},{str(bool(y[i])).lower()},{em[i]}"
+            for i in order
+        ]
+        path = tmp_path / f"run{run}{'_shuffled' * shuffle_ids}.csv"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    return paths
+
+
+def test_compare_runs_tables_and_tests_across_runs(capsys, tmp_path):
+    paths = write_run_csvs(tmp_path, 3, shuffle_ids=True)
+    args = ["compare-runs", *paths, "--id-column", "id", "--tune", "em"]
+    args += ["--folds", 3, "--repeats", 1, "-q"]
+    status, out, err = run(capsys, *args, "--json")
+    assert status == 0, err
+    result = strict_json(out)
+    assert result["runs"] == [str(p) for p in paths] and result["metric"] == "em"
+    assert len(result["per_run"]) == 3 and len(result["run_tests"]) == 6
+    for test in result["run_tests"]:
+        assert test["n_runs"] == 3 and "independent draw" in test["assumes"]
+        assert test["wins_a"] + test["wins_b"] <= 3
+    assert len(result["per_run_tests"][str(paths[0])]) == 6
+    # Rows in another order are put back in the first run's: the same folds.
+    in_order = write_run_csvs(tmp_path, 3)
+    args[1:4] = in_order
+    status, out, _ = run(capsys, *args, "--json")
+    unshuffled = strict_json(out)
+    for row, other in zip(result["per_run"], unshuffled["per_run"], strict=True):
+        assert {k: v for k, v in row.items() if k != "run"} == {
+            k: v for k, v in other.items() if k != "run"
+        }
+    status, out, _ = run(capsys, *args)
+    assert "Mean out-of-fold EM per run" in out
+    assert "Across 3 runs: paired t-test and Wilcoxon signed-rank test" in out
+
+
+def test_compare_runs_refuses_other_questions_and_single_runs(capsys, tmp_path):
+    paths = write_run_csvs(tmp_path, 2)
+    lines = paths[1].read_text().splitlines()
+    paths[1].write_text("\n".join(lines[:-1]) + "\n")  # one question fewer
+    status, _, err = run(capsys, "compare-runs", *paths, "--id-column", "id", "-q")
+    assert status == 1
+    assert "run1.csv: its questions (or labels) differ from those of" in err
+    status, _, err = run(capsys, "compare-runs", paths[0], "-q")
+    assert status == 1 and "needs at least 2 runs" in err
+    assert "This is not fusion" in main_help("compare-runs")
+
+
+def main_help(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "skfusion", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return " ".join(result.stdout.split())
