@@ -13,7 +13,7 @@ from scipy import stats
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_predict
 
 from skfusion import MarginThresholdClassifier
-from skfusion.datasets import make_squad2_scores
+from skfusion.datasets import load_articles, make_squad2_scores
 from skfusion.datasets._articles import article_groups, read_dev_articles
 from skfusion.metrics import squad2_credit
 from skfusion.model_selection import (
@@ -245,6 +245,9 @@ def test_articles_of_both_dev_formats(tmp_path):
     assert article_groups(path, ["c", "a"]) == ["Other", "t"]
     assert article_groups(path, ["a", "b"]) is None  # one article only
     assert article_groups(path, ["a", "zz"]) is None
+    assert_array_equal(load_articles(path, ["c", "b"]), ["Other", "t"])
+    with pytest.raises(ValueError, match=r"dev.json: 1 question\(s\) have no article"):
+        load_articles(path, ["a", "zz"])
     records = squad_v2_records(golds)
     records[0]["title"] = "First"
     lines = "\n".join(__import__("json").dumps(r) for r in records)

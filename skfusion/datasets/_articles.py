@@ -1,5 +1,8 @@
 """Which article each question of a SQuAD dev file is on."""
 
+import numpy as np
+
+from ._base import few
 from ._dev import _read_json_or_lines
 
 
@@ -45,3 +48,48 @@ def article_groups(path, ids):
     if any(g is None for g in groups) or len(set(groups)) < 2:
         return None
     return groups
+
+
+def load_articles(dev, ids) -> np.ndarray:
+    """Return the article of each question, from a SQuAD 2.0 dev file.
+
+    Questions on one article share its text, so they are not independent
+    draws: give these groups to `skfusion.model_selection.compare_estimators`
+    and its per-question bootstrap resamples whole articles.
+
+    Parameters
+    ----------
+    dev : str or path-like
+        The official SQuAD JSON (articles named by ``title``) or the
+        transformers ``squad_v2`` records (``title``, else ``context``), as
+        `load_reader_outputs` reads them.
+    ids : array-like of str
+        Question ids, e.g. the ``ids`` of `load_reader_outputs`.
+
+    Returns
+    -------
+    articles : ndarray of shape (n_questions,) of object
+        Each question's article title.
+
+    See Also
+    --------
+    load_reader_outputs : Loads the scores of the same questions.
+
+    Examples
+    --------
+    >>> from skfusion.datasets import (
+    ...     load_articles, load_reader_outputs, write_squad_example)
+    >>> paths = write_squad_example("example", n_questions=300)
+    >>> data = load_reader_outputs("example", dev=paths["dev"])
+    >>> articles = load_articles(paths["dev"], data.ids)
+    >>> articles.shape, len(set(articles)) > 1
+    ((300,), True)
+    """
+    found = read_dev_articles(dev)
+    missing = [qid for qid in ids if qid not in found]
+    if missing:
+        raise ValueError(
+            f"{dev}: {len(missing)} question(s) have no article title, e.g. "
+            f"{few(missing)}."
+        )
+    return np.array([found[qid] for qid in ids], dtype=object)
