@@ -26,8 +26,11 @@ _BOOTSTRAP_ASSUMES = (
     "the fitted rules held fixed; percentile interval"
 )
 
-# Resamples drawn at once: bounds the (chunk, n_groups) count matrix to
-# about 32 MB of float64.
+# Up to this many distinct (sum, size) groups, resamples are drawn as
+# counts per kind.
+_FEW_KINDS = 512
+# Resamples drawn at once: bounds the (chunk, n_groups) arrays of drawn
+# groups to about 32 MB each.
 _CELLS_PER_CHUNK = 4_000_000
 
 
@@ -206,14 +209,22 @@ def _resampled_means(sums, sizes, n_resamples, random_state):
     """Mean difference per question of each resample of the groups."""
     rng = check_random_state(random_state)
     n_groups = sums.size
+    kinds, counts = np.unique(np.c_[sums, sizes], axis=0, return_counts=True)
+    if kinds.shape[0] <= _FEW_KINDS:
+        # Groups with the same (sum, size) are interchangeable: drawing
+        # n_groups of them uniformly is drawing how many of each kind, a
+        # multinomial, which costs O(kinds) per resample instead of
+        # O(n_groups) (0/1 credits give at most 3 kinds per question).
+        drawn = rng.multinomial(n_groups, counts / n_groups, size=n_resamples)
+        return (drawn @ kinds[:, 0]) / (drawn @ kinds[:, 1])
     chunk = max(1, _CELLS_PER_CHUNK // n_groups)
     draws = np.empty(n_resamples)
     for start in range(0, n_resamples, chunk):
         rows = min(chunk, n_resamples - start)
         picked = rng.randint(n_groups, size=(rows, n_groups))
-        flat = (picked + n_groups * np.arange(rows)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=rows * n_groups).reshape(rows, n_groups)
-        draws[start : start + rows] = (counts @ sums) / (counts @ sizes)
+        draws[start : start + rows] = sums[picked].sum(axis=1) / sizes[picked].sum(
+            axis=1
+        )
     return draws
 
 

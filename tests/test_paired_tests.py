@@ -3,6 +3,7 @@
 import itertools
 import math
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_predict
 
-from skfusion import MarginThresholdClassifier
+from skfusion import MarginThresholdClassifier, _paired_tests
 from skfusion.datasets import load_articles, make_squad2_scores
 from skfusion.datasets._articles import article_groups, read_dev_articles
 from skfusion.metrics import squad2_credit
@@ -92,8 +93,13 @@ def exact_bootstrap_quantiles(diff, groups, levels):
     data=st.data(),
     n_groups=st.integers(2, 5),
     seed=st.integers(0, 2**31 - 1),
+    few_kinds=st.sampled_from([0, 512]),
 )
-def test_grouped_bootstrap_matches_the_enumerated_distribution(data, n_groups, seed):
+def test_grouped_bootstrap_matches_the_enumerated_distribution(
+    data, n_groups, seed, few_kinds
+):
+    # few_kinds=0 takes the general path (groups drawn one by one), 512 the
+    # multinomial over groups of equal (sum, size).
     sizes = data.draw(st.lists(st.integers(1, 4), min_size=n_groups, max_size=n_groups))
     groups = np.repeat(np.arange(n_groups) * 7, sizes)  # labels need not be 0..G-1
     a = np.array(
@@ -102,9 +108,10 @@ def test_grouped_bootstrap_matches_the_enumerated_distribution(data, n_groups, s
     b = np.array(
         data.draw(st.lists(st.floats(0, 1), min_size=groups.size, max_size=groups.size))
     )
-    result = paired_bootstrap_ci(
-        a, b, groups=groups, n_resamples=20000, random_state=seed
-    )
+    with mock.patch.object(_paired_tests, "_FEW_KINDS", few_kinds):
+        result = paired_bootstrap_ci(
+            a, b, groups=groups, n_resamples=20000, random_state=seed
+        )
     # The Monte Carlo quantile at 2.5% has a standard error of about 0.1%
     # in level: 1.5% either side of it is far beyond chance.
     low = exact_bootstrap_quantiles(a - b, groups, [0.01, 0.04])
@@ -115,11 +122,13 @@ def test_grouped_bootstrap_matches_the_enumerated_distribution(data, n_groups, s
     assert result["n_groups"] == n_groups and result["resampled"] == "group"
 
 
-def test_question_bootstrap_agrees_with_scipy():
+@pytest.mark.parametrize("few_kinds", [0, 512])
+def test_question_bootstrap_agrees_with_scipy(few_kinds):
     rng = np.random.RandomState(0)
     a = (rng.rand(2000) < 0.7).astype(float)
     b = np.where(rng.rand(2000) < 0.1, 1 - a, a)
-    ours = paired_bootstrap_ci(a, b, n_resamples=20000, random_state=0)
+    with mock.patch.object(_paired_tests, "_FEW_KINDS", few_kinds):
+        ours = paired_bootstrap_ci(a, b, n_resamples=20000, random_state=0)
     theirs = stats.bootstrap(
         (a - b,),
         np.mean,
