@@ -48,11 +48,6 @@ def operating_point_options(args, data):
         if not 0 <= value <= 1:
             option = "--" + key.replace("_", "-")
             raise ValueError(f"{option} {value} must be in [0, 1].")
-    if targets and args.model != "margin":
-        raise ValueError(
-            "--target-precision and --target-noans-recall choose the margin "
-            "rule's threshold: give --model margin."
-        )
     if targets and args.tune != "accuracy":
         raise ValueError(
             f"--tune {args.tune} and a target both choose the threshold: give one."

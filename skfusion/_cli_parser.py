@@ -164,16 +164,18 @@ def build_parser(description, handlers):
         "--target-precision",
         type=float,
         metavar="P",
-        help="margin rule: answer as many questions as possible with at least "
-        "this fraction of the answers right (their mean EM where the data give "
-        "it, else the fraction answerable), instead of maximising --tune",
+        help="answer as many questions as possible with at least this fraction "
+        "of the answers right (their mean EM where the data give it, else the "
+        "fraction answerable): the margin rule's threshold, or one on the "
+        "fusion's decision function (saved as scikit-learn's "
+        "FixedThresholdClassifier)",
     )
     fit.add_argument(
         "--target-noans-recall",
         type=float,
         metavar="R",
-        help="margin rule: answer as many questions as possible while flagging "
-        "at least this fraction of the unanswerable ones",
+        help="answer as many questions as possible while flagging at least "
+        "this fraction of the unanswerable ones",
     )
     fit.add_argument("--json", action="store_true", help="print strict JSON")
 

@@ -247,7 +247,7 @@ def _threshold_fields(model, data):
     return fields
 
 
-def fit_json(model, data, *, kind, tune, output):
+def fit_json(model, data, *, kind, tune, output, targets=None):
     """Collect what `skfusion fit --json` prints."""
     content = {
         "model": kind,
@@ -259,22 +259,28 @@ def fit_json(model, data, *, kind, tune, output):
     }
     if kind == "margin":
         content.update(_threshold_fields(model, data))
-        if (model.target_precision, model.target_noans_recall) != (None, None):
-            content["operating_point"] = operating_point_fields(model, data)
+        if targets:
+            content["operating_point"] = operating_point_fields(model, data, targets)
     else:
-        content["coef"] = model.coef_[0].tolist()
-        content["intercept"] = float(model.intercept_[0])
+        # A fusion put at an operating point is a FixedThresholdClassifier
+        # around a FrozenEstimator around the fusion.
+        fusion = model.estimator.estimator if targets else model
+        content["coef"] = fusion.coef_[0].tolist()
+        content["intercept"] = float(fusion.intercept_[0])
+        if targets:
+            content["decision_threshold"] = float(model.threshold)
+            content["operating_point"] = operating_point_fields(model, data, targets)
     return content
 
 
-def operating_point_fields(model, data):
+def operating_point_fields(model, data, targets):
     """Describe what a target-chosen threshold gives on the fit data."""
     predicted_null = model.predict(data.data).astype(bool)
     answered = ~predicted_null
     right = (~data.target).astype(float) if data.em is None else data.em
     return {
-        "target_precision": model.target_precision,
-        "target_noans_recall": model.target_noans_recall,
+        "target_precision": targets.get("target_precision"),
+        "target_noans_recall": targets.get("target_noans_recall"),
         "precision_of": "answerable" if data.em is None else "em",
         "coverage": float(answered.mean()),
         "answered_precision": float(right[answered].mean()) if answered.any() else None,
@@ -301,9 +307,11 @@ def _operating_point_line(point):
     )
 
 
-def fit_text(model, data, *, kind, tune, output):
+def fit_text(model, data, *, kind, tune, output, targets=None):
     """Format the threshold or weights, and the report, of `skfusion fit`."""
-    content = fit_json(model, data, kind=kind, tune=tune, output=output)
+    content = fit_json(
+        model, data, kind=kind, tune=tune, output=output, targets=targets
+    )
     lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
     if "operating_point" in content:
         lines[0] = f"{kind} fitted on {content['n_questions']} questions"
@@ -321,6 +329,11 @@ def fit_text(model, data, *, kind, tune, output):
             for n, w in zip(data.feature_names, content["coef"], strict=True)
         )
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
+        if "decision_threshold" in content:
+            lines.append(
+                "no answer where the fused decision function >= "
+                f"{content['decision_threshold']:.6g}"
+            )
     report = ", ".join(
         f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
         for k, v in content["report"].items()

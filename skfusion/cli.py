@@ -28,6 +28,7 @@ from ._cli_report import (
     runs_json,
     runs_text,
 )
+from ._operating_point import fixed_operating_point
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
 from .datasets._articles import article_groups
 from .datasets._base import reader_bunch
@@ -267,13 +268,19 @@ def cmd_fit(args, say):
                 "--model fusion uses every column."
             )
         model = TorchLogisticFusion(random_state=args.seed)
+        model.fit(data.data, data.target, sample_weight=weight)
+        if targets:
+            model = fixed_operating_point(
+                model, data.data, data.target, **fit_params, **targets
+            )
     else:
         model = _margin_rule(data, args, **targets)
         check_margin_direction(model, data)
-    model.fit(data.data, data.target, sample_weight=weight, **fit_params)
+        model.fit(data.data, data.target, sample_weight=weight, **fit_params)
     save_calibrator(model, data.feature_names, args.output)
     say(f"saved to {args.output}")
     summary = {"kind": args.model, "tune": args.tune, "output": args.output}
+    summary["targets"] = targets
     if args.json:
         print(json_dumps(fit_json(model, data, **summary)))
     else:

@@ -473,7 +473,6 @@ def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path)
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--target-precision", "0.9"], "give --model margin"),
         (
             ["--model", "margin", "--tune", "em", "--target-noans-recall", "0.9"],
             "--tune em and a target both choose the threshold",
@@ -559,3 +558,26 @@ def main_help(command):
         check=True,
     )
     return " ".join(result.stdout.split())
+
+
+def test_fit_fusion_for_a_target_then_predict(capsys, eval_run, tmp_path):
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"]]
+    model = tmp_path / "fusion.skops"
+    status, out, err = run(
+        capsys, *args, "--target-noans-recall", 0.8, "-o", model, "--json", "-q"
+    )
+    assert status == 0, err
+    result = strict_json(out)
+    point = result["operating_point"]
+    out_file = tmp_path / "predictions.json"
+    assert (
+        run(capsys, "predict", model, eval_run["folder"], "-o", out_file, "-q")[0] == 0
+    )
+    predictions = json.loads(out_file.read_text())
+    golds = official.questions(json.loads(eval_run["dev"].read_text())["data"])
+    flagged = [predictions[q] == "" for q, answers in golds.items() if not answers]
+    assert np.mean(flagged) == pytest.approx(point["noans_recall"])
+    assert point["noans_recall"] >= 0.8
+    answered = np.mean([text != "" for text in predictions.values()])
+    assert answered == pytest.approx(point["coverage"])
+    assert len(result["coef"]) == 4 and "decision_threshold" in result

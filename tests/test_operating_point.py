@@ -7,7 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from skfusion import MarginThresholdClassifier
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+from skfusion._operating_point import fixed_operating_point
 from skfusion.datasets import make_squad2_scores
 
 TARGETS = st.sampled_from([None, 0.0, 0.3, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 1.0])
@@ -113,3 +114,18 @@ def test_targets_need_an_auto_threshold_and_a_valid_credit():
         rule.fit(X, y, answer_credit=np.full(len(y), 2.0))
     with pytest.raises(ValueError, match="target_precision"):
         MarginThresholdClassifier(target_precision=1.5).fit(X, y)
+
+
+def test_fused_model_at_an_operating_point_is_the_brute_force_optimum():
+    X, y = make_squad2_scores(n_questions=1500, random_state=4)
+    em = np.where(y, 0.0, (np.random.RandomState(0).rand(len(y)) < 0.8) * 1.0)
+    fusion = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X, y)
+    fixed = fixed_operating_point(fusion, X, y, answer_credit=em, target_precision=0.85)
+    null = fixed.predict(X)
+    decision = fusion.decision_function(X)
+    ones = np.ones(len(y))
+    covered, precision, _ = operating_point(decision, y, ones, em, null)
+    assert precision >= 0.85
+    assert covered == brute_force_best_coverage(decision, y, ones, em, 0.85, None)
+    # The wrapper is scikit-learn's, around the unchanged fitted fusion.
+    assert fixed.estimator.estimator is fusion
