@@ -200,6 +200,13 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     starts from a threshold of 0.0, which is not "below every score" on a
     log-odds scale.
 
+    ``target_precision`` and ``target_noans_recall`` run the same sweep and
+    keep the largest cut that meets them (selective QA: Kamath, Jia and
+    Liang, "Selective Question Answering under Domain Shift", ACL 2020).
+    Fitted with ``span_column=None`` on another classifier's decision
+    function, the rule gives that classifier's threshold for
+    ``sklearn.model_selection.FixedThresholdClassifier``.
+
     Examples
     --------
     >>> import numpy as np
