@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .datasets._articles import article_groups
+
 
 def check_same_run(path, data, first_path, first):
     """Refuse a run on other questions or columns than the first run."""
@@ -56,3 +58,16 @@ def operating_point_options(args, data):
     if targets and data.em is not None:
         fit_params["answer_credit"] = data.em
     return targets, fit_params
+
+
+def dev_article_groups(args, data, say):
+    """Each question's article from --dev, for the per-question bootstrap."""
+    groups = None
+    if getattr(args, "dev", None) is not None:
+        groups = article_groups(args.dev, data.ids)
+    if groups is None:
+        say(
+            "per-question bootstrap over questions: no --dev file naming every "
+            "question's article (title)"
+        )
+    return groups

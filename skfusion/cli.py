@@ -15,7 +15,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
-from ._cli_checks import check_same_run, in_order_of, operating_point_options
+from ._cli_checks import (
+    check_same_run,
+    dev_article_groups,
+    in_order_of,
+    operating_point_options,
+)
 from ._cli_parser import build_parser as _build_parser
 from ._cli_report import (
     check_margin_direction,
@@ -30,7 +35,6 @@ from ._cli_report import (
 )
 from ._operating_point import fixed_operating_point
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
-from .datasets._articles import article_groups
 from .datasets._base import reader_bunch
 from .metrics import squad2_sample_weight
 from .model_selection import compare_estimators, compare_runs
@@ -151,7 +155,7 @@ def cmd_compare(args, say):
         y,
         em=data.em,
         f1=data.f1,
-        groups=_groups(args, data, say),
+        groups=dev_article_groups(args, data, say),
         tune=args.tune,
         n_splits=args.folds,
         n_repeats=args.repeats,
@@ -172,19 +176,6 @@ def cmd_compare(args, say):
     else:
         print(comparison_text(result, data))
         print(question_tests_text(questions))
-
-
-def _groups(args, data, say):
-    """Each question's article from --dev, for the per-question bootstrap."""
-    groups = None
-    if getattr(args, "dev", None) is not None:
-        groups = article_groups(args.dev, data.ids)
-    if groups is None:
-        say(
-            "per-question bootstrap over questions: no --dev file naming every "
-            "question's article (title)"
-        )
-    return groups
 
 
 def _write_plots(args, data, result, say):
