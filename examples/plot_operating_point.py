@@ -83,7 +83,12 @@ for name, rule in [
 # above, on the held-out half.
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 display = RiskCoverageDisplay.from_estimator(
-    best_em, X_test, y_test, answer_credit=em_test, name="margin rule", ax=ax
+    best_em,
+    X_test,
+    y_test,
+    answer_credit=em_test,
+    name="margin rule (max EM marked)",
+    ax=ax,
 )
 answered = ~at_90.predict(X_test)
 ax.plot(
