@@ -107,14 +107,14 @@ class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
     # Precisions `fit` accepts as they are; other inputs become the first.
     _fit_dtypes = (np.float64,)
 
-    def _fit_checked(self, X, y, sample_weight):
+    def _fit_checked(self, X, y, sample_weight, **fit_params):
         with _restore_state_on_failure(self):
             X, y = validate_data(self, X, y, dtype=list(self._fit_dtypes))
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
             classes = _check_binary_target(y, sample_weight)
-            fitted = self._fit(X, y, sample_weight, classes)
+            fitted = self._fit(X, y, sample_weight, classes, **fit_params)
         self.classes_ = classes
         for name, value in fitted.items():
             setattr(self, name, value)

@@ -157,6 +157,36 @@ _JSON_HELP = (
 )
 
 
+def _add_runs_command(sub, handlers):
+    """Add the compare-runs command: several runs of one reader, not fusion."""
+    runs = _command(sub, "compare-runs", handlers)
+    runs.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="two or more runs (checkpoints or seeds) of the same reader on the "
+        "same questions, each read as compare reads DATA",
+    )
+    runs.add_argument("--dev", help="gold answers, shared by every run")
+    runs.add_argument("--prefix", help="which run of a folder holding several")
+    runs.add_argument(
+        "--intersect",
+        action="store_true",
+        help="keep the questions present in every file of a run",
+    )
+    runs.add_argument(
+        "--label-column",
+        default="unanswerable",
+        help="CSV column of true/false labels, true = unanswerable",
+    )
+    runs.add_argument("--id-column", help="CSV column of question ids")
+    runs.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    _add_rule_options(runs)
+    runs.add_argument("--folds", type=int, default=5, help="folds per repeat")
+    runs.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
+    runs.add_argument("--json", action="store_true", help="print strict JSON")
+
+
 def build_parser(description, handlers):
     """Build the parser; `handlers` maps each command to its function."""
     parser = _OneLineParser(
@@ -183,6 +213,12 @@ def build_parser(description, handlers):
     )
     compare.add_argument("--folds", type=int, default=5, help="folds per repeat")
     compare.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
+    compare.add_argument(
+        "--resamples",
+        type=int,
+        default=10000,
+        help="bootstrap resamples of the per-question tests",
+    )
     compare.add_argument("--json", action="store_true", help=_JSON_HELP)
     compare.add_argument("--plot", metavar="DIR", help="write PNG figures to DIR")
 
@@ -209,7 +245,27 @@ def build_parser(description, handlers):
         ".joblib/.pkl (a pickle: loading it can run code, so predict needs "
         "--allow-pickle); any case; written only once complete",
     )
+    fit.add_argument(
+        "--target-precision",
+        type=float,
+        metavar="P",
+        help="answer as many questions as possible with at least this fraction "
+        "of the answers right (their mean EM where the data give it, else the "
+        "fraction answerable): the margin rule's threshold, or one on the "
+        "fusion's decision function (saved as scikit-learn's "
+        "FixedThresholdClassifier)",
+    )
+    fit.add_argument(
+        "--target-noans-recall",
+        type=float,
+        metavar="R",
+        help="answer as many questions as possible while flagging at least "
+        "this fraction of the unanswerable ones",
+    )
     fit.add_argument("--json", action="store_true", help=_JSON_HELP)
+
+    if "compare-runs" in handlers:
+        _add_runs_command(sub, handlers)
 
     predict = _command(sub, "predict", handlers)
     predict.add_argument(

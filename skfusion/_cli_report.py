@@ -7,6 +7,7 @@ import warnings
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from ._paired_tests import FOLD_TEST_ASSUMES
 from .datasets._formats import threshold_advice
 from .metrics import squad2_report
 
@@ -53,7 +54,10 @@ def check_margin_direction(rule, data):
     The rule itself computes the margin: at threshold 0, its decision
     function is the margin, signed towards "unanswerable".
     """
-    at_zero = clone(rule).set_params(threshold=0.0).fit(data.data, data.target)
+    at_zero = clone(rule).set_params(
+        threshold=0.0, target_precision=None, target_noans_recall=None
+    )
+    at_zero.fit(data.data, data.target)
     auc = roc_auc_score(data.target, at_zero.decision_function(data.data))
     if auc < 0.5:
         warnings.warn(
@@ -91,6 +95,7 @@ def comparison_text(result, data, *, alpha=0.05):
         f"Paired comparison of {shown}: corrected resampled t-test (Nadeau & Bengio "
         f"2003) on {len(result.fit_seconds[result.names[0]])} folds; p-values "
         f"Holm-adjusted for {len(tests)} tests",
+        f"  assumes: {FOLD_TEST_ASSUMES}",
     ]
     for t in tests:
         verdict = "significant" if t["significant"] else "not significant"
@@ -100,6 +105,89 @@ def comparison_text(result, data, *, alpha=0.05):
             f"{verdict} at {alpha}"
         )
     return "\n".join(lines)
+
+
+def question_tests_text(tests):
+    """Format `Comparison.question_tests`: bootstrap CI, McNemar, disagreements."""
+    if not tests:
+        return ""
+    first = tests[0]
+    boot = first["bootstrap"]
+    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[first["metric"]]
+    lines = [
+        "",
+        f"Per-question paired tests of {shown} on repeat {first['repeat'] + 1}'s "
+        f"pooled out-of-fold decisions ({first['n_questions']} questions): "
+        f"{100 * boot['confidence_level']:g}% paired bootstrap interval over "
+        f"{boot['n_groups']} {boot['resampled']}s ({boot['n_resamples']} "
+        "resamples)"
+        + ("; McNemar's exact test, Holm-adjusted" if first["mcnemar"] else ""),
+        f"  bootstrap assumes: {boot['assumes']}",
+    ]
+    if first["mcnemar"]:
+        lines.append(f"  McNemar assumes: {first['mcnemar']['assumes']}")
+    for t in tests:
+        b = t["bootstrap"]
+        line = (
+            f"  {t['a']} vs {t['b']}: {t['n_disagree']} questions decided "
+            f"differently; difference {b['mean_difference']:+.4f} "
+            f"[{b['ci_low']:+.4f}, {b['ci_high']:+.4f}]"
+        )
+        m = t["mcnemar"]
+        if m is not None:
+            line += (
+                f"; McNemar {m['a_only']} vs {m['b_only']} right, p = {m['p']:.3g}, "
+                f"Holm p = {m['p_holm']:.3g}"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def runs_text(result, *, alpha=0.05):
+    """Format a `RunComparison`: a table of runs, then the tests across runs."""
+    tune = result.comparisons[result.runs[0]].tune
+    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[tune]
+    width = max(len(r) for r in result.runs) + 2
+    lines = [
+        f"Mean out-of-fold {shown} per run",
+        f"{'run':<{width}}" + "".join(f"{n[:24]:>26}" for n in result.names),
+    ]
+    for row in result.per_run():
+        values = "".join(f"{row[n]:>26.4f}" for n in result.names)
+        lines.append(f"{row['run']:<{width}}{values}")
+    tests = result.run_tests(alpha=alpha)
+    lines += [
+        "",
+        f"Across {len(result.runs)} runs: paired t-test and Wilcoxon signed-rank "
+        f"test of the per-run {shown}; p-values Holm-adjusted for {len(tests)} "
+        "tests",
+        f"  assumes: {tests[0]['assumes']}",
+    ]
+    for t in tests:
+        wilcoxon = t["p_wilcoxon_holm"]
+        lines.append(
+            f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, ahead "
+            f"on {t['wins_a']} vs {t['wins_b']} runs; t = {t['t']:.2f}, Holm p = "
+            f"{t['p_t_holm']:.3g}; Wilcoxon Holm p = "
+            + ("n/a" if wilcoxon is None else f"{wilcoxon:.3g}")
+        )
+    return "\n".join(lines)
+
+
+def runs_json(result, *, folds, repeats):
+    """Collect what `skfusion compare-runs --json` prints."""
+    first = result.comparisons[result.runs[0]]
+    return {
+        "runs": result.runs,
+        "metric": first.tune,
+        "folds": folds,
+        "repeats": repeats,
+        "per_run": result.per_run(),
+        "per_run_tests": {
+            run: result.comparisons[run].pairwise_tests() for run in result.runs
+        },
+        "run_tests": result.run_tests(),
+    }
 
 
 def comparison_json(result, data, rule, *, folds, repeats, seed):
@@ -161,7 +249,7 @@ def _threshold_fields(model, data):
     return fields
 
 
-def fit_json(model, data, *, kind, tune, output):
+def fit_json(model, data, *, kind, tune, output, targets=None):
     """Collect what `skfusion fit --json` prints."""
     content = {
         "model": kind,
@@ -173,16 +261,63 @@ def fit_json(model, data, *, kind, tune, output):
     }
     if kind == "margin":
         content.update(_threshold_fields(model, data))
+        if targets:
+            content["operating_point"] = operating_point_fields(model, data, targets)
     else:
-        content["coef"] = model.coef_[0].tolist()
-        content["intercept"] = float(model.intercept_[0])
+        # A fusion put at an operating point is a FixedThresholdClassifier
+        # around a FrozenEstimator around the fusion.
+        fusion = model.estimator.estimator if targets else model
+        content["coef"] = fusion.coef_[0].tolist()
+        content["intercept"] = float(fusion.intercept_[0])
+        if targets:
+            content["decision_threshold"] = float(model.threshold)
+            content["operating_point"] = operating_point_fields(model, data, targets)
     return content
 
 
-def fit_text(model, data, *, kind, tune, output):
+def operating_point_fields(model, data, targets):
+    """Describe what a target-chosen threshold gives on the fit data."""
+    predicted_null = model.predict(data.data).astype(bool)
+    answered = ~predicted_null
+    right = (~data.target).astype(float) if data.em is None else data.em
+    return {
+        "target_precision": targets.get("target_precision"),
+        "target_noans_recall": targets.get("target_noans_recall"),
+        "precision_of": "answerable" if data.em is None else "em",
+        "coverage": float(answered.mean()),
+        "answered_precision": float(right[answered].mean()) if answered.any() else None,
+        "noans_recall": float(predicted_null[data.target].mean()),
+    }
+
+
+def _operating_point_line(point):
+    targets = [
+        f"{name} >= {point[key]:g}"
+        for key, name in (
+            ("target_precision", "precision"),
+            ("target_noans_recall", "NoAns recall"),
+        )
+        if point[key] is not None
+    ]
+    right = "EM" if point["precision_of"] == "em" else "answerable"
+    precision = point["answered_precision"]
+    shown = "none answered" if precision is None else f"{precision:.1%}"
+    return (
+        f"operating point for {' and '.join(targets)}: answers "
+        f"{point['coverage']:.1%} of the questions, {right} on the answered "
+        f"{shown}, NoAns recall {point['noans_recall']:.1%}"
+    )
+
+
+def fit_text(model, data, *, kind, tune, output, targets=None):
     """Format the threshold or weights, and the report, of `skfusion fit`."""
-    content = fit_json(model, data, kind=kind, tune=tune, output=output)
+    content = fit_json(
+        model, data, kind=kind, tune=tune, output=output, targets=targets
+    )
     lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
+    if "operating_point" in content:
+        lines[0] = f"{kind} fitted on {content['n_questions']} questions"
+        lines.append(_operating_point_line(content["operating_point"]))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
         if content.get("apply"):
@@ -193,6 +328,11 @@ def fit_text(model, data, *, kind, tune, output):
             for n, w in zip(data.feature_names, content["coef"], strict=True)
         )
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
+        if "decision_threshold" in content:
+            lines.append(
+                "no answer where the fused decision function >= "
+                f"{content['decision_threshold']:.6g}"
+            )
     report = ", ".join(
         f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
         for k, v in content["report"].items()

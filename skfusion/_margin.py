@@ -8,6 +8,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import _BinaryScoreClassifier, _plain_rows
 from ._compat import Interval, StrOptions, _fit_context
+from ._operating_point import (
+    check_answer_credit,
+    constrained_threshold,
+    threshold_at_cut,
+)
 
 
 def _confusion_scores(tp, fp, tn, fn, scoring):
@@ -21,12 +26,6 @@ def _confusion_scores(tp, fp, tn, fn, scoring):
             score = 2 * tp / (2 * tp + fp + fn)
     # 0/0 only arises for f1 without any positive, where sklearn also gives 0.
     return np.nan_to_num(score, nan=0.0)
-
-
-def _threshold_between(low, high):
-    """Return `t` with ``low <= t < high``, halfway where floats allow."""
-    mid = low + (high - low) / 2
-    return mid if low <= mid < high else low
 
 
 def _cut_scores(margin, positive, weight, scoring):
@@ -60,13 +59,7 @@ def _best_threshold(margin, positive, weight, scoring):
     """
     m, scores = _cut_scores(margin, positive, weight, scoring)
     k = int(np.argmax(scores))
-    if k == 0:
-        threshold = _threshold_between(m[0] - 1.0, m[0])
-    elif k == m.size:
-        threshold = m[-1] + 1.0
-    else:
-        threshold = _threshold_between(m[k - 1], m[k])
-    return float(threshold), float(scores[k])
+    return threshold_at_cut(m, k), float(scores[k])
 
 
 def _score_at_threshold(margin, positive, weight, threshold, scoring):
@@ -164,13 +157,23 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     pos_label : int, float, bool or str, default=None
         The label meaning "no answer", predicted above the threshold.
         ``None`` means ``classes_[1]``.
+    target_precision : float in [0, 1] or None, default=None
+        With ``threshold="auto"``, choose instead the operating point that
+        answers the most questions (weighted) such that the answered ones
+        are right at least this often: answerable, or with `fit`'s
+        ``answer_credit``, their mean EM (or F1) at least this.
+    target_noans_recall : float in [0, 1] or None, default=None
+        With ``threshold="auto"``, answer the most questions such that at
+        least this (weighted) fraction of the unanswerable ones is flagged.
+        With both targets, both hold.
 
     Attributes
     ----------
     best_threshold_ : float
         The threshold on the margin.
     best_score_ : float
-        `scoring` of the fitted rule on the fit data (weighted).
+        `scoring` of the fitted rule on the fit data (weighted), also where
+        a target chose the threshold.
     classes_ : ndarray of shape (2,)
         Class labels.
     n_features_in_ : int
@@ -209,6 +212,13 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     starts from a threshold of 0.0, which is not "below every score" on a
     log-odds scale.
 
+    ``target_precision`` and ``target_noans_recall`` run the same sweep and
+    keep the largest cut that meets them (selective QA: Kamath, Jia and
+    Liang, "Selective Question Answering under Domain Shift", ACL 2020).
+    Fitted with ``span_column=None`` on another classifier's decision
+    function, the rule gives that classifier's threshold for
+    ``sklearn.model_selection.FixedThresholdClassifier``.
+
     Examples
     --------
     >>> import numpy as np
@@ -231,6 +241,8 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         ],
         "scoring": [StrOptions({"accuracy", "balanced_accuracy", "f1"})],
         "pos_label": [Real, str, "boolean", None],
+        "target_precision": [Interval(Real, 0, 1, closed="both"), None],
+        "target_noans_recall": [Interval(Real, 0, 1, closed="both"), None],
     }
 
     def __init__(
@@ -241,12 +253,16 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         threshold="auto",
         scoring="accuracy",
         pos_label=None,
+        target_precision=None,
+        target_noans_recall=None,
     ):
         self.null_column = null_column
         self.span_column = span_column
         self.threshold = threshold
         self.scoring = scoring
         self.pos_label = pos_label
+        self.target_precision = target_precision
+        self.target_noans_recall = target_noans_recall
 
     def _margin(self, X):
         """Return the null score minus the best span score of each row of `X`."""
@@ -283,7 +299,11 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        answer_credit: ArrayLike | None = None,
     ) -> "MarginThresholdClassifier":
         """Find the threshold on the margin.
 
@@ -295,18 +315,36 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
             Binary target; `pos_label` marks unanswerable questions.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the score that the threshold maximises.
+        answer_credit : array-like of shape (n_samples,), default=None
+            Each question's EM (or F1) in [0, 1] if it is answered, for
+            `target_precision`; None counts an answerable question as right.
 
         Returns
         -------
         self : MarginThresholdClassifier
             The fitted estimator.
         """
-        return self._fit_checked(X, y, sample_weight)
+        return self._fit_checked(X, y, sample_weight, answer_credit=answer_credit)
 
-    def _fit(self, X, y, sample_weight, classes):
+    def _fit(self, X, y, sample_weight, classes, answer_credit=None):
         positive = y == self._positive_label(classes)
         margin = self._margin(X)
-        if self.threshold == "auto":
+        credit = check_answer_credit(answer_credit, y.shape[0])
+        targets = (self.target_precision, self.target_noans_recall)
+        if targets != (None, None) and self.threshold != "auto":
+            raise ValueError(
+                f"threshold={self.threshold!r} is fixed: target_precision and "
+                "target_noans_recall choose a threshold, so they need "
+                "threshold='auto'."
+            )
+        if targets != (None, None):
+            threshold = constrained_threshold(
+                margin, positive, sample_weight, credit, *targets
+            )
+            score = _score_at_threshold(
+                margin, positive, sample_weight, threshold, self.scoring
+            )
+        elif self.threshold == "auto":
             threshold, score = _best_threshold(
                 margin, positive, sample_weight, self.scoring
             )

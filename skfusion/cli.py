@@ -17,6 +17,12 @@ from sklearn.linear_model import LogisticRegression
 
 from . import MarginThresholdClassifier, TorchLogisticFusion
 from ._calibrator import writer as _calibrator_writer
+from ._cli_checks import (
+    check_same_run,
+    dev_article_groups,
+    in_order_of,
+    operating_point_options,
+)
 from ._cli_files import (
     Interrupted,
     check_file_name,
@@ -33,11 +39,15 @@ from ._cli_report import (
     fit_json,
     fit_text,
     json_dumps,
+    question_tests_text,
+    runs_json,
+    runs_text,
 )
+from ._operating_point import fixed_operating_point
 from .datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
 from .datasets._base import reader_bunch
 from .metrics import squad2_sample_weight
-from .model_selection import compare_estimators
+from .model_selection import compare_estimators, compare_runs
 from .persistence import (
     check_feature_names,
     load_calibrator,
@@ -201,6 +211,7 @@ def cmd_compare(args, say):
         y,
         em=data.em,
         f1=data.f1,
+        groups=dev_article_groups(args, data, say),
         tune=args.tune,
         n_splits=args.folds,
         n_repeats=args.repeats,
@@ -209,13 +220,18 @@ def cmd_compare(args, say):
     )
     if args.plot:
         _write_plots(args, data, result, say)
+    questions = result.question_tests(
+        n_resamples=args.resamples, random_state=args.seed
+    )
     if args.json:
         content = comparison_json(
             result, data, rule, folds=args.folds, repeats=args.repeats, seed=args.seed
         )
+        content["question_tests"] = questions
         print(json_dumps(content))
     else:
         print(comparison_text(result, data))
+        print(question_tests_text(questions))
 
 
 def _write_plots(args, data, result, say):
@@ -253,6 +269,50 @@ def _check_outputs(args, outputs):
     check_outputs(outputs, inputs + scores, [p for p in data if p.is_dir()])
 
 
+def cmd_compare_runs(args, say):
+    """Compare the rules on several runs (checkpoints or seeds) of ONE reader.
+
+    Each run is cross-validated on its own scores, then the runs' scores
+    are tested against each other. This is not fusion: to fuse several
+    readers' scores into one calibrator, give them as columns of one DATA
+    to compare or fit.
+    """
+    if len(args.runs) < 2:
+        raise CommandError("compare-runs needs at least 2 runs.")
+    runs = {}
+    for path in args.runs:
+        one_run = argparse.Namespace(**{**vars(args), "data": [path]})
+        data = _load(one_run, labelled=True)
+        if runs:
+            check_same_run(path, data, args.runs[0], next(iter(runs.values())))
+        if str(path) in runs:
+            raise CommandError(f"{path}: given twice.")
+        runs[str(path)] = data
+    first = next(iter(runs.values()))
+    aligned = {name: in_order_of(data, first) for name, data in runs.items()}
+    _tuning_weight(first, args.tune)  # fail early, before any fit
+    rule = _margin_rule(first, args)
+    estimators = {
+        "TorchLogisticFusion": TorchLogisticFusion(random_state=args.seed),
+        "MarginThreshold (tuned)": rule,
+        "MarginThreshold (t=0)": _margin_rule(first, args, threshold=0.0),
+        "LogisticRegression": LogisticRegression(),
+    }
+    result = compare_runs(
+        aligned,
+        estimators,
+        tune=args.tune,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        random_state=args.seed,
+        progress=say,
+    )
+    if args.json:
+        print(json_dumps(runs_json(result, folds=args.folds, repeats=args.repeats)))
+    else:
+        print(runs_text(result))
+
+
 def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
     _check_outputs(args, [("-o", args.output)])
@@ -260,6 +320,7 @@ def cmd_fit(args, say):
     _calibrator_writer(args.output)  # a missing writer fails before the fit
     data = _load(args, labelled=True)
     weight = _tuning_weight(data, args.tune)
+    targets, fit_params = operating_point_options(args, data)
     if args.model == "fusion":
         if args.null_column is not None or args.span_column is not None:
             raise CommandError(
@@ -267,13 +328,19 @@ def cmd_fit(args, say):
                 "--model fusion uses every column."
             )
         model = TorchLogisticFusion(random_state=args.seed)
+        model.fit(data.data, data.target, sample_weight=weight)
+        if targets:
+            model = fixed_operating_point(
+                model, data.data, data.target, **fit_params, **targets
+            )
     else:
-        model = _margin_rule(data, args)
+        model = _margin_rule(data, args, **targets)
         check_margin_direction(model, data)
-    model.fit(data.data, data.target, sample_weight=weight)
+        model.fit(data.data, data.target, sample_weight=weight, **fit_params)
     save_calibrator(model, data.feature_names, args.output)
     say(f"saved to {args.output}")
     summary = {"kind": args.model, "tune": args.tune, "output": args.output}
+    summary["targets"] = targets
     if args.json:
         print(json_dumps(fit_json(model, data, **summary)))
     else:
@@ -341,7 +408,12 @@ def build_parser() -> argparse.ArgumentParser:
     """
     return _build_parser(
         __doc__.split("\n")[0],
-        {"compare": cmd_compare, "fit": cmd_fit, "predict": cmd_predict},
+        {
+            "compare": cmd_compare,
+            "compare-runs": cmd_compare_runs,
+            "fit": cmd_fit,
+            "predict": cmd_predict,
+        },
     )
 
 

@@ -13,14 +13,18 @@ import string
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._scorers import make_squad2_scorer, squad2_score
+
 __all__ = [
     "answer_credit",
     "exact_match",
     "f1_overlap",
+    "make_squad2_scorer",
     "normalize_answer",
     "squad2_credit",
     "squad2_report",
     "squad2_sample_weight",
+    "squad2_score",
 ]
 
 _PUNCTUATION = frozenset(string.punctuation)

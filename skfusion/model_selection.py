@@ -6,113 +6,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from ._fold_tests import corrected_resampled_ttest, holm_adjust
+from ._paired_tests import (
+    FOLD_TEST_ASSUMES,
+    mcnemar_exact,
+    paired_bootstrap_ci,
+    question_tests,
+)
+from ._runs import RunComparison, compare_runs
 from .metrics import squad2_credit, squad2_sample_weight
 
 __all__ = [
     "Comparison",
+    "RunComparison",
     "compare_estimators",
+    "compare_runs",
     "corrected_resampled_ttest",
     "holm_adjust",
+    "mcnemar_exact",
+    "paired_bootstrap_ci",
 ]
 
 METRICS = ("accuracy", "em", "f1")
-
-
-def corrected_resampled_ttest(
-    differences: ArrayLike, n_train: int, n_test: int
-) -> tuple[float, float]:
-    """Nadeau and Bengio's corrected resampled t-test of paired CV scores.
-
-    Parameters
-    ----------
-    differences : array-like of shape (n_folds,)
-        Per-fold score of one model minus that of another, on the same
-        folds of a (repeated) k-fold cross-validation.
-    n_train : int
-        Training questions per fold.
-    n_test : int
-        Test questions per fold.
-
-    Returns
-    -------
-    t : float
-        The corrected t statistic; infinite where all differences are equal
-        and not zero.
-    p_value : float
-        Two-sided, with ``n_folds - 1`` degrees of freedom.
-
-    See Also
-    --------
-    holm_adjust : Adjusts the p-values of several such tests.
-
-    Notes
-    -----
-    The usual paired t-test treats the fold scores as independent, which
-    they are not: training sets overlap, so it is too optimistic. The
-    correction inflates the variance of the mean from ``1 / k`` to
-    ``1 / k + n_test / n_train`` (Nadeau and Bengio, "Inference for the
-    Generalization Error", Machine Learning 52, 2003; Bouckaert and Frank,
-    "Evaluating the Replicability of Significance Tests for Comparing
-    Learning Algorithms", PAKDD 2004, for repeated k-fold).
-
-    Examples
-    --------
-    >>> from skfusion.model_selection import corrected_resampled_ttest
-    >>> t, p = corrected_resampled_ttest([0.01, 0.02, 0.0, 0.015], 800, 200)
-    >>> round(t, 3), round(p, 3)
-    (1.863, 0.159)
-    """
-    d = np.asarray(differences, dtype=float)
-    k = d.size
-    variance = d.var(ddof=1)
-    if variance == 0:
-        return (0.0, 1.0) if d.mean() == 0 else (np.copysign(np.inf, d.mean()), 0.0)
-    t = d.mean() / np.sqrt((1 / k + n_test / n_train) * variance)
-    return float(t), float(2 * stats.t.sf(abs(t), df=k - 1))
-
-
-def holm_adjust(p_values: ArrayLike) -> np.ndarray:
-    """Adjust p-values for multiple tests by Holm's step-down method.
-
-    Parameters
-    ----------
-    p_values : array-like of shape (n_tests,)
-        Unadjusted p-values of a family of tests.
-
-    Returns
-    -------
-    adjusted : ndarray of shape (n_tests,)
-        Holm-adjusted p-values, in the order given: reject a test at level
-        ``alpha`` where its adjusted p-value is at most ``alpha``, and the
-        chance of any false rejection in the family stays at most ``alpha``.
-
-    See Also
-    --------
-    corrected_resampled_ttest : The test whose p-values are adjusted.
-
-    Notes
-    -----
-    With the p-values sorted ascending, ``p_(i)`` becomes
-    ``max_{j <= i} min(1, (m - j + 1) p_(j))`` (Holm, "A Simple Sequentially
-    Rejective Multiple Test Procedure", Scandinavian Journal of Statistics
-    6, 1979).
-
-    Examples
-    --------
-    >>> from skfusion.model_selection import holm_adjust
-    >>> holm_adjust([0.01, 0.04, 0.03]).round(3)
-    array([0.03, 0.06, 0.06])
-    """
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * (p.size - np.arange(p.size))
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
-    return adjusted
 
 
 @dataclass
@@ -143,6 +61,15 @@ class Comparison:
         Training questions per fold.
     n_test : int, default=0
         Test questions per fold.
+    predicted_null : dict of str to ndarray, default={}
+        Out-of-fold "no answer" decisions, of shape ``(n_repeats,
+        n_questions)``: each repeat predicts every question once.
+    unanswerable : ndarray of shape (n_questions,) or None, default=None
+        The labels the decisions are scored against.
+    answer_credit : dict of str to ndarray, default={}
+        Each question's ``"em"`` and ``"f1"`` if its best span is answered.
+    groups : ndarray of shape (n_questions,) or None, default=None
+        Each question's article, which `question_tests` resamples whole.
 
     See Also
     --------
@@ -174,6 +101,10 @@ class Comparison:
     fitted: dict = field(default_factory=dict)
     n_train: int = 0
     n_test: int = 0
+    predicted_null: dict = field(default_factory=dict)
+    unanswerable: np.ndarray | None = None
+    answer_credit: dict = field(default_factory=dict)
+    groups: np.ndarray | None = None
 
     def scores(self, metric):
         """Return the fold scores of one metric per estimator.
@@ -207,8 +138,8 @@ class Comparison:
         -------
         tests : list of dict
             One per pair: ``a``, ``b``, ``mean_difference`` (a minus b),
-            ``t``, ``p``, ``p_holm`` and ``significant``
-            (``p_holm <= alpha``).
+            ``t``, ``p``, ``p_holm``, ``significant`` (``p_holm <= alpha``)
+            and ``assumes``, what the test assumes.
         """
         scores = self.scores(metric or self.tune)
         if not scores:
@@ -220,12 +151,63 @@ class Comparison:
             tests.append(
                 {"a": a, "b": b, "mean_difference": float(diff.mean()), "t": t, "p": p}
             )
+            tests[-1]["assumes"] = FOLD_TEST_ASSUMES
         for test, adjusted in zip(
             tests, holm_adjust([t["p"] for t in tests]), strict=True
         ):
             test["p_holm"] = float(adjusted)
             test["significant"] = bool(adjusted <= alpha)
         return tests
+
+    def question_tests(
+        self,
+        metric=None,
+        *,
+        repeat=0,
+        n_resamples=10000,
+        confidence_level=0.95,
+        alpha=0.05,
+        random_state=0,
+    ):
+        """Per-question paired tests of every pair on pooled out-of-fold decisions.
+
+        Parameters
+        ----------
+        metric : {"accuracy", "em", "f1"} or None, default=None
+            The per-question credit compared; None is the one the fits
+            maximised.
+        repeat : int, default=0
+            Which repeat's out-of-fold decisions: in each, every question is
+            predicted once, by a model fitted without it.
+        n_resamples : int, default=10000
+            Bootstrap resamples.
+        confidence_level : float, default=0.95
+            Coverage of the bootstrap intervals.
+        alpha : float, default=0.05
+            Family-wise level of McNemar's ``significant`` (Holm).
+        random_state : int, RandomState instance or None, default=0
+            Seed of the bootstrap; every pair gets the same resamples.
+
+        Returns
+        -------
+        tests : list of dict
+            One per pair: ``a``, ``b``, ``metric``, ``repeat``,
+            ``n_questions``, ``n_disagree`` (questions whose no-answer
+            decisions differ), ``bootstrap`` (`paired_bootstrap_ci`'s result
+            over articles where `groups` is known, else over questions, plus
+            ``excludes_zero`` and ``assumes``) and ``mcnemar``
+            (`mcnemar_exact`'s result plus ``p_holm``, ``significant`` and
+            ``assumes``; None for a credit that is not 0 or 1, as F1).
+        """
+        return question_tests(
+            self,
+            metric or self.tune,
+            repeat=repeat,
+            n_resamples=n_resamples,
+            confidence_level=confidence_level,
+            alpha=alpha,
+            random_state=random_state,
+        )
 
     def summary(self):
         """Return the mean and standard deviation of every recorded score.
@@ -279,6 +261,7 @@ def compare_estimators(
     *,
     em: ArrayLike | None = None,
     f1: ArrayLike | None = None,
+    groups: ArrayLike | None = None,
     tune: str = "accuracy",
     n_splits: int = 5,
     n_repeats: int = 3,
@@ -298,6 +281,10 @@ def compare_estimators(
     em, f1 : array-like of shape (n_questions,), default=None
         Each question's EM / F1 if its best span is the answer; give them
         for out-of-fold SQuAD 2.0 EM / F1.
+    groups : array-like of shape (n_questions,), default=None
+        Each question's article (a dev file's title), kept for the
+        per-question bootstrap of `Comparison.question_tests`, which then
+        resamples whole articles; the folds do not use it.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
         What every fit maximises: with "em" or "f1" each fit gets the
         sample weights that make its weighted accuracy that total.
@@ -313,7 +300,8 @@ def compare_estimators(
     Returns
     -------
     comparison : Comparison
-        Out-of-fold scores, fit times and fitted models per fold.
+        Out-of-fold scores, fit times and fitted models per fold, and the
+        out-of-fold decisions per question.
 
     See Also
     --------
@@ -349,14 +337,16 @@ def compare_estimators(
         n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
     )
     splits = list(cv.split(X, y))
-    result = Comparison(names=list(estimators), tune=tune)
+    result = Comparison(names=list(estimators), tune=tune, unanswerable=y)
     result.n_train, result.n_test = len(splits[0][0]), len(splits[0][1])
+    _record_questions(result, em, f1, groups, n_repeats)
     _warm_up(estimators, X, y)
     for fold, (train, test) in enumerate(splits, start=1):
         for name, estimator in estimators.items():
             model = clone(estimator)
             seconds = _timed_fit(model, X[train], y[train], weight, train)
             predicted_null = model.predict(X[test]).astype(bool)
+            result.predicted_null[name][(fold - 1) // n_splits, test] = predicted_null
             result.fit_seconds.setdefault(name, []).append(seconds)
             result.fitted.setdefault(name, []).append(model)
             for metric, credit in (("accuracy", None), ("em", em), ("f1", f1)):
@@ -369,6 +359,23 @@ def compare_estimators(
             )
             progress(f"fold {fold}/{len(splits)} fitted: {times}")
     return result
+
+
+def _record_questions(result, em, f1, groups, n_repeats):
+    """Set up the per-question record: credits, groups, decision arrays."""
+    n = result.unanswerable.size
+    for metric, credit in (("em", em), ("f1", f1)):
+        if credit is not None:
+            result.answer_credit[metric] = np.asarray(credit, dtype=float)
+    if groups is not None:
+        result.groups = np.asarray(groups)
+        if result.groups.shape != (n,):
+            raise ValueError(
+                f"groups must have one entry per question ({n}); got shape "
+                f"{result.groups.shape}."
+            )
+    for name in result.names:
+        result.predicted_null[name] = np.zeros((n_repeats, n), dtype=bool)
 
 
 def _timed_fit(model, X, y, weight, rows):

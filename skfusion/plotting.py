@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._displays import RiskCoverageDisplay
 from ._io import atomic_write
 from ._margin import _cut_scores
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "RiskCoverageDisplay",
     "plot_fold_weights",
     "plot_margin_histograms",
     "plot_restart_curves",

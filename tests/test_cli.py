@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from skfusion import __version__
@@ -413,3 +414,181 @@ def test_json_output_never_holds_infinity():
         "t": None,
         "p": [None, 0.5],
     }
+
+
+def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
+    dev = json.loads(eval_run["dev"].read_text())
+    qas = dev["data"][0]["paragraphs"][0]["qas"]
+    dev["data"] = [
+        {"title": f"article {i}", "paragraphs": [{"context": "C.", "qas": qas[i::8]}]}
+        for i in range(8)
+    ]
+    write_json(eval_run["dev"], dev)
+    args = ["compare", eval_run["folder"], "--dev", eval_run["dev"], "--tune", "em"]
+    args += ["--folds", 3, "--repeats", 1, "--resamples", 300, "-q"]
+    status, out, err = run(capsys, *args, "--json")
+    assert status == 0, err
+    result = strict_json(out)
+    tests = result["question_tests"]
+    assert len(tests) == 6
+    for t in tests:
+        assert t["metric"] == "em" and t["n_questions"] == 80
+        assert t["bootstrap"]["resampled"] == "article"
+        assert t["bootstrap"]["n_groups"] == 8
+        assert t["bootstrap"]["n_resamples"] == 300
+        assert "articles independent" in t["bootstrap"]["assumes"]
+        assert t["mcnemar"]["p"] <= t["mcnemar"]["p_holm"] <= 1
+        assert 0 <= t["n_disagree"] <= 80
+    assert all("fold-level" in t["assumes"] for t in result["pairwise_tests"])
+    status, out, _ = run(capsys, *args)
+    assert "Per-question paired tests of EM on repeat 1's pooled out-of-fold" in out
+    assert "paired bootstrap interval over 8 articles (300 resamples)" in out
+    assert "McNemar assumes: per-question: questions independent" in out
+    assert "questions decided differently" in out
+
+
+def test_compare_bootstraps_questions_without_articles(capsys, notebook_pickle):
+    args = ["compare", notebook_pickle, "--folds", 3, "--repeats", 1]
+    status, out, err = run(capsys, *args, "--resamples", 200, "--json")
+    assert status == 0, err
+    assert "bootstrap over questions" in err
+    (first, *_) = strict_json(out)["question_tests"]
+    assert first["bootstrap"]["resampled"] == "question"
+    assert first["bootstrap"]["n_groups"] == 600
+
+
+def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path):
+    from skfusion.datasets import load_reader_outputs
+
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"], "--model", "margin"]
+    model = tmp_path / "m.skops"
+    status, out, err = run(
+        capsys, *args, "--target-precision", 0.7, "-o", model, "--json", "-q"
+    )
+    assert status == 0, err
+    result = strict_json(out)
+    point = result["operating_point"]
+    assert point["target_precision"] == 0.7 and point["precision_of"] == "em"
+    data = load_reader_outputs(eval_run["folder"], dev=eval_run["dev"])
+    margin = data.data[:, :2].sum(axis=1) - data.data[:, 2:].sum(axis=1)
+    answered = margin <= result["threshold"]
+    assert point["coverage"] == pytest.approx(answered.mean())
+    assert data.em[answered].mean() >= 0.7
+    # Answering every question up to any larger margin falls below target.
+    for t in np.unique(margin[~answered]):
+        assert data.em[margin <= t].mean() < 0.7
+    status, out, _ = run(capsys, *args, "--target-precision", 0.7, "-o", model, "-q")
+    assert "operating point for precision >= 0.7: answers" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--model", "margin", "--tune", "em", "--target-noans-recall", "0.9"],
+            "--tune em and a target both choose the threshold",
+        ),
+        (
+            ["--model", "margin", "--target-precision", "1.5"],
+            "--target-precision 1.5 must be in [0, 1]",
+        ),
+    ],
+)
+def test_fit_target_misuse(capsys, eval_run, tmp_path, extra, message):
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"], *extra]
+    status, _, err = run(capsys, *args, "-o", tmp_path / "m.skops", "-q")
+    assert status == 1
+    assert message in err and err.count("\n") == 1
+
+
+def write_run_csvs(tmp_path, n_runs, *, shuffle_ids=False):
+    """CSV score tables of one reader's runs: same questions, noisier scores."""
+    X, y = make_squad2_scores(n_questions=300, random_state=0)
+    rng = np.random.RandomState(1)
+    em = np.where(y, 0, (rng.rand(len(y)) < 0.8).astype(int))
+    paths = []
+    for run in range(n_runs):
+        noisy = X + np.random.RandomState(run).normal(0, 0.3, X.shape)
+        shuffled = shuffle_ids and run > 0  # the first run gives the order
+        order = rng.permutation(len(y)) if shuffled else np.arange(len(y))
+        lines = ["id,joint_null,best_span,unanswerable,em"]
+        lines += [
+            f"q{i},{noisy[i, 0]},{noisy[i, -1]},{str(bool(y[i])).lower()},{em[i]}"
+            for i in order
+        ]
+        path = tmp_path / f"run{run}{'_shuffled' * shuffle_ids}.csv"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    return paths
+
+
+def test_compare_runs_tables_and_tests_across_runs(capsys, tmp_path):
+    paths = write_run_csvs(tmp_path, 3, shuffle_ids=True)
+    args = ["compare-runs", *paths, "--id-column", "id", "--tune", "em"]
+    args += ["--folds", 3, "--repeats", 1, "-q"]
+    status, out, err = run(capsys, *args, "--json")
+    assert status == 0, err
+    result = strict_json(out)
+    assert result["runs"] == [str(p) for p in paths] and result["metric"] == "em"
+    assert len(result["per_run"]) == 3 and len(result["run_tests"]) == 6
+    for test in result["run_tests"]:
+        assert test["n_runs"] == 3 and "independent draw" in test["assumes"]
+        assert test["wins_a"] + test["wins_b"] <= 3
+    assert len(result["per_run_tests"][str(paths[0])]) == 6
+    # Rows in another order are put back in the first run's: the same folds.
+    in_order = write_run_csvs(tmp_path, 3)
+    args[1:4] = in_order
+    status, out, _ = run(capsys, *args, "--json")
+    unshuffled = strict_json(out)
+    for row, other in zip(result["per_run"], unshuffled["per_run"], strict=True):
+        assert {k: v for k, v in row.items() if k != "run"} == {
+            k: v for k, v in other.items() if k != "run"
+        }
+    status, out, _ = run(capsys, *args)
+    assert "Mean out-of-fold EM per run" in out
+    assert "Across 3 runs: paired t-test and Wilcoxon signed-rank test" in out
+
+
+def test_compare_runs_refuses_other_questions_and_single_runs(capsys, tmp_path):
+    paths = write_run_csvs(tmp_path, 2)
+    lines = paths[1].read_text().splitlines()
+    paths[1].write_text("\n".join(lines[:-1]) + "\n")  # one question fewer
+    status, _, err = run(capsys, "compare-runs", *paths, "--id-column", "id", "-q")
+    assert status == 1
+    assert "run1.csv: its questions (or labels) differ from those of" in err
+    status, _, err = run(capsys, "compare-runs", paths[0], "-q")
+    assert status == 1 and "needs at least 2 runs" in err
+    assert "This is not fusion" in main_help("compare-runs")
+
+
+def main_help(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "skfusion", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return " ".join(result.stdout.split())
+
+
+def test_fit_fusion_for_a_target_then_predict(capsys, eval_run, tmp_path):
+    args = ["fit", eval_run["folder"], "--dev", eval_run["dev"]]
+    model = tmp_path / "fusion.skops"
+    status, out, err = run(
+        capsys, *args, "--target-noans-recall", 0.8, "-o", model, "--json", "-q"
+    )
+    assert status == 0, err
+    result = strict_json(out)
+    point = result["operating_point"]
+    out_file = tmp_path / "predictions.json"
+    assert (
+        run(capsys, "predict", model, eval_run["folder"], "-o", out_file, "-q")[0] == 0
+    )
+    predictions = json.loads(out_file.read_text())
+    golds = official.questions(json.loads(eval_run["dev"].read_text())["data"])
+    flagged = [predictions[q] == "" for q, answers in golds.items() if not answers]
+    assert np.mean(flagged) == pytest.approx(point["noans_recall"])
+    assert point["noans_recall"] >= 0.8
+    answered = np.mean([text != "" for text in predictions.values()])
+    assert answered == pytest.approx(point["coverage"])
+    assert len(result["coef"]) == 4 and "decision_threshold" in result

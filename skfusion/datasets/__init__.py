@@ -1,6 +1,7 @@
 """Reader scores: a simulator, and loaders for real readers' output files."""
 
 from ..metrics import exact_match, f1_overlap, normalize_answer
+from ._articles import load_articles
 from ._base import PER_HEAD_FEATURE_NAMES
 from ._ensemble import make_squad2_ensemble
 from ._example import write_squad_example
@@ -14,6 +15,7 @@ __all__ = [
     "PER_HEAD_FEATURE_NAMES",
     "exact_match",
     "f1_overlap",
+    "load_articles",
     "load_csv",
     "load_notebook_pickle",
     "load_reader_outputs",

@@ -1,0 +1,149 @@
+"""Operating points: the cut of the sorted margins that meets a constraint.
+
+A rule answers the questions whose margin is at most the threshold and
+predicts "no answer" for the others. Sorting the margins once, cumulative
+sums give, for every cut, how much is answered, how much of it is right and
+how many unanswerable questions are flagged; the largest cut that meets the
+constraints answers the most.
+"""
+
+import warnings
+
+import numpy as np
+
+
+def threshold_at_cut(m, k):
+    """Return a threshold that answers the first `k` of the sorted margins `m`.
+
+    It sits halfway between the margins on either side of the cut (where
+    floats allow), below all of them for ``k = 0`` and above for ``k = n``.
+    """
+    if k == 0:
+        low, high = m[0] - 1.0, m[0]
+    elif k == m.size:
+        return float(m[-1] + 1.0)
+    else:
+        low, high = m[k - 1], m[k]
+    mid = low + (high - low) / 2
+    return float(mid if low <= mid < high else low)
+
+
+def answered_curves(margin, unanswerable, weight, credit=None):
+    """Coverage, precision of the answered and NoAns recall at every cut.
+
+    Parameters
+    ----------
+    margin, unanswerable, weight : ndarray of shape (n,)
+        The score whose high values mean "no answer", the labels and
+        non-negative weights; zero-weight questions are dropped, so they
+        create no cut.
+    credit : ndarray of shape (n,) or None
+        Each question's credit if answered (its EM or F1); None is 1 for an
+        answerable question and 0 for an unanswerable one.
+
+    Returns
+    -------
+    m : ndarray of shape (n_kept,)
+        The sorted margins.
+    coverage, precision, noans_recall : ndarray of shape (n_kept + 1,)
+        At the cut answering the first ``k`` sorted margins: the weighted
+        fraction answered, the weighted mean credit of the answered (NaN
+        where none is) and the weighted fraction of unanswerable questions
+        flagged.
+    valid : ndarray of shape (n_kept + 1,) of bool
+        Whether the cut falls between distinct margins (or at either end).
+    """
+    keep = weight > 0
+    order = np.argsort(margin[keep], kind="stable")
+    m = margin[keep][order]
+    w = weight[keep][order]
+    pos = unanswerable[keep][order]
+    c = (~pos).astype(float) if credit is None else credit[keep][order]
+    answered = np.concatenate([[0.0], np.cumsum(w)])
+    right = np.concatenate([[0.0], np.cumsum(w * c)])
+    missed = np.concatenate([[0.0], np.cumsum(np.where(pos, w, 0.0))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = right / answered
+        noans_recall = (missed[-1] - missed) / missed[-1]
+    valid = np.ones(m.size + 1, dtype=bool)
+    valid[1:-1] = m[1:] != m[:-1]
+    return m, answered / answered[-1], precision, noans_recall, valid
+
+
+def constrained_threshold(
+    margin, unanswerable, weight, credit, target_precision, target_noans_recall
+):
+    """Return the threshold that answers the most within the constraints.
+
+    Answering nothing meets every constraint (no answered question is
+    wrong, every unanswerable one is flagged), so a threshold always exists;
+    a warning says when nothing else does.
+    """
+    m, _, precision, recall, valid = answered_curves(
+        margin, unanswerable, weight, credit
+    )
+    feasible = valid.copy()
+    if target_precision is not None:
+        feasible[1:] &= precision[1:] >= target_precision
+    if target_noans_recall is not None:
+        feasible &= recall >= target_noans_recall
+    k = int(np.flatnonzero(feasible).max())
+    if k == 0:
+        warnings.warn(
+            "No threshold that answers any question meets "
+            + _constraints(target_precision, target_noans_recall)
+            + " on the fit data: the rule predicts no answer everywhere.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return threshold_at_cut(m, k)
+
+
+def _constraints(target_precision, target_noans_recall):
+    parts = []
+    if target_precision is not None:
+        parts.append(f"target_precision={target_precision}")
+    if target_noans_recall is not None:
+        parts.append(f"target_noans_recall={target_noans_recall}")
+    return " and ".join(parts)
+
+
+def fixed_operating_point(estimator, X, y, *, answer_credit=None, **targets):
+    """Put a fitted classifier at the operating point that `targets` ask for.
+
+    The exact search runs on the classifier's decision function (high
+    means ``classes_[1]``, "no answer"); scikit-learn's
+    ``FixedThresholdClassifier`` then applies that threshold. It predicts
+    the positive class where the decision is at least its threshold, so it
+    gets the next float above ours, which predicts where the decision is
+    strictly above.
+    """
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    from ._margin import MarginThresholdClassifier
+
+    decision = np.asarray(estimator.decision_function(X), dtype=float)[:, None]
+    point = MarginThresholdClassifier(span_column=None, **targets)
+    point.fit(decision, y, answer_credit=answer_credit)
+    fixed = FixedThresholdClassifier(
+        FrozenEstimator(estimator),
+        threshold=float(np.nextafter(point.best_threshold_, np.inf)),
+        response_method="decision_function",
+    )
+    return fixed.fit(X, y)
+
+
+def check_answer_credit(answer_credit, n):
+    """Validate `fit`'s per-question credit: finite, in [0, 1], one per row."""
+    if answer_credit is None:
+        return None
+    credit = np.asarray(answer_credit, dtype=float)
+    if credit.shape != (n,):
+        raise ValueError(
+            f"answer_credit must have one entry per sample ({n}); got shape "
+            f"{credit.shape}."
+        )
+    if not (np.isfinite(credit).all() and (credit >= 0).all() and (credit <= 1).all()):
+        raise ValueError("answer_credit must hold finite values in [0, 1].")
+    return credit

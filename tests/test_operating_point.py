@@ -1,0 +1,131 @@
+"""Operating points chosen by a constraint, against brute force over all cuts."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+from skfusion._operating_point import fixed_operating_point
+from skfusion.datasets import make_squad2_scores
+
+TARGETS = st.sampled_from([None, 0.0, 0.3, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 1.0])
+
+
+@st.composite
+def questions(draw):
+    n = draw(st.integers(2, 30))
+    values = draw(st.lists(st.integers(-5, 5), min_size=1, max_size=6))
+    margin = np.array(draw(st.lists(st.sampled_from(values), min_size=n, max_size=n)))
+    y = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    # Integer weights and credits in halves: every sum below is exact.
+    weight = np.array(
+        draw(st.lists(st.sampled_from([0, 1, 2, 3]), min_size=n, max_size=n))
+    )
+    y[:2] = [False, True]
+    weight[:2] = np.maximum(weight[:2], 1)
+    credit = np.array(
+        draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=n, max_size=n))
+    )
+    credit[y & (credit > 0)] = 0.0  # an unanswerable question's span is wrong
+    use_credit = draw(st.booleans())
+    return margin.astype(float), y, weight.astype(float), credit if use_credit else None
+
+
+def operating_point(margin, y, weight, credit, null):
+    """Weighted coverage, precision of the answered and NoAns recall."""
+    answered = ~null
+    right = np.where(y, 0.0, 1.0) if credit is None else credit
+    covered = weight[answered].sum()
+    precision = (weight * right)[answered].sum() / covered if covered else None
+    recall = weight[y & null].sum() / weight[y].sum()
+    return covered, precision, recall
+
+
+def brute_force_best_coverage(margin, y, weight, credit, target_p, target_r):
+    """Most weighted coverage over every threshold that meets the targets."""
+    best = 0.0
+    for t in np.concatenate([[margin.min() - 1], np.unique(margin)]):
+        covered, precision, recall = operating_point(
+            margin, y, weight, credit, margin > t
+        )
+        ok_p = target_p is None or precision is None or precision >= target_p
+        ok_r = target_r is None or recall >= target_r
+        if ok_p and ok_r:
+            best = max(best, covered)
+    return best
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=questions(), target_p=TARGETS, target_r=TARGETS)
+def test_constrained_threshold_is_the_brute_force_optimum(data, target_p, target_r):
+    assume((target_p, target_r) != (None, None))
+    margin, y, weight, credit = data
+    rule = MarginThresholdClassifier(
+        span_column=None, target_precision=target_p, target_noans_recall=target_r
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        rule.fit(margin[:, None], y, sample_weight=weight, answer_credit=credit)
+    null = rule.predict(margin[:, None])
+    covered, precision, recall = operating_point(margin, y, weight, credit, null)
+    assert covered == brute_force_best_coverage(
+        margin, y, weight, credit, target_p, target_r
+    )
+    if target_p is not None and precision is not None:
+        assert precision >= target_p
+    if target_r is not None:
+        assert recall >= target_r
+    for value in np.unique(margin):  # equal margins on the same side
+        assert np.unique(null[margin == value]).size == 1
+
+
+def test_precision_target_trades_coverage_on_simulated_data():
+    X, y = make_squad2_scores(n_questions=3000, random_state=0)
+    coverage = []
+    for target in (0.8, 0.9, 0.95):
+        rule = MarginThresholdClassifier(target_precision=target).fit(X, y)
+        answered = ~rule.predict(X)
+        assert np.mean(~y[answered]) >= target
+        coverage.append(answered.mean())
+    assert coverage[0] > coverage[1] > coverage[2] > 0
+
+
+def test_unreachable_target_answers_nothing_with_a_warning():
+    X = np.array([[0.0], [1.0], [2.0]])
+    y = np.array([True, False, True])
+    rule = MarginThresholdClassifier(span_column=None, target_precision=1.0)
+    with pytest.warns(UserWarning, match="target_precision=1.0 on the fit data"):
+        rule.fit(X, y)
+    assert rule.predict(X).all()
+
+
+def test_targets_need_an_auto_threshold_and_a_valid_credit():
+    X, y = make_squad2_scores(n_questions=200, random_state=0)
+    rule = MarginThresholdClassifier(threshold=0.0, target_precision=0.9)
+    with pytest.raises(ValueError, match="need threshold='auto'"):
+        rule.fit(X, y)
+    rule = MarginThresholdClassifier(target_precision=0.9)
+    with pytest.raises(ValueError, match="one entry per sample"):
+        rule.fit(X, y, answer_credit=np.ones(3))
+    with pytest.raises(ValueError, match=r"finite values in \[0, 1\]"):
+        rule.fit(X, y, answer_credit=np.full(len(y), 2.0))
+    with pytest.raises(ValueError, match="target_precision"):
+        MarginThresholdClassifier(target_precision=1.5).fit(X, y)
+
+
+def test_fused_model_at_an_operating_point_is_the_brute_force_optimum():
+    X, y = make_squad2_scores(n_questions=1500, random_state=4)
+    em = np.where(y, 0.0, (np.random.RandomState(0).rand(len(y)) < 0.8) * 1.0)
+    fusion = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X, y)
+    fixed = fixed_operating_point(fusion, X, y, answer_credit=em, target_precision=0.85)
+    null = fixed.predict(X)
+    decision = fusion.decision_function(X)
+    ones = np.ones(len(y))
+    covered, precision, _ = operating_point(decision, y, ones, em, null)
+    assert precision >= 0.85
+    assert covered == brute_force_best_coverage(decision, y, ones, em, 0.85, None)
+    # The wrapper is scikit-learn's, around the unchanged fitted fusion.
+    assert fixed.estimator.estimator is fusion
