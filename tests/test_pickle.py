@@ -118,7 +118,7 @@ def test_tensors_without_torch_name_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     with pytest.raises(
         ImportError,
-        match=r"torch tensors needs PyTorch.*pip install 'skfusion\[torch\]'",
+        match=r"torch tensors needs PyTorch.*pip install -e '\.\[torch\]'",
     ):
         load_notebook_pickle(path)
 
