@@ -80,6 +80,8 @@ html_title = f"skfusion {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
+    # The page's table of contents lists a class's methods, expanded.
+    "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }

@@ -204,6 +204,7 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     ax.lines[-1].set_label(kept)
     low = np.percentile(curve[:, curve.shape[1] // 10 :], 1)
     ax.set_ylim(low - 0.002, curve.max() + 0.004)
+    overview.set_facecolor((1, 1, 1, 0.85))  # curves behind it stay visible
     overview.tick_params(labelsize=7)
     overview.set_title("every step, full y range", fontsize=8)
     held_out = getattr(fusion, "validation_fraction", None) is not None
