@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -141,18 +143,34 @@ def _read_skops(path, data):
         raise ValueError(f"{path}: not a readable .skops file ({exc}).") from None
 
 
-def check_estimator(model, where):
-    """Raise unless `model` is a fitted skfusion classifier, or Pipeline.
+def _skfusion_classifier(model):
+    """Return the skfusion classifier that decides for `model`, or None.
 
-    The classifier (or the Pipeline's last step) must say which questions
-    are unanswerable: classes [False, True] or [0, 1].
+    `model` itself, a Pipeline's last step, or the classifier inside a
+    `FixedThresholdClassifier` (frozen or not), as ``skfusion fit
+    --target-precision`` saves the fusion at an operating point.
     """
-    final = model.steps[-1][1] if isinstance(model, Pipeline) and model.steps else model
-    if type(final) not in _ESTIMATORS:
+    if isinstance(model, Pipeline) and model.steps:
+        model = model.steps[-1][1]
+    if type(model) is FixedThresholdClassifier:
+        model = model.estimator
+        model = model.estimator if type(model) is FrozenEstimator else model
+    return model if type(model) in _ESTIMATORS else None
+
+
+def check_estimator(model, where):
+    """Raise unless `model` is a fitted skfusion classifier, or wraps one.
+
+    A Pipeline ending in one, or a FixedThresholdClassifier of one, is
+    accepted. The classifier must say which questions are unanswerable:
+    classes [False, True] or [0, 1].
+    """
+    final = _skfusion_classifier(model)
+    if final is None:
         raise ValueError(
             f"{where} holds a {type(model).__name__}, expected a skfusion classifier "
-            "(TorchLogisticFusion or MarginThresholdClassifier) or a Pipeline "
-            "ending in one."
+            "(TorchLogisticFusion or MarginThresholdClassifier), a Pipeline "
+            "ending in one, or a FixedThresholdClassifier of one."
         )
     try:
         check_is_fitted(final)

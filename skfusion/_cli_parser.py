@@ -46,6 +46,8 @@ _DETAILS = {
     "threshold is the value to pass as --null_score_diff_threshold).",
     "predict": "The output maps each question id to its best span's text, or "
     '"" for no answer: the input of the official SQuAD 2.0 evaluation script.',
+    "compare-runs": "Prints a table per run, then each pair of rules tested "
+    "across runs (paired t-test and Wilcoxon signed-rank, Holm-adjusted).",
 }
 
 # One example per command, run on the folder that
@@ -56,7 +58,17 @@ _EXAMPLES = {
     "fit": "skfusion fit run_qa_output --dev run_qa_output/dev-v2.0.json "
     "--model margin -o calibrator.skops",
     "predict": "skfusion predict calibrator.skops run_qa_output -o predictions.json",
+    "compare-runs": "skfusion compare-runs out/checkpoint-500 out/checkpoint-1000 "
+    "--dev dev-v2.0.json",
 }
+# Where each example runs, when not on write_squad_example's folder.
+_EXAMPLE_DATA = {
+    "compare-runs": "the output folders of two checkpoints of one reader",
+}
+_DEFAULT_EXAMPLE_DATA = (
+    "the files that skfusion.datasets.write_squad_example('run_qa_output', "
+    "prefix='eval') writes"
+)
 
 
 def _command(subparsers, name, handlers):
@@ -64,10 +76,10 @@ def _command(subparsers, name, handlers):
     handler = handlers[name]
     parser = subparsers.add_parser(
         name,
-        help=handler.__doc__,
+        help=handler.__doc__.split("\n")[0],
         description=f"{handler.__doc__}\n\n{_DETAILS[name]}",
-        epilog="example, on the files that skfusion.datasets.write_squad_example"
-        f"('run_qa_output', prefix='eval') writes:\n\n  {_EXAMPLES[name]}",
+        epilog=f"example, on {_EXAMPLE_DATA.get(name, _DEFAULT_EXAMPLE_DATA)}:"
+        f"\n\n  {_EXAMPLES[name]}",
         formatter_class=_Formatter,
     )
     parser.set_defaults(handler=handler)
@@ -181,10 +193,16 @@ def _add_runs_command(sub, handlers):
     )
     runs.add_argument("--id-column", help="CSV column of question ids")
     runs.add_argument("-q", "--quiet", action="store_true", help="no progress")
-    _add_rule_options(runs)
+    _add_rule_options(
+        runs,
+        tune_help="the metric each rule is fitted for on the training folds of "
+        f"every run and compared across runs: accuracy, or SQuAD EM or F1; "
+        f"{_NEEDS_CREDIT}",
+        seed_help="seed of the folds and of the fusion's random restarts",
+    )
     runs.add_argument("--folds", type=int, default=5, help="folds per repeat")
     runs.add_argument("--repeats", type=int, default=3, help="repeats of k-fold")
-    runs.add_argument("--json", action="store_true", help="print strict JSON")
+    runs.add_argument("--json", action="store_true", help=_JSON_HELP)
 
 
 def build_parser(description, handlers):

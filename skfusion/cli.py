@@ -80,9 +80,9 @@ def _load(args, *, labelled):
         subset="intersection" if args.intersect else "strict",
         label_column=getattr(args, "label_column", "unanswerable"),
         id_column=args.id_column,
-        names=None if args.names is None else args.names.split(","),
-        primary=args.primary,
-        scores=_named_files(args.score),
+        names=None if getattr(args, "names", None) is None else args.names.split(","),
+        primary=getattr(args, "primary", None),
+        scores=_named_files(getattr(args, "score", None)),
     )
     if labelled and data.target is None:
         raise CommandError(

@@ -9,7 +9,9 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.cluster import KMeans
 from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -82,6 +84,19 @@ def test_a_pipeline_ending_in_a_skfusion_classifier_is_a_calibrator(tmp_path):
     loaded, _ = load_calibrator(tmp_path / "p.skops")
     assert loaded.classes_.tolist() == [0, 1]
     assert_array_equal(loaded.predict(X), pipeline.predict(X))
+
+
+def test_a_fixed_threshold_of_a_skfusion_classifier_is_a_calibrator(tmp_path):
+    # What skfusion fit --target-precision saves for the fusion.
+    fusion = TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, Y)
+    model = FixedThresholdClassifier(FrozenEstimator(fusion), threshold=0.3)
+    model.fit(X, Y)
+    save_calibrator(model, FEATURE_NAMES, tmp_path / "t.skops")
+    loaded, _ = load_calibrator(tmp_path / "t.skops")
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    other = FixedThresholdClassifier(LogisticRegression(), threshold=0.3).fit(X, Y)
+    with pytest.raises(ValueError, match="holds a FixedThresholdClassifier, expected"):
+        save_calibrator(other, FEATURE_NAMES, tmp_path / "o.skops")
 
 
 @pytest.mark.parametrize("name", ["c.joblib", "c.pkl", "c.skops", "c.SKOPS", "c"])
