@@ -18,13 +18,15 @@ def threshold_at_cut(m, k):
     It sits halfway between the margins on either side of the cut (where
     floats allow), below all of them for ``k = 0`` and above for ``k = n``.
     """
+    if k == m.size:
+        # Past 2**53, m[-1] + 1.0 may round back to m[-1].
+        return float(max(m[-1] + 1.0, np.nextafter(m[-1], np.inf)))
     if k == 0:
-        low, high = m[0] - 1.0, m[0]
-    elif k == m.size:
-        return float(m[-1] + 1.0)
+        low, high = min(m[0] - 1.0, np.nextafter(m[0], -np.inf)), m[0]
     else:
         low, high = m[k - 1], m[k]
     mid = low + (high - low) / 2
+    # Between adjacent floats the halfway point rounds to one of them.
     return float(mid if low <= mid < high else low)
 
 

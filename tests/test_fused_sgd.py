@@ -245,3 +245,18 @@ def test_fits_inside_joblib_workers_do_not_oversubscribe():
         delayed(_n_threads)(n_jobs, 20) for n_jobs in (None, -1, -1)
     )
     assert counts == [1, max(cpu_count() // 2, 1), max(cpu_count() // 2, 1)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_logit_of_exactly_zero_predicts_the_negative_class(dtype):
+    # The notebook's accuracy counts `odds > 0.0` as positive: with zero
+    # parameters and no learning, every logit is 0 and every prediction 0.
+    problem = validation_style_problem(300, 3, dtype=dtype)
+    y, eval_weight = problem[1], problem[3]
+    init = np.zeros((4, 2))
+    schedule = dict(learning_rate=0.0, n_steps=3, warmup_steps=0)
+    negatives = eval_weight[y == 0].sum() / eval_weight.sum()
+    for solver in (_run_fused_sgd, _run_reference_sgd):
+        acc, hist = solver(*problem, init, **schedule)
+        assert not hist.any()
+        assert_allclose(acc, negatives, rtol=1e-12)

@@ -251,3 +251,18 @@ def test_bad_column_choices_are_clear_errors(params, message):
     X, y = per_head_scores()
     with pytest.raises(ValueError, match=message):
         MarginThresholdClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("column", [-4, -1, 0, 3])
+def test_every_index_python_allows_names_a_column(column):
+    X, y = make_squad2_scores(n_questions=200, random_state=0)
+    clf = MarginThresholdClassifier(null_column=column, span_column=None).fit(X, y)
+    assert_array_equal(clf.decision_function(X), X[:, column] - clf.best_threshold_)
+
+
+@pytest.mark.parametrize("column", [-5, 4])
+def test_an_index_out_of_range_names_the_range(column):
+    X, y = make_squad2_scores(n_questions=200, random_state=0)
+    rule = MarginThresholdClassifier(null_column=column, span_column=None)
+    with pytest.raises(ValueError, match=r"use an index in \[-4, 3\]"):
+        rule.fit(X, y)

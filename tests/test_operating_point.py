@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion._operating_point import fixed_operating_point
+from skfusion._operating_point import fixed_operating_point, threshold_at_cut
 from skfusion.datasets import make_squad2_scores
 
 TARGETS = st.sampled_from([None, 0.0, 0.3, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 1.0])
@@ -129,3 +129,25 @@ def test_fused_model_at_an_operating_point_is_the_brute_force_optimum():
     assert covered == brute_force_best_coverage(decision, y, ones, em, 0.85, None)
     # The wrapper is scikit-learn's, around the unchanged fitted fusion.
     assert fixed.estimator.estimator is fusion
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=st.sampled_from([0.0, 1.0, -3.5, 1e17, -1e17, 2.0**60, 1e300]),
+    steps=st.lists(st.integers(0, 3), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_threshold_at_cut_answers_exactly_the_first_k_margins(base, steps, data):
+    # Margins a few ulps apart (or far beyond 2**53): the threshold must
+    # still split them, whatever rounding does to halfway points and +-1.
+    m = [base]
+    for step in steps:
+        value = m[-1]
+        for _ in range(step):
+            value = np.nextafter(value, np.inf)
+        m.append(value)
+    m = np.unique(np.array(m))
+    k = data.draw(st.integers(0, m.size))
+    threshold = threshold_at_cut(m, k)
+    assert np.isfinite(threshold)
+    assert (m <= threshold).sum() == k  # answered: margin at most the threshold
