@@ -1,7 +1,10 @@
 """scikit-learn's own estimator checks, run on every skfusion estimator."""
 
+import numpy as np
 import pytest
 import sklearn
+from scipy.sparse import csr_matrix
+from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
@@ -40,3 +43,16 @@ def test_sklearn_compatible_estimator(estimator, check):
             "torch", reason="needs torch (in a clone: pip install -e '.[torch]')"
         )
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", [TorchLogisticFusion(), MarginThresholdClassifier()]
+)
+def test_tags_declare_binary_dense_classifiers(estimator):
+    # What scikit-learn's tools read: binary targets only, dense X only.
+    tags = get_tags(estimator)
+    assert tags.estimator_type == "classifier"
+    assert tags.classifier_tags.multi_class is False
+    assert tags.input_tags.sparse is False
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        estimator.fit(csr_matrix(np.eye(4)), [0, 1, 0, 1])
