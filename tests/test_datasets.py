@@ -46,8 +46,8 @@ def test_csv_with_named_columns_and_credit(tmp_path):
         ),
         ("id,x,label\na,1,true\n", r"column\(s\) \['unanswerable'\] not found"),
         ("id,x,unanswerable\na,1,maybe\n", r"bad.csv: row 2: label 'maybe' is not"),
-        ("id,x,unanswerable\na,inf,true\n", "non-finite scores"),
-        ("id,x,unanswerable\na,abc,true\n", r"row 2: x is 'abc', expected a number"),
+        ("id,x,unanswerable\na,inf,true\n", r"row 2: x is 'inf', expected a finite"),
+        ("id,x,unanswerable\na,abc,true\n", r"row 2: x is 'abc', expected a finite"),
         ("id,x,unanswerable\na,1\n", r"1 row\(s\) do not have the header's 3 fields"),
     ],
 )

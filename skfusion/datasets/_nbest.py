@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from ._base import few, json_number
+from ._base import few, json_number, short
 
 # BERT's run_squad.py and transformers' run_qa.py put this entry first when a
 # question has no valid span, and score it 0 + 0 in null_odds.
@@ -51,14 +51,14 @@ def _checked_entries(entries, path, qid):
     """Return the entries with their logits as floats; raise on bad types."""
     if not isinstance(entries, list) or not entries:
         raise ValueError(
-            f"{path}: question {qid!r}: expected a non-empty list of candidates "
-            f"(objects with text, start_logit, end_logit), found {entries!r:.80}."
+            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
+            f"(objects with text, start_logit, end_logit), found {short(entries)}."
         )
     checked = []
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
             raise ValueError(
-                f"{path}: question {qid!r}: candidate {entry!r:.80} lacks a string "
+                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a string "
                 "'text'; expected objects with text, start_logit, end_logit."
             )
         checked.append(
@@ -80,11 +80,11 @@ def _null_candidate(entries, path, qid):
     nulls = [
         e
         for e in entries
-        if e["text"] == "" and list(e.get("offsets", [0, 0])) == [0, 0]
+        if e["text"] == "" and e.get("offsets", [0, 0]) == [0, 0]
     ]
     if not nulls:
         raise ValueError(
-            f'{path}: question {qid!r} has no null candidate (text ""): expected '
+            f'{path}: question {short(qid)} has no null candidate (text ""): expected '
             "the n-best lists of a reader run with version_2_with_negative."
         )
     return nulls[0]

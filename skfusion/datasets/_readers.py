@@ -11,13 +11,13 @@ from ._base import (
     PER_HEAD_FEATURE_NAMES,
     PER_HEAD_MARGIN_COLUMNS,
     check_same_ids,
-    expect_mapping,
     few,
     json_number,
-    read_json,
     reader_bunch,
+    short,
 )
 from ._dev import read_dev_answers
+from ._json import read_json_object
 from ._loaders import load_csv
 from ._nbest import nbest_columns, warn_null_odds_mismatch
 from ._pickle import load_notebook_pickle
@@ -190,7 +190,9 @@ def _folder_files(folder, prefix):
     """Return the output files of one run in `folder`, keyed by kind."""
     runs = {}
     for file in sorted(folder.iterdir()):
-        split = _split_name(file.name) if file.is_file() else None
+        # A name the readers write is read whatever it is (a directory, a
+        # dangling link): skipping it would load the run without it.
+        split = _split_name(file.name)
         if split is not None:
             runs.setdefault(split[0], {})[split[1]] = file
     shown = [f"{p}_" if p else "(no prefix)" for p in runs]
@@ -217,7 +219,7 @@ def _folder_files(folder, prefix):
 
 def _json_kind(path):
     """Whether a JSON file is n-best lists, null odds or predictions."""
-    content = expect_mapping(read_json(path), path, "scores")
+    content = read_json_object(path, what="scores")
     first = next(iter(content.values()))
     if isinstance(first, list):
         return "nbest_predictions"
@@ -227,8 +229,8 @@ def _json_kind(path):
         return "predictions"
     raise ValueError(
         f"{path}: expected n-best lists (question id -> list of candidates) or "
-        f"null odds (question id -> number), found {first!r:.60} for "
-        f"{next(iter(content))!r}."
+        f"null odds (question id -> number), found {short(first)} for "
+        f"{short(next(iter(content)))}."
     )
 
 
@@ -240,8 +242,7 @@ def _read_sources(files):
         "predictions": "answer texts",
     }
     return {
-        kind: expect_mapping(read_json(path), path, what[kind])
-        for kind, path in files.items()
+        kind: read_json_object(path, what=what[kind]) for kind, path in files.items()
     }
 
 
@@ -269,7 +270,9 @@ def _load_json_outputs(files, dev, subset):
     else:
         X = _null_odds(sources["null_odds"], ids, files["null_odds"])[:, None]
         names, margin, no_span = ["null_odds"], (["null_odds"], None), None
-        span_text = _prediction_texts(sources.get("predictions"), ids)
+        span_text = _prediction_texts(
+            sources.get("predictions"), ids, files.get("predictions")
+        )
     target = em = f1 = None
     if answers is not None:
         target = np.array([not answers[q] for q in ids])
@@ -299,7 +302,11 @@ def _question_ids(sources, files, answers, dev, subset):
         kept = set(ids).intersection(*(set(found) for _, found in named[1:]))
         ids = [q for q in ids if q in kept]
         if not ids:
-            raise ValueError("The files share no question id.")
+            raise ValueError(
+                "The files share no question id: "
+                + ", ".join(short(name, 80) for name, _ in named)
+                + "."
+            )
         dropped = [f"{len(found) - len(ids)} of {n}" for n, found in named]
         if len(ids) < max(len(found) for _, found in named):
             warnings.warn(
@@ -319,7 +326,7 @@ def _null_odds(odds, ids, path):
     return np.array([json_number(odds[q], path, q, "null_odds") for q in ids])
 
 
-def _prediction_texts(predictions, ids):
+def _prediction_texts(predictions, ids, path):
     """Answer texts of predictions.json; "" (predicted "no answer") is unknown."""
     if predictions is None:
         return None
@@ -327,8 +334,8 @@ def _prediction_texts(predictions, ids):
     bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
     if bad:
         raise ValueError(
-            f"{len(bad)} prediction(s) are not strings, e.g. {few(bad)}: expected "
-            "question id -> answer text."
+            f"{path}: {len(bad)} prediction(s) are not strings, e.g. {few(bad)}: "
+            "expected question id -> answer text."
         )
     return [t or None for t in texts]
 

@@ -1,0 +1,174 @@
+"""Strict JSON reading for every loader: one line naming the file on any fault.
+
+Python's ``json`` keeps the last of two equal keys, reads ``NaN`` and reads a
+file of several documents only up to the first; a score file with a question
+given twice would then load the other score silently. Here a key given twice
+in any object, a byte that is not UTF-8, a compressed or binary file and a
+document of the wrong kind are each an error that names the file.
+"""
+
+import collections
+import json
+
+from ._base import few, short
+
+# The first bytes of files that are often given by mistake for JSON.
+_MAGIC = {
+    b"\x1f\x8b": "gzip-compressed (decompress it first)",
+    b"PK\x03\x04": "a zip archive",
+    b"\x80": "a pickle",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+    b"\xef\xbb\xbf": "UTF-8 text that starts with a byte-order mark (save it without)",
+}
+_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
+
+
+def _strict_decoder(found):
+    """A decoder that notes, in `found`, each object with a key given twice.
+
+    json's default keeps the last of two equal keys; noting (rather than
+    raising in the hook) lets the error say where the object is.
+    """
+
+    def strict_object(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            counts = collections.Counter(key for key, _ in pairs)
+            found.append(([key for key, n in counts.items() if n > 1], obj))
+        return obj
+
+    return json.JSONDecoder(object_pairs_hook=strict_object)
+
+
+def _locate(root, target):
+    """Where `target` sits in `root`, as ``["q1"][2]``; found by identity."""
+    stack = [(root, "")]
+    while stack:
+        value, where = stack.pop()
+        if value is target:
+            return where or "the top level"
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        if isinstance(value, (dict, list)):
+            stack.extend(
+                (v, f"{where}[{short(k, 40)}]")
+                for k, v in items
+                if isinstance(v, (dict, list))
+            )
+    return "an object"
+
+
+def json_type(value):
+    """The JSON name of `value`'s type, for error messages."""
+    return _TYPES.get(
+        type(value), "number" if isinstance(value, (int, float)) else "null"
+    )
+
+
+def read_bytes(path, *, what):
+    """Read `path` whole; a path that cannot be read is an OSError naming it."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise type(exc)(f"{path}: cannot read {what}: {reason}.") from None
+
+
+def decode_text(raw, path, what):
+    """`raw` as UTF-8 text; a binary or compressed file is one line naming it."""
+    for magic, kind in _MAGIC.items():
+        if raw.startswith(magic):
+            raise ValueError(f"{path}: is {kind}; expected {what}, as UTF-8 text.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset "
+            f"{exc.start}); expected {what}, as UTF-8 text."
+        ) from None
+
+
+def _parse(text, path, what, where="", top="key"):
+    """One JSON document; any fault is a ValueError naming the file."""
+    found = []
+    verb = "is " if where else ""
+    try:
+        content = _strict_decoder(found).decode(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path}: {where}{verb}not valid JSON ({exc}); expected {what}."
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            f"{path}: {where}{verb}JSON nested too deeply; expected {what}."
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ValueError(
+            f"{path}: {where}{verb}not valid JSON ({short(str(exc), 120)}); "
+            f"expected {what}."
+        ) from None
+    if found:
+        keys, obj = found[0]
+        if obj is content:
+            top, at = top, ""
+        else:
+            top, at = "key", f" in one JSON object (at {_locate(content, obj)})"
+        raise ValueError(
+            f"{path}: {where.strip() + ': ' if where else ''}{len(keys)} {top}(s) "
+            f"given twice{at}, e.g. "
+            f"{few(keys)}; expected each once."
+        )
+    return content
+
+
+def read_json(path, *, what, lines=False, top="key"):
+    """Parse a JSON file strictly; every fault is one line naming the file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        What the file should hold, for the error messages.
+    lines : bool, default=False
+        Also accept JSON lines (one document per line), returned as a list.
+    top : str, default="key"
+        What the keys of the top-level object are, for the error messages.
+    """
+    text = decode_text(read_bytes(path, what=what), path, what)
+    if not lines:
+        return _parse(text, path, what, top=top)
+    try:
+        return _parse(text, path, what, top=top)
+    except ValueError as exc:
+        if "Extra data" not in str(exc):
+            raise
+    return [
+        _parse(line, path, what, where=f"line {number} ")
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.strip()
+    ]
+
+
+def read_json_object(path, *, what):
+    """Parse a JSON file that must be a non-empty ``{question id: ...}`` object.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        What each question id maps to, for the error messages.
+    """
+    content = read_json(
+        path, what=f"a JSON object mapping question ids to {what}", top="question id"
+    )
+    if not isinstance(content, dict):
+        raise ValueError(
+            f"{path}: expected a JSON object mapping question ids to {what}, "
+            f"found a JSON {json_type(content)}."
+        )
+    if not content:
+        raise ValueError(f"{path}: holds no questions (an empty JSON object).")
+    return content
