@@ -22,7 +22,7 @@ PER_HEAD_MARGIN_COLUMNS = (
 
 
 def short(value, width=60):
-    """A repr of `value` cut to about `width` characters, cheap for any size.
+    """Return a repr of `value` cut to about `width` characters, for any size.
 
     Error messages quote ids and values from files that may hold megabytes
     in one string or list; ``reprlib`` cuts them before building the text.

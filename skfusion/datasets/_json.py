@@ -25,7 +25,7 @@ _TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
 
 
 def _strict_decoder(found):
-    """A decoder that notes, in `found`, each object with a key given twice.
+    """Return a decoder that notes in `found` each object with a key given twice.
 
     json's default keeps the last of two equal keys; noting (rather than
     raising in the hook) lets the error say where the object is.
@@ -59,7 +59,7 @@ def _locate(root, target):
 
 
 def json_type(value):
-    """The JSON name of `value`'s type, for error messages."""
+    """Return the JSON name of `value`'s type, for error messages."""
     return _TYPES.get(
         type(value), "number" if isinstance(value, (int, float)) else "null"
     )

@@ -76,7 +76,7 @@ def _column_floats(rows, column, path, bounds=None):
 
 
 def _parse_csv(text, path):
-    """The header and the non-blank rows, each with its line number."""
+    """Return the header and the non-blank rows, each with its line number."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -105,7 +105,8 @@ def _check_header(header, path):
 
 def _read_rows(path):
     what = "a CSV file of scores with a header row"
-    header, rows = _parse_csv(decode_text(read_bytes(path, what=what), path, what), path)
+    text = decode_text(read_bytes(path, what=what), path, what)
+    header, rows = _parse_csv(text, path)
     _check_header(header, path)
     if not rows:
         raise ValueError(f"{path}: no data rows under the header.")
@@ -115,7 +116,7 @@ def _read_rows(path):
             f"{path}: {len(ragged)} row(s) do not have the header's "
             f"{len(header)} fields, e.g. row {ragged[0]}."
         )
-    return [(line, dict(zip(header, row))) for line, row in rows], header
+    return [(line, dict(zip(header, row, strict=True))) for line, row in rows], header
 
 
 def _ids(rows, id_column, path):

@@ -58,8 +58,8 @@ def _checked_entries(entries, path, qid):
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
             raise ValueError(
-                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a string "
-                "'text'; expected objects with text, start_logit, end_logit."
+                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
+                "string 'text'; expected objects with text, start_logit, end_logit."
             )
         checked.append(
             {
@@ -78,9 +78,7 @@ def _checked_entries(entries, path, qid):
 def _null_candidate(entries, path, qid):
     """Return the entry with text "" (and offsets [0, 0] where given)."""
     nulls = [
-        e
-        for e in entries
-        if e["text"] == "" and e.get("offsets", [0, 0]) == [0, 0]
+        e for e in entries if e["text"] == "" and e.get("offsets", [0, 0]) == [0, 0]
     ]
     if not nulls:
         raise ValueError(
