@@ -23,6 +23,8 @@ MAX_DEPTH = 64
 MAX_ROW = 4096
 
 _MUTATORS = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
+_EMPTY = {"EMPTY_DICT", "EMPTY_LIST", "EMPTY_SET"}
+_MEMO = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET"}
 _MARK = object()
 
 
@@ -37,65 +39,86 @@ class _Value:
         self.size, self.depth, self.shared = size, depth, False
 
 
-def _pop(stack, layout):
-    """Pop the operands `layout` (a pickletools stack_before) names."""
-    popped = []
-    for kind in reversed(layout):
-        if kind is pickletools.stackslice:
-            while stack and stack[-1] is not _MARK:
-                popped.append(stack.pop())
-        elif not stack or (stack[-1] is _MARK) != (kind is pickletools.markobject):
-            raise PickleBoundsError("its opcodes do not form a valid pickle")
+# A constant (number, string, bool, global name) takes nothing from the
+# stack; all of them share one model, which no opcode may change.
+_ATOM = _Value(1, 1)
+
+
+def _layout(op):
+    """``(operands below a mark, takes a mark, pushes)`` of an opcode."""
+    before = op.stack_before
+    mark = pickletools.markobject in before
+    fixed = before.index(pickletools.markobject) if mark else len(before)
+    return fixed, mark, len(op.stack_after)
+
+
+_LAYOUTS = {op: _layout(op) for op in pickletools.opcodes}
+_NAMES = {op: op.name for op in pickletools.opcodes}
+
+
+def _invalid():
+    return PickleBoundsError("its opcodes do not form a valid pickle")
+
+
+class _Model:
+    """The unpickler's stack and memo, holding sizes and depths, not objects."""
+
+    def __init__(self, budget):
+        self.stack, self.marks, self.memo, self.budget = [], [], {}, budget
+
+    def pop(self, fixed, mark):
+        """Pop an opcode's operands: those above a mark, the mark, `fixed` more."""
+        stack = self.stack
+        top = len(stack)
+        if mark:
+            if not self.marks:
+                raise _invalid()
+            top = self.marks.pop()
+        start = top - fixed
+        if start < (self.marks[-1] + 1 if self.marks else 0):
+            raise _invalid()
+        popped = stack[start:top] + stack[top + mark :]
+        del stack[start:]
+        return popped
+
+    def apply(self, name, fixed, mark, pushes):
+        """Model an opcode that builds or changes a value."""
+        popped = self.pop(fixed, mark)
+        if name in _MUTATORS:
+            target = popped[0] if popped else _ATOM
+            if target is _ATOM or target.shared:
+                raise PickleBoundsError("it changes a value after sharing it")
+            parts = popped[1:]
         else:
-            item = stack.pop()
-            if item is not _MARK:
-                popped.append(item)
-    popped.reverse()
-    return popped
+            target, parts = _Value(1, 1), popped
+        size, depth = target.size, target.depth
+        for part in parts:
+            size += part.size
+            if part.depth >= depth:
+                depth = part.depth + 1
+        if size > self.budget:
+            raise PickleBoundsError(
+                f"it builds more than {self.budget} values (references to shared "
+                "values repeat them)"
+            )
+        if depth > MAX_DEPTH:
+            raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
+        target.size, target.depth = size, depth
+        self.stack.extend([target] * pushes)
 
-
-def _apply(op, stack, budget):
-    """Model one opcode other than the memo's on `stack`."""
-    popped = _pop(stack, op.stack_before)
-    if op.name in _MUTATORS:
-        if not popped or popped[0].shared:
-            raise PickleBoundsError("it changes a value after sharing it")
-        target, parts = popped[0], popped[1:]
-    else:
-        target, parts = _Value(1, 1), popped
-    for part in parts:
-        target.size += part.size
-        target.depth = max(target.depth, part.depth + 1)
-    if target.size > budget:
-        raise PickleBoundsError(
-            f"it builds more than {budget} values (references to shared values "
-            "repeat them)"
-        )
-    if target.depth > MAX_DEPTH:
-        raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
-    stack.extend([target] * len(op.stack_after))
-
-
-def _memo_op(op, arg, stack, memo):
-    """Model the memo and mark opcodes; return False for any other."""
-    name = op.name
-    if name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
-        if not stack or stack[-1] is _MARK:
-            raise PickleBoundsError("its opcodes do not form a valid pickle")
-        memo[len(memo) if name == "MEMOIZE" else arg] = stack[-1]
-    elif name in ("GET", "BINGET", "LONG_BINGET"):
-        if arg not in memo:
-            raise PickleBoundsError(f"it refers to memo entry {arg}, never stored")
-        value = memo[arg]
-        value.shared = True
-        stack.append(value)
-    elif name == "MARK":
-        stack.append(_MARK)
-    elif name == "DUP":
-        stack.append(stack[-1])
-    else:
-        return False
-    return True
+    def memo_op(self, name, arg):
+        """Model PUT, GET and their kin."""
+        stack = self.stack
+        if name.endswith("GET"):
+            if arg not in self.memo:
+                raise PickleBoundsError(f"it refers to memo entry {arg}, never stored")
+            value = self.memo[arg]
+            value.shared = True
+            stack.append(value)
+        elif not stack or (self.marks and self.marks[-1] == len(stack) - 1):
+            raise _invalid()
+        else:
+            self.memo[len(self.memo) if name == "MEMOIZE" else arg] = stack[-1]
 
 
 def scan(stream, size):
@@ -104,13 +127,26 @@ def scan(stream, size):
     Raises PickleBoundsError, or ValueError where pickletools cannot read an
     opcode.
     """
-    budget = 16 * size + 100_000
-    stack, memo = [], {}
+    model = _Model(16 * size + 100_000)
+    stack = model.stack
     for op, arg, _ in pickletools.genops(stream):
-        if op.name == "STOP":
+        name = _NAMES[op]
+        fixed, mark, pushes = _LAYOUTS[op]
+        if name in _MEMO:
+            model.memo_op(name, arg)
+        elif name == "MARK":
+            model.marks.append(len(stack))
+            stack.append(_MARK)
+        elif name == "STOP":
             return
-        if not _memo_op(op, arg, stack, memo):
-            _apply(op, stack, budget)
+        elif name == "DUP":
+            if not stack or stack[-1] is _MARK:
+                raise _invalid()
+            stack.append(stack[-1])
+        elif fixed or mark or name in _EMPTY:
+            model.apply(name, fixed, mark, pushes)
+        else:
+            stack.extend([_ATOM] * pushes)
     raise PickleBoundsError("it ends before its STOP opcode")
 
 
