@@ -8,7 +8,10 @@ document of the wrong kind are each an error that names the file.
 """
 
 import collections
+import errno
 import json
+import os
+import stat
 
 from ._base import few, short
 
@@ -65,10 +68,24 @@ def json_type(value):
     )
 
 
-def read_bytes(path, *, what):
-    """Read `path` whole; a path that cannot be read is an OSError naming it."""
+def read_bytes(path, *, what, limit=None):
+    """Read the regular file `path` whole, refusing one of over `limit` bytes.
+
+    A path that cannot be read is an OSError naming it; a FIFO or a device
+    (which could block or never end) is refused before it is opened.
+    """
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{path}: not a regular file; expected {what}.")
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if limit is not None and size > limit:
+                raise ValueError(
+                    f"{path}: {size} bytes; expected {what} of at most {limit} bytes."
+                )
             return f.read()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__

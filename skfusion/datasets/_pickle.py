@@ -168,12 +168,7 @@ def _unpickle(raw):
 
 def _read_content(path):
     """Read and unpickle `path`; every fault is one line naming the file."""
-    raw = read_bytes(path, what="a pickle of scores")
-    if len(raw) > MAX_BYTES:
-        raise ValueError(
-            f"{path}: {len(raw)} bytes; a pickle of scores is expected to hold at "
-            f"most {MAX_BYTES} (64 MiB)."
-        )
+    raw = read_bytes(path, what="a pickle of scores", limit=MAX_BYTES)
     try:
         return _unpickle(raw)
     except ImportError:
