@@ -281,7 +281,7 @@ def cases(files):
                 predictions=odds / "predictions.json",
             ),
         ),
-        "csv": (files["csv"], csv_damage, lambda: load_csv(files["csv"], id_column="id")),
+        "csv": (files["csv"], csv_damage, lambda: load_csv(files["csv"], id_column="id")),  # noqa: E501
         "pkl": (files["pkl"], pickle_damage, reader(files["pkl"])),
     }  # fmt: skip
 
