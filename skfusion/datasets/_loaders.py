@@ -125,7 +125,7 @@ def _ids(rows, id_column, path):
     empty = [line for line, row in rows if not row[id_column]]
     if empty:
         raise ValueError(
-            f"{path}: {len(empty)} row(s) have an empty {short(id_column, 40)}, "
+            f"{path}: {len(empty)} row(s) have an empty {id_column[:40]}, "
             f"e.g. row {empty[0]}; expected a question id."
         )
     return [row[id_column] for _, row in rows]
