@@ -154,14 +154,14 @@ def _unpickle(raw):
     if zipfile.is_zipfile(io.BytesIO(raw)):
         check_zip(io.BytesIO(raw))
         return _torch_load(raw)
-    scan(io.BytesIO(raw), len(raw))
+    scan(raw)
     content = _RestrictedUnpickler(io.BytesIO(raw)).load()
     if isinstance(content, int) and content == _TORCH_LEGACY_MAGIC:
         # Legacy torch.save: magic, protocol, system info, the object, and
         # the storage keys are five pickles, followed by raw storage bytes.
-        stream = io.BytesIO(raw)
+        end = 0
         for _ in range(5):
-            scan(stream, len(raw))
+            end = scan(raw, end)
         return _torch_load(raw)
     return content
 

@@ -24,7 +24,6 @@ MAX_ROW = 4096
 
 _MUTATORS = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
 _EMPTY = {"EMPTY_DICT", "EMPTY_LIST", "EMPTY_SET"}
-_MEMO = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET"}
 _MARK = object()
 
 
@@ -52,8 +51,45 @@ def _layout(op):
     return fixed, mark, len(op.stack_after)
 
 
-_LAYOUTS = {op: _layout(op) for op in pickletools.opcodes}
-_NAMES = {op: op.name for op in pickletools.opcodes}
+# What the scan does for an opcode, by its name; any other opcode builds a
+# value from its operands, or pushes a constant where it has none.
+_KINDS = {
+    "BINPUT": "put1",
+    "LONG_BINPUT": "put4",
+    "PUT": "putnl",
+    "MEMOIZE": "memoize",
+    "BINGET": "get1",
+    "LONG_BINGET": "get4",
+    "GET": "getnl",
+    "MARK": "mark",
+    "STOP": "stop",
+    "DUP": "dup",
+}
+
+
+def _table():
+    """Per opcode byte: what to do, argument length (pickletools' codes), layout."""
+    table = [None] * 256
+    for op in pickletools.opcodes:
+        n = 0 if op.arg is None else op.arg.n
+        lines = 2 if op.name in ("GLOBAL", "INST") else 1
+        fixed, mark, pushes = _layout(op)
+        kind = _KINDS.get(op.name)
+        if kind is None:
+            built = fixed or mark or op.name in _EMPTY
+            kind = "build" if built else "constant"
+        table[ord(op.code)] = (kind, op.name, n, lines, fixed, mark, pushes)
+    return table
+
+
+_TABLE = _table()
+# How many bytes give the length of an argument, and whether it is signed.
+_LENGTHS = {
+    pickletools.TAKEN_FROM_ARGUMENT1: (1, False),
+    pickletools.TAKEN_FROM_ARGUMENT4: (4, True),
+    pickletools.TAKEN_FROM_ARGUMENT4U: (4, False),
+    pickletools.TAKEN_FROM_ARGUMENT8U: (8, False),
+}
 
 
 def _invalid():
@@ -106,47 +142,85 @@ class _Model:
         target.size, target.depth = size, depth
         self.stack.extend([target] * pushes)
 
-    def memo_op(self, name, arg):
-        """Model PUT, GET and their kin."""
+    def get(self, index):
+        """Model GET and its kin: push a value, shared from now on."""
+        if index not in self.memo:
+            raise PickleBoundsError(f"it refers to memo entry {index}, never stored")
+        value = self.memo[index]
+        value.shared = True
+        self.stack.append(value)
+
+    def put(self, index):
+        """Model PUT and its kin: keep the value on top of the stack."""
         stack = self.stack
-        if name.endswith("GET"):
-            if arg not in self.memo:
-                raise PickleBoundsError(f"it refers to memo entry {arg}, never stored")
-            value = self.memo[arg]
-            value.shared = True
-            stack.append(value)
-        elif not stack or (self.marks and self.marks[-1] == len(stack) - 1):
+        if not stack or stack[-1] is _MARK:
             raise _invalid()
-        else:
-            self.memo[len(self.memo) if name == "MEMOIZE" else arg] = stack[-1]
+        self.memo[index] = stack[-1]
 
 
-def scan(stream, size):
-    """Walk one pickle of `stream` (`size` bytes in all); raise if unbounded.
+def _argument_end(raw, pos, n, lines):
+    """Where an argument of variable length (pickletools' code `n`) ends."""
+    if n == pickletools.UP_TO_NEWLINE:
+        end = pos
+        for _ in range(lines):
+            end = raw.find(b"\n", end) + 1
+            if not end:
+                raise PickleBoundsError("it ends inside an opcode")
+        return end
+    width, signed = _LENGTHS[n]
+    length = int.from_bytes(raw[pos : pos + width], "little", signed=signed)
+    if length < 0:
+        raise _invalid()
+    return pos + width + length
 
-    Raises PickleBoundsError, or ValueError where pickletools cannot read an
-    opcode.
+
+def _memo_index(kind, arg):
+    if kind.endswith("1"):
+        return arg[0]
+    if kind.endswith("4"):
+        return int.from_bytes(arg, "little")
+    try:
+        return int(arg)  # protocol 0 writes the index in decimal
+    except ValueError:
+        raise _invalid() from None
+
+
+def scan(raw, start=0):
+    """Walk the pickle at `start` of the bytes `raw`; raise if unbounded.
+
+    Returns where the pickle ends, for a file of several pickles. Raises
+    PickleBoundsError, a ValueError, on anything unbounded or invalid.
     """
-    model = _Model(16 * size + 100_000)
-    stack = model.stack
-    for op, arg, _ in pickletools.genops(stream):
-        name = _NAMES[op]
-        fixed, mark, pushes = _LAYOUTS[op]
-        if name in _MEMO:
-            model.memo_op(name, arg)
-        elif name == "MARK":
+    model = _Model(16 * len(raw) + 100_000)
+    stack, memo, table, pos, end = model.stack, model.memo, _TABLE, start, len(raw)
+    while pos < end:
+        entry = table[raw[pos]]
+        if entry is None:
+            raise PickleBoundsError(f"byte {pos} is not a pickle opcode")
+        kind, name, n, lines, fixed, mark, pushes = entry
+        arg_at = pos + 1
+        pos = arg_at + n if n >= 0 else _argument_end(raw, arg_at, n, lines)
+        if pos > end:
+            raise PickleBoundsError("it ends inside an opcode")
+        if kind == "constant":
+            stack.extend([_ATOM] * pushes)
+        elif kind == "build":
+            model.apply(name, fixed, mark, pushes)
+        elif kind.startswith("put"):
+            model.put(_memo_index(kind, raw[arg_at:pos]))
+        elif kind == "memoize":
+            model.put(len(memo))
+        elif kind.startswith("get"):
+            model.get(_memo_index(kind, raw[arg_at:pos]))
+        elif kind == "mark":
             model.marks.append(len(stack))
             stack.append(_MARK)
-        elif name == "STOP":
-            return
-        elif name == "DUP":
-            if not stack or stack[-1] is _MARK:
-                raise _invalid()
-            stack.append(stack[-1])
-        elif fixed or mark or name in _EMPTY:
-            model.apply(name, fixed, mark, pushes)
+        elif kind == "stop":
+            return pos
+        elif not stack or stack[-1] is _MARK:  # DUP
+            raise _invalid()
         else:
-            stack.extend([_ATOM] * pushes)
+            stack.append(stack[-1])
     raise PickleBoundsError("it ends before its STOP opcode")
 
 
@@ -164,5 +238,4 @@ def check_zip(path):
         pickles = [e for e in entries if e.filename.endswith("data.pkl")]
         if len(pickles) != 1:
             raise PickleBoundsError("it is not a torch.save file (one data.pkl)")
-        with archive.open(pickles[0]) as stream:
-            scan(stream, pickles[0].file_size)
+        scan(archive.read(pickles[0]))
