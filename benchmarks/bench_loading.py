@@ -47,6 +47,15 @@ def _pickles(folder):
     return paths
 
 
+def shared_tuple_pickle(levels):
+    """t[k] = (t[k-1], t[k-1]) as a dict key, as in tests/test_pickle.py."""
+    ops = [b"\x80\x02}", b")q\x00"]
+    for k in range(1, levels + 1):
+        ops.append(b"h%ch%c\x86q%c" % (k - 1, k - 1, k))
+    ops.append(b"K\x01s.")
+    return b"".join(ops)
+
+
 def _refusal(raw):
     def refuse():
         try:
@@ -95,11 +104,9 @@ def main(argv=None):
              f"{t['plain'] * 1e3:.0f}", "-", f"{t['loader'] * 1e3:.0f}",
              f"{t['loader'] / t['plain']:.1f}x"]
         )  # fmt: skip
-    from tests.test_pickle import shared_tuple_pickle
-
     hostile = {
         "285-byte shared tuples (2**40 leaves)": shared_tuple_pickle(40),
-        "100 kB of nested tuples": b"\x80\x02})" + b"\x85" * 100_000 + b"K\x01s.",
+        "1 MB of nested tuples": b"\x80\x02})" + b"\x85" * 1_000_000 + b"K\x01s.",
     }
     for name, raw in hostile.items():
         t = interleaved_medians({"refuse": _refusal(raw)}, repeats=args.repeats)
