@@ -32,7 +32,8 @@ def _pickles(folder):
     X, y = rng.normal(size=(N, 4)), rng.uniform(size=N) < 0.5
     ids = [f"{i:024x}" for i in range(N)]
     rows = {
-        "lists, protocol 2": ([list(r) for r in X], 2),
+        "lists of floats, protocol 4": (X.tolist(), 4),
+        "lists of numpy scalars, protocol 2": ([list(r) for r in X], 2),
         "numpy rows, protocol 5": (list(X), 5),
     }
     paths = {}
@@ -41,7 +42,7 @@ def _pickles(folder):
             "scores": dict(zip(ids, scores, strict=True)),
             "labels": dict(zip(ids, y.tolist(), strict=True)),
         }
-        path = folder / f"{protocol}.pkl"
+        path = folder / f"{len(paths)}.pkl"
         path.write_bytes(pickle.dumps(content, protocol=protocol))
         paths[name] = path
     return paths
