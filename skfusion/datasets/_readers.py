@@ -302,11 +302,7 @@ def _question_ids(sources, files, answers, dev, subset):
         kept = set(ids).intersection(*(set(found) for _, found in named[1:]))
         ids = [q for q in ids if q in kept]
         if not ids:
-            raise ValueError(
-                "The files share no question id: "
-                + ", ".join(short(name, 80) for name, _ in named)
-                + "."
-            )
+            raise ValueError(f"{', '.join(n for n, _ in named)}: no id in common.")
         dropped = [f"{len(found) - len(ids)} of {n}" for n, found in named]
         if len(ids) < max(len(found) for _, found in named):
             warnings.warn(
