@@ -65,6 +65,12 @@ def _load(args, *, labelled):
             f"{args.data}: no labels: give the gold answers with --dev (for reader "
             "outputs) or a label column (for a CSV)."
         )
+    if labelled and data.target.all() == data.target.any():  # one class only
+        kind = "unanswerable" if data.target[0] else "answerable"
+        raise CommandError(
+            f"{args.data}: all {len(data.target)} questions are {kind}; a no-answer "
+            "rule is learnt from both kinds."
+        )
     return data
 
 

@@ -402,3 +402,15 @@ def test_json_output_never_holds_infinity():
         "t": None,
         "p": [None, 0.5],
     }
+
+
+def test_data_of_one_class_names_the_file(capsys, tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("x,unanswerable\n1.5,true\n2.5,true\n")
+    status, _, err = run(capsys, "fit", path, "-o", tmp_path / "m.skops")
+    assert status == 1
+    assert err == (
+        f"skfusion fit: error: {path}: all 2 questions are unanswerable; a "
+        "no-answer rule is learnt from both kinds.\n"
+    )
+    assert not (tmp_path / "m.skops").exists()

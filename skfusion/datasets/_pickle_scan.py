@@ -1,10 +1,10 @@
 """Bounds on a pickle of scores, checked before anything is unpickled.
 
 A restricted unpickler runs no code, but a few hundred bytes can still make
-it work for hours or segfault: memo references turn ``t = (t, t)`` into a
-tuple of 2**40 leaves, which a dict hashes at once; ten thousand nested
-tuples overflow the C stack when hashed; an array's shape can ask for
-gigabytes. Here the opcode stream is walked once, modelling the stack
+it work without end or crash: memo references turn ``t = (t, t)`` into a
+tuple of 2**40 leaves, which a dict hashes at once; a million nested
+tuples overflow the C stack when hashed (a segmentation fault); an array's
+shape can ask for gigabytes. Here the opcode stream is walked once, modelling the stack
 without building any object: each value's size as a tree (shared
 references counted each time they are used) and its depth are bounded, and
 a value used by reference may not change afterwards.
