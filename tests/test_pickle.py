@@ -65,7 +65,7 @@ def test_labels_are_bools_or_zero_one(tmp_path, label):
     assert data.target[0] and not data.target[1:].any()
 
 
-@pytest.mark.parametrize("label", ["True", "False", 2, None])
+@pytest.mark.parametrize("label", ["True", "False", 2, None, np.zeros((2, 2))])
 def test_other_labels_are_refused(tmp_path, label):
     labels = [label] + [False] * 19
     path = write_pickle(tmp_path / "s.pkl", list(X), labels)

@@ -31,7 +31,7 @@ def short(value, width=60):
     cut.maxstring = cut.maxother = width
     cut.maxlist = cut.maxtuple = cut.maxdict = cut.maxset = 4
     cut.maxlevel = 2
-    text = cut.repr(value)
+    text = " ".join(cut.repr(value).splitlines())  # numpy's reprs span lines
     return text if len(text) <= width + 10 else text[:width] + "...'"
 
 
