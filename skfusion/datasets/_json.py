@@ -1,10 +1,10 @@
 """Strict JSON reading for every loader: one line naming the file on any fault.
 
-Python's ``json`` keeps the last of two equal keys, reads ``NaN`` and reads a
-file of several documents only up to the first; a score file with a question
-given twice would then load the other score silently. Here a key given twice
-in any object, a byte that is not UTF-8, a compressed or binary file and a
-document of the wrong kind are each an error that names the file.
+Python's ``json`` keeps the last of two equal keys: a score file with a
+question given twice would load one of its scores silently. Here a key given
+twice in any object, a byte that is not UTF-8, a compressed or binary file,
+nesting beyond the interpreter's recursion limit and a document of the wrong
+kind are each an error that names the file and what was expected.
 """
 
 import collections
@@ -45,14 +45,14 @@ def _strict_decoder(found):
 
 
 def _locate(root, target):
-    """Where `target` sits in `root`, as ``["q1"][2]``; found by identity."""
+    """Return where `target` sits in `root`, as ``['q1'][2]``, by identity."""
     stack = [(root, "")]
     while stack:
         value, where = stack.pop()
         if value is target:
             return where or "the top level"
-        items = value.items() if isinstance(value, dict) else enumerate(value)
         if isinstance(value, (dict, list)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
             stack.extend(
                 (v, f"{where}[{short(k, 40)}]")
                 for k, v in items
@@ -106,36 +106,34 @@ def decode_text(raw, path, what):
         ) from None
 
 
-def _parse(text, path, what, where="", top="key"):
-    """One JSON document; any fault is a ValueError naming the file."""
+class _ExtraData(ValueError):
+    """More than one JSON document: perhaps JSON lines."""
+
+
+def _parse(text, path, what, line=None, top="key"):
+    """Parse one JSON document; any fault is a ValueError naming the file."""
+    lead = f"{path}: " if line is None else f"{path}: line {line}: "
+    invalid = f"{path}: " + ("" if line is None else f"line {line} is ") + "not valid"
     found = []
-    verb = "is " if where else ""
     try:
         content = _strict_decoder(found).decode(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"{path}: {where}{verb}not valid JSON ({exc}); expected {what}."
-        ) from None
+        error = _ExtraData if exc.msg == "Extra data" else ValueError
+        raise error(f"{invalid} JSON ({exc}); expected {what}.") from None
     except RecursionError:
-        raise ValueError(
-            f"{path}: {where}{verb}JSON nested too deeply; expected {what}."
-        ) from None
+        raise ValueError(f"{lead}JSON nested too deeply; expected {what}.") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ValueError(
-            f"{path}: {where}{verb}not valid JSON ({short(str(exc), 120)}); "
-            f"expected {what}."
+            f"{invalid} JSON ({short(str(exc), 120)}); expected {what}."
         ) from None
     if found:
         keys, obj = found[0]
         if obj is content:
-            top, at = top, ""
+            twice = f"{len(keys)} {top}(s) given twice"
         else:
-            top, at = "key", f" in one JSON object (at {_locate(content, obj)})"
-        raise ValueError(
-            f"{path}: {where.strip() + ': ' if where else ''}{len(keys)} {top}(s) "
-            f"given twice{at}, e.g. "
-            f"{few(keys)}; expected each once."
-        )
+            at = _locate(content, obj)
+            twice = f"{len(keys)} key(s) given twice in one JSON object (at {at})"
+        raise ValueError(f"{lead}{twice}, e.g. {few(keys)}; expected each once.")
     return content
 
 
@@ -154,17 +152,15 @@ def read_json(path, *, what, lines=False, top="key"):
         What the keys of the top-level object are, for the error messages.
     """
     text = decode_text(read_bytes(path, what=what), path, what)
-    if not lines:
-        return _parse(text, path, what, top=top)
     try:
         return _parse(text, path, what, top=top)
-    except ValueError as exc:
-        if "Extra data" not in str(exc):
+    except _ExtraData:
+        if not lines:
             raise
     return [
-        _parse(line, path, what, where=f"line {number} ")
-        for number, line in enumerate(text.split("\n"), 1)
-        if line.strip()
+        _parse(text_line, path, what, line=number)
+        for number, text_line in enumerate(text.split("\n"), 1)
+        if text_line.strip()
     ]
 
 
