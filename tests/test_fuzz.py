@@ -9,7 +9,8 @@ with an error of the documented types whose text is one bounded line naming
 the file; the command must exit 0, or 1 or 2 with one line on stderr and no
 traceback, and must leave an existing output file as it was.
 
-Set SKFUSION_FUZZ_REPORT=path to write how each class of damage ended.
+Set SKFUSION_FUZZ_REPORT=path to write how each class of damage ended, and
+SKFUSION_FUZZ_EXAMPLES=n for a longer, random campaign.
 """
 
 import collections
@@ -44,10 +45,13 @@ from tests._damage import (
     pickle_damage,
 )
 
+# SKFUSION_FUZZ_EXAMPLES=n runs n random examples per test instead of the
+# same 60 every run (CI's), for a longer campaign.
+CAMPAIGN = int(os.environ.get("SKFUSION_FUZZ_EXAMPLES", 0))
 FUZZ = settings(
-    max_examples=60,
+    max_examples=CAMPAIGN or 60,
     deadline=None,
-    derandomize=True,
+    derandomize=not CAMPAIGN,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
