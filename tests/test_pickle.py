@@ -75,6 +75,13 @@ def test_other_labels_are_refused(tmp_path, label):
         load_notebook_pickle(path)
 
 
+def test_integers_beyond_floats_are_refused(tmp_path):
+    rows = [list(r) for r in X]
+    rows[2][0] = 10**400
+    with pytest.raises(ValueError, match="scores of question 'q2' are not a list"):
+        load_notebook_pickle(write_pickle(tmp_path / "s.pkl", rows))
+
+
 def test_strings_among_scores_are_refused(tmp_path):
     rows = [list(r) for r in X]
     rows[3][1] = "2.5"

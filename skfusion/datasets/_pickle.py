@@ -91,8 +91,7 @@ def _bounded(name, real):
 
 
 def _rebuild_tensor(storage, offset, size, stride, *args):
-    if math.prod(_small_shape(tuple(size))) > MAX_ROW:
-        _refuse(f"tensor size {short(size)}")
+    _small_shape(tuple(size))
     return _torch()._utils._rebuild_tensor_v2(storage, offset, size, stride, *args)
 
 
@@ -204,18 +203,26 @@ def _as_numpy(value, path, qid):
     return value
 
 
+def _number_list(values):
+    """`values` as float64, or None unless all are numbers within float's range."""
+    numeric = all(
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
+        for v in values
+    )
+    try:
+        return np.array(values, dtype=np.float64) if numeric else None
+    except OverflowError:  # an int beyond float's range
+        return None
+
+
 def _score_row(value, path, qid):
     """One question's scores as float64, refusing strings, bools and objects."""
     value = _as_numpy(value, path, qid)
     if isinstance(value, (list, tuple)) and len(value) > MAX_ROW:
         value = None
     elif isinstance(value, (list, tuple)):
-        numeric = all(
-            isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))
-            for v in value
-        )
-        value = np.array(value, dtype=np.float64) if numeric else None
+        value = _number_list(value)
     elif isinstance(value, np.ndarray) and (
         value.dtype.kind not in "iuf" or value.size > MAX_ROW
     ):
