@@ -414,3 +414,13 @@ def test_data_of_one_class_names_the_file(capsys, tmp_path):
         "no-answer rule is learnt from both kinds.\n"
     )
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_column_names_from_the_data_are_kept_as_written(capsys, tmp_path):
+    """A header name with a tab (a damaged file) is still the margin's column."""
+    path = tmp_path / "scores.csv"
+    rows = "".join(f"{i},{-i},{i % 2}\n" for i in range(1, 9))
+    path.write_text("joint_null\t,best_span,unanswerable\n" + rows)
+    output = tmp_path / "m.skops"
+    status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", output)
+    assert status == 0, err
