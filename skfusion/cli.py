@@ -90,6 +90,12 @@ def _load(args, *, labelled):
             "(for reader "
             "outputs) or a label column (for a CSV)."
         )
+    if labelled and data.target.all() == data.target.any():  # one class only
+        kind = "unanswerable" if data.target[0] else "answerable"
+        raise CommandError(
+            f"{args.data}: all {len(data.target)} questions are {kind}; a no-answer "
+            "rule is learnt from both kinds."
+        )
     return data
 
 
@@ -110,8 +116,9 @@ def _columns(option, spec, data):
         return None
     names = list(data.feature_names)
     indices = []
-    for item in spec if isinstance(spec, list) else spec.split(","):
-        item = str(item).strip()
+    # Names from the data are kept as they are; typed ones lose their spaces.
+    items = spec if isinstance(spec, list) else [s.strip() for s in spec.split(",")]
+    for item in map(str, items):
         if item in names:
             indices.append(names.index(item))
         elif item.lstrip("-").isdigit() and -len(names) <= int(item) < len(names):

@@ -592,3 +592,25 @@ def test_fit_fusion_for_a_target_then_predict(capsys, eval_run, tmp_path):
     answered = np.mean([text != "" for text in predictions.values()])
     assert answered == pytest.approx(point["coverage"])
     assert len(result["coef"]) == 4 and "decision_threshold" in result
+
+
+def test_data_of_one_class_names_the_file(capsys, tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("x,unanswerable\n1.5,true\n2.5,true\n")
+    status, _, err = run(capsys, "fit", path, "-o", tmp_path / "m.skops")
+    assert status == 1
+    assert err == (
+        f"skfusion fit: error: {path}: all 2 questions are unanswerable; a "
+        "no-answer rule is learnt from both kinds.\n"
+    )
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_column_names_from_the_data_are_kept_as_written(capsys, tmp_path):
+    """A header name with a tab (a damaged file) is still the margin's column."""
+    path = tmp_path / "scores.csv"
+    rows = "".join(f"{i},{-i},{i % 2}\n" for i in range(1, 9))
+    path.write_text("joint_null\t,best_span,unanswerable\n" + rows)
+    output = tmp_path / "m.skops"
+    status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", output)
+    assert status == 0, err

@@ -1,6 +1,9 @@
 """load_reader_outputs on every format a reader writes, against the official logic."""
 
+import gzip
 import json
+import os
+import pickle
 
 import numpy as np
 import pytest
@@ -238,6 +241,109 @@ def test_missing_paths_and_unknown_files(tmp_path):
     (tmp_path / "setup.cfg").write_text("[x]\n")
     with pytest.raises(ValueError, match=r"setup.cfg: expected a folder of reader"):
         load_reader_outputs(tmp_path / "setup.cfg")
+
+
+# --- strict input: keys given twice, unreadable names, binary files ---------
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        (
+            "null_odds",
+            '{"q1": -5.5, "q2": 2.5, "q3": -5.0, "q2": -9.0}',
+            r"null_odds.json: 1 question id\(s\) given twice, e\.g\. 'q2'",
+        ),
+        (
+            "nbest_predictions",
+            '{"q1": [{"text": "", "start_logit": 1, "end_logit": 2, "text": "x"}]}',
+            r"nbest_predictions.json: 1 key\(s\) given twice in one JSON object "
+            r"\(at \['q1'\]\[0\]\), e\.g\. 'text'",
+        ),
+        ("null_odds", '{"q1": NaN}', r"question 'q1': null_odds is nan, expected a"),
+        ("null_odds", '{"q1": 1' + "0" * 400 + "}", r"'q1': null_odds is 1000"),
+        (
+            "null_odds",
+            '{"q1": ' + "9" * 5000 + "}",
+            r"null_odds.json: .*(Exceeds the limit|expected a finite)",
+        ),
+        ("null_odds", "[" * 100_000, r"null_odds.json: JSON nested too deeply"),
+        ("null_odds", "[1.5]", r"expected a JSON object .* found a JSON array"),
+        ("null_odds", "", r"null_odds.json: not valid JSON \(Expecting value"),
+    ],
+)
+def test_strict_json_is_one_line_naming_the_file(tmp_path, kind, text, message):
+    (tmp_path / f"{kind}.json").write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        load_reader_outputs(tmp_path)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 400
+
+
+def test_duplicate_question_in_the_dev_file(tmp_path, squad_files):
+    text = squad_files["dev"].read_text().replace('"id": "q3"', '"id": "q1"')
+    squad_files["dev"].write_text(text)
+    with pytest.raises(ValueError, match=r"dev-v2.0.json: 1 duplicate question id"):
+        load_reader_outputs(tmp_path, dev=squad_files["dev"])
+    records = tmp_path / "dev.jsonl"
+    records.write_text(
+        '{"id": "q3", "answers": {"text": []}}\n'
+        '{"id": "q1", "answers": {"text": []}, "id": "q2"}\n'
+    )
+    with pytest.raises(ValueError, match=r"dev.jsonl: line 2: 1 key\(s\) given"):
+        load_reader_outputs(tmp_path, dev=records)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (gzip.compress(b'{"q1": 1.0}'), r"is gzip-compressed \(decompress it first\)"),
+        (b'{"q\xe9": 1.0}', r"not UTF-8 text \(byte 0xe9 at offset 3\)"),
+        (b'\xef\xbb\xbf{"q1": 1.0}', r"starts with a byte-order mark"),
+        (pickle.dumps({"q1": 1.0}), r"null_odds.json: is a pickle"),
+    ],
+)
+def test_binary_or_encoded_json_is_refused(tmp_path, content, message):
+    (tmp_path / "null_odds.json").write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        load_reader_outputs(tmp_path)
+
+
+@pytest.mark.parametrize("make", ["dangling-link", "directory", "fifo"])
+def test_a_named_file_that_cannot_be_read_is_an_error(tmp_path, squad_files, make):
+    """A folder's file that is not a readable file is never skipped."""
+    squad_files["null_odds"].unlink()
+    target = squad_files["null_odds"]
+    if make == "dangling-link":
+        target.symlink_to(tmp_path / "gone.json")
+        error, message = FileNotFoundError, "No such file"
+    elif make == "directory":
+        target.mkdir()
+        error, message = IsADirectoryError, "is a directory"
+    else:
+        os.mkfifo(target)  # opening it would wait for a writer
+        error, message = ValueError, "not a regular file"
+    with pytest.raises(error, match=rf"null_odds.json: .*{message}"):
+        load_reader_outputs(tmp_path, dev=squad_files["dev"])
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file"
+)
+def test_a_file_without_read_permission_is_an_error(tmp_path, squad_files):
+    squad_files["null_odds"].chmod(0)
+    with pytest.raises(PermissionError, match=r"null_odds.json: cannot read"):
+        load_reader_outputs(tmp_path, dev=squad_files["dev"])
+
+
+def test_error_lines_are_capped(tmp_path, squad_files):
+    """An id of a megabyte is quoted by its first characters."""
+    huge = "q" * 1_000_000
+    write_json(squad_files["null_odds"], {huge: "x", "q2": 1.0, "q3": 1.0})
+    squad_files["nbest"].unlink()
+    squad_files["preds"].unlink()
+    with pytest.raises(ValueError, match=r"null_odds.json: question 'qqq") as info:
+        load_reader_outputs(tmp_path)
+    assert len(str(info.value)) < 300
 
 
 # --- against the official evaluation script's logic --------------------------

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._base import few
-from ._dev import _read_json_or_lines
+from ._json import read_json
 
 
 def read_dev_articles(path) -> dict[str, str]:
@@ -16,7 +16,11 @@ def read_dev_articles(path) -> dict[str, str]:
     a string title are left out; the gold answers themselves are read, and
     checked, by `read_dev_answers`.
     """
-    content = _read_json_or_lines(path)
+    content = read_json(
+        path,
+        what="SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)",
+        lines=True,
+    )
     articles = {}
     if isinstance(content, dict) and isinstance(content.get("data"), list):
         for number, article in enumerate(content["data"]):

@@ -1,8 +1,8 @@
 """What every loader shares: strict JSON reading, id checks and the Bunch."""
 
 import collections
-import json
 import math
+import reprlib
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -23,32 +23,28 @@ PER_HEAD_MARGIN_COLUMNS = (
 )
 
 
+def short(value, width=60):
+    """Return a repr of `value` cut to about `width` characters, for any size.
+
+    Error messages quote ids and values from files that may hold megabytes
+    in one string or list; ``reprlib`` cuts them before building the text.
+    """
+    cut = reprlib.Repr()
+    cut.maxstring = cut.maxother = width
+    cut.maxlist = cut.maxtuple = cut.maxdict = cut.maxset = 4
+    cut.maxlevel = 2
+    text = " ".join(cut.repr(value).splitlines())  # numpy's reprs span lines
+    return text if len(text) <= width + 10 else text[:width] + "...'"
+
+
 def few(items, k=3):
-    """Quote the first `k` items, for error messages that name examples."""
-    return ", ".join(repr(i) for i in list(items)[:k])
-
-
-def read_json(path):
-    """Parse a JSON file; a decoding error is one line naming the file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc}).") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc}).") from exc
-
-
-def expect_mapping(content, path, what):
-    """Raise unless `content` is a JSON object ``{question id: ...}``."""
-    if not isinstance(content, dict):
-        raise ValueError(
-            f"{path}: expected a JSON object mapping question ids to {what}, "
-            f"found a JSON {_json_type(content)}."
-        )
-    if not content:
-        raise ValueError(f"{path}: holds no questions (an empty JSON object).")
-    return content
+    """Quote the first `k` items (each cut short), for error messages."""
+    quoted = []
+    for item in items:
+        if len(quoted) == k:
+            break
+        quoted.append(short(item, 40))
+    return ", ".join(quoted)
 
 
 def json_number(value, path, qid, key):
@@ -59,23 +55,22 @@ def json_number(value, path, qid, key):
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
-            f"{path}: question {qid!r}: {key} is {value!r}, expected a JSON number."
+            f"{path}: question {short(qid)}: {key} is {short(value)}, expected a "
+            "JSON number."
         )
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float's range
+        number = math.inf
+    if not math.isfinite(number):
         raise ValueError(
-            f"{path}: question {qid!r}: {key} is {value!r}, expected a finite number."
+            f"{path}: question {short(qid)}: {key} is {short(value)}, expected a "
+            "finite number."
         )
-    return float(value)
+    return number
 
 
-def _json_type(value):
-    names = {dict: "object", list: "array", str: "string", bool: "boolean"}
-    return names.get(
-        type(value), "number" if isinstance(value, (int, float)) else "null"
-    )
-
-
-def check_same_ids(expected, found, what):
+def check_same_ids(expected, found, what, path=None):
     """Raise naming the ids that one source has and the other lacks."""
     found_set, expected_set = set(found), set(expected)
     missing = [q for q in expected if q not in found_set]
@@ -86,7 +81,8 @@ def check_same_ids(expected, found, what):
             parts.append(f"{len(missing)} question(s) lack {what}, e.g. {few(missing)}")
         if extra:
             parts.append(f"{len(extra)} id(s) in {what} are unknown, e.g. {few(extra)}")
-        raise ValueError("; ".join(parts) + ".")
+        lead = "" if path is None else f"{path}: "
+        raise ValueError(lead + "; ".join(parts) + ".")
 
 
 def check_unique(ids, path):
@@ -112,6 +108,7 @@ def reader_bunch(
     no_span=None,
     reader=None,
     descr="",
+    source=None,
 ):
     """Assemble a loader's Bunch after checking the scores are finite.
 
@@ -122,7 +119,8 @@ def reader_bunch(
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
         raise ValueError(
-            f"{bad.sum()} question(s) have non-finite scores, e.g. "
+            ("" if source is None else f"{source}: ")
+            + f"{bad.sum()} question(s) have non-finite scores, e.g. "
             f"{few(np.asarray(ids, dtype=object)[bad])}."
         )
     return Bunch(

@@ -26,7 +26,9 @@ def run_columns(sources, files, ids, style):
         return _nbest_run(sources, files, ids)
     if "null_odds" in sources:
         X = null_odds(sources["null_odds"], ids, files["null_odds"])
-        texts = prediction_texts(sources.get("predictions"), ids)
+        texts = prediction_texts(
+            sources.get("predictions"), ids, files.get("predictions")
+        )
         reader = None
         if style == "jse":
             reader = "joint_span_extraction"
@@ -44,7 +46,7 @@ def run_columns(sources, files, ids, style):
             "expected a probability in [0, 1] (a score of another kind goes in "
             "null_odds.json)."
         )
-    texts = prediction_texts(sources.get("predictions"), ids)
+    texts = prediction_texts(sources.get("predictions"), ids, files.get("predictions"))
     return _bunch(X, "na_prob", texts, "na_prob")
 
 
@@ -92,16 +94,17 @@ def null_odds(odds, ids, path, key="null_odds"):
     return np.array([json_number(odds[q], path, q, key) for q in ids])
 
 
-def prediction_texts(predictions, ids):
+def prediction_texts(predictions, ids, path=None):
     """Answer texts of predictions.json; "" (predicted "no answer") is unknown."""
     if predictions is None:
         return None
     texts = [predictions[q] for q in ids]
     bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
     if bad:
+        where = "" if path is None else f"{path}: "
         raise ValueError(
-            f"{len(bad)} prediction(s) are not strings, e.g. {few(bad)}: expected "
-            "question id -> answer text."
+            f"{where}{len(bad)} prediction(s) are not strings, e.g. {few(bad)}: "
+            "expected question id -> answer text."
         )
     return [t or None for t in texts]
 

@@ -1,8 +1,7 @@
 """Gold answers from a SQuAD 2.0 dev set: official JSON or squad_v2 records."""
 
-import json
-
-from ._base import check_unique, read_json
+from ._base import check_unique, short
+from ._json import read_json
 
 
 def read_dev_answers(path) -> dict[str, list[str]]:
@@ -15,7 +14,11 @@ def read_dev_answers(path) -> dict[str, list[str]]:
     unanswerable question maps to ``[]``: it has no answers, as the official
     script decides (``has_ans = bool(answers)``).
     """
-    content = _read_json_or_lines(path)
+    content = read_json(
+        path,
+        what="SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)",
+        lines=True,
+    )
     if isinstance(content, dict) and "data" in content:
         pairs = list(_squad_questions(content["data"], path))
     elif isinstance(content, list) and all(isinstance(r, dict) for r in content):
@@ -32,29 +35,9 @@ def read_dev_answers(path) -> dict[str, list[str]]:
     return dict(pairs)
 
 
-def _read_json_or_lines(path):
-    """One JSON document, or one JSON value per line (JSON lines)."""
-    try:
-        return read_json(path)
-    except ValueError as exc:
-        if "Extra data" not in str(exc):
-            raise
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(
-                        f"{path}: line {number} is not valid JSON ({exc})."
-                    ) from exc
-    return records
-
-
 def _expect(condition, path, where, expected, found):
     if not condition:
-        raise ValueError(f"{path}: {where} is {found!r}, expected {expected}.")
+        raise ValueError(f"{path}: {where} is {short(found)}, expected {expected}.")
 
 
 def _squad_questions(data, path):
@@ -91,7 +74,7 @@ def _squad_answers(qa, path):
             isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers
         ),
         path,
-        f"question {qid!r}: 'answers'",
+        f"question {short(qid)}: 'answers'",
         "a list of objects with a string 'text'",
         answers,
     )
@@ -100,13 +83,13 @@ def _squad_answers(qa, path):
         _expect(
             isinstance(impossible, bool),
             path,
-            f"question {qid!r}: 'is_impossible'",
+            f"question {short(qid)}: 'is_impossible'",
             "a JSON boolean (true or false)",
             impossible,
         )
         if impossible == bool(answers):
             raise ValueError(
-                f"{path}: question {qid!r} has is_impossible={impossible} but "
+                f"{path}: question {short(qid)} has is_impossible={impossible} but "
                 f"{len(answers)} answer(s); expected no answers exactly when "
                 "is_impossible is true."
             )
@@ -120,7 +103,7 @@ def _record_answers(record, path, number):
     _expect(
         isinstance(texts, list) and all(isinstance(t, str) for t in texts),
         path,
-        f"question {qid!r}: 'answers'",
+        f"question {short(qid)}: 'answers'",
         "an object with a list of strings 'text' (squad_v2 format)",
         answers,
     )

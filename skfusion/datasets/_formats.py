@@ -89,7 +89,9 @@ def folder_runs(folder):
     """Map each run in `folder` to its files, keyed by kind."""
     runs, shared = {}, None
     for file in sorted(folder.iterdir()):
-        split = split_name(file.name) if file.is_file() else None
+        # A name the readers write is read whatever it is (a folder, a
+        # dangling link): skipping it would load the run without it.
+        split = split_name(file.name)
         if split is None:
             continue
         run, kind = split

@@ -1,6 +1,10 @@
 """Score tables: CSV files with a header row."""
 
+import collections
 import csv
+import io
+import math
+import re
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -9,8 +13,11 @@ from ._base import (
     PER_HEAD_FEATURE_NAMES,
     PER_HEAD_MARGIN_COLUMNS,
     check_unique,
+    few,
     reader_bunch,
+    short,
 )
+from ._json import decode_text, read_bytes
 
 
 def _margin_columns(columns):
@@ -28,45 +35,100 @@ def _margin_columns(columns):
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "t", "y"}, {"0", "false", "no", "f", "n"}
+# Plain decimal ASCII: float() would also take "1_000", full-width digits,
+# surrounding Unicode spaces, "nan" and "infinity".
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _parse_label(value, path, row):
-    text = value.strip().lower()
+    text = value.strip(" \t").lower()
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise ValueError(
-        f"{path}: row {row}: label {value!r} is not true/false, yes/no or 1/0."
+        f"{path}: row {row}: label {short(value)} is not true/false, yes/no or 1/0."
     )
 
 
-def _column_floats(rows, column, path):
-    """Column `column` as floats; an empty or non-numeric cell names its row."""
-    values = []
-    for number, row in enumerate(rows, start=2):
-        cell = row[column]
-        try:
-            values.append(float(cell))
-        except (TypeError, ValueError):
+def _number(cell, path, row, column):
+    text = cell.strip(" \t")
+    value = float(text) if _DECIMAL.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{path}: row {row}: {column[:40]} is {short(cell)}, expected a "
+            "finite decimal number such as -3.5 or 1e-3."
+        )
+    return value
+
+
+def _column_floats(rows, column, path, bounds=None):
+    """Column `column` as floats; a bad cell names its row and value."""
+    values = np.array([_number(row[column], path, line, column) for line, row in rows])
+    if bounds is not None:
+        outside = (values < bounds[0]) | (values > bounds[1])
+        if outside.any():
+            line = rows[int(np.argmax(outside))][0]
             raise ValueError(
-                f"{path}: row {number}: {column} is {cell!r}, expected a number."
-            ) from None
-    return np.array(values)
+                f"{path}: {int(outside.sum())} row(s) have {column} outside "
+                f"[{bounds[0]}, {bounds[1]}], e.g. row {line}: "
+                f"{short(rows[int(np.argmax(outside))][1][column])}."
+            )
+    return values
+
+
+def _parse_csv(text, path):
+    """Return the header and the non-blank rows, each with its line number."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as exc:
+        raise ValueError(
+            f"{path}: line {reader.line_num}: not valid CSV ({exc})."
+        ) from None
+    if not header:
+        raise ValueError(f"{path}: empty; expected a header row of column names.")
+    return header, rows
+
+
+def _check_header(header, path):
+    duplicated = [c for c, n in collections.Counter(header).items() if n > 1]
+    if duplicated:
+        raise ValueError(
+            f"{path}: {len(duplicated)} column name(s) given twice in the header, "
+            f"e.g. {few(duplicated)}; expected each once."
+        )
+    if "" in header:
+        raise ValueError(
+            f"{path}: column {header.index('') + 1} of the header has no name."
+        )
 
 
 def _read_rows(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        rows = list(reader)
-        header = reader.fieldnames or []
+    what = "a CSV file of scores with a header row"
+    text = decode_text(read_bytes(path, what=what), path, what)
+    header, rows = _parse_csv(text, path)
+    _check_header(header, path)
     if not rows:
         raise ValueError(f"{path}: no data rows under the header.")
-    ragged = [i for i, r in enumerate(rows, start=2) if None in r or None in r.values()]
+    ragged = [line for line, row in rows if len(row) != len(header)]
     if ragged:
         raise ValueError(
             f"{path}: {len(ragged)} row(s) do not have the header's "
             f"{len(header)} fields, e.g. row {ragged[0]}."
         )
-    return rows, list(header)
+    return [(line, dict(zip(header, row, strict=True))) for line, row in rows], header
+
+
+def _ids(rows, id_column, path):
+    if id_column is None:
+        return [str(i) for i in range(len(rows))]
+    empty = [line for line, row in rows if not row[id_column]]
+    if empty:
+        raise ValueError(
+            f"{path}: {len(empty)} row(s) have an empty {id_column[:40]}, "
+            f"e.g. row {empty[0]}; expected a question id."
+        )
+    return [row[id_column] for _, row in rows]
 
 
 def load_csv(
@@ -126,18 +188,20 @@ def load_csv(
     absent = [c for c in [*wanted, *feature_columns] if c not in header]
     if absent or not feature_columns:
         raise ValueError(
-            f"{path}: column(s) {absent or 'for scores'} not found; the header "
-            f"has {header}."
+            f"{path}: column(s) {short(absent or 'for scores', 200)} not found; the "
+            f"header has {short(header, 200)}."
         )
-    ids = (
-        [r[id_column] for r in rows] if id_column else list(map(str, range(len(rows))))
-    )
+    ids = _ids(rows, id_column, path)
     check_unique(ids, path)
     X = np.column_stack([_column_floats(rows, c, path) for c in feature_columns])
     y = None
     if label_column is not None:
-        y = [_parse_label(r[label_column], path, i) for i, r in enumerate(rows, 2)]
-    credit = {c: _column_floats(rows, c, path) for c in ("em", "f1") if c in header}
+        y = [_parse_label(r[label_column], path, line) for line, r in rows]
+    credit = {
+        c: _column_floats(rows, c, path, bounds=(0.0, 1.0))
+        for c in ("em", "f1")
+        if c in header
+    }
     return reader_bunch(
         X,
         feature_columns,
@@ -147,4 +211,5 @@ def load_csv(
         em=credit.get("em"),
         f1=credit.get("f1"),
         descr=f"Score table: {path}",
+        source=path,
     )

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._base import check_same_ids, expect_mapping, json_number, read_json, reader_bunch
+from ._base import check_same_ids, json_number, reader_bunch
+from ._json import read_json_object
 
 # scikit-learn's ColumnTransformer separates a part's name from a column's.
 SEPARATOR = "__"
@@ -64,7 +65,7 @@ def _extra_scores(scores):
     """Read each ``{name: path}`` file of ``question id -> number``."""
     read = {}
     for name, path in (scores or {}).items():
-        content = expect_mapping(read_json(path), path, "numbers")
+        content = read_json_object(path, what="numbers")
         read[str(name)] = (path, content)
     return read
 

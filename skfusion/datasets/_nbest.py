@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from ._base import few, json_number
+from ._base import few, json_number, short
 
 # BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
 # this entry first when a question has no valid span, and score it 0.
@@ -139,15 +139,15 @@ def _checked_entries(entries, path, qid, kind):
     keys = ENTRY_SCORES[kind]
     if not isinstance(entries, list) or not entries:
         raise ValueError(
-            f"{path}: question {qid!r}: expected a non-empty list of candidates "
-            f"(objects with text, {', '.join(keys)}), found {entries!r:.80}."
+            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
+            f"(objects with text, {', '.join(keys)}), found {short(entries)}."
         )
     checked = []
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
             raise ValueError(
-                f"{path}: question {qid!r}: candidate {entry!r:.80} lacks a string "
-                f"'text'; expected objects with text, {', '.join(keys)}."
+                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
+                f"string 'text'; expected objects with text, {', '.join(keys)}."
             )
         own = keys
         if kind == "log_probs" and keys[0] not in entry and entry["text"] == "":
@@ -171,11 +171,13 @@ def _number(value, path, qid, key):
 def _null_candidate(entries, path, qid):
     """Return the scores of the entry with text "" (offsets [0, 0] where given)."""
     nulls = [
-        e for e in entries if e["text"] == "" and list(e["offsets"] or [0, 0]) == [0, 0]
+        e
+        for e in entries
+        if e["text"] == "" and list(e.get("offsets") or [0, 0]) == [0, 0]
     ]
     if not nulls:
         raise ValueError(
-            f'{path}: question {qid!r} has no null candidate (text ""): expected '
+            f'{path}: question {short(qid)} has no null candidate (text ""): expected '
             "the n-best lists of a reader run with version_2_with_negative."
         )
     return nulls[0]["scores"]

@@ -2,14 +2,18 @@
 
 import collections
 import io
+import math
 import pickle
+import sys
 import zipfile
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from .._compat import _import_torch
-from ._base import check_same_ids, few, reader_bunch
+from ._base import check_same_ids, few, reader_bunch, short
+from ._json import read_bytes
+from ._pickle_scan import MAX_BYTES, MAX_ROW, PickleBoundsError, check_zip, scan
 from ._simulate import FEATURE_NAMES
 
 # The first object of a torch.save file in torch's legacy (non-zip) format.
@@ -27,6 +31,68 @@ def _safe_torch_storage(data):
     ``weights_only=False``, which would run code.
     """
     return _torch().load(io.BytesIO(data), weights_only=True)
+
+
+def _refuse(what):
+    raise pickle.UnpicklingError(
+        f"Refusing {what}: the scores pickle may hold only numbers, strings, "
+        f"containers and arrays of at most {MAX_ROW} numbers."
+    )
+
+
+def _number_dtype(dtype):
+    """Return `dtype` if it is a plain bool, integer or float dtype, else refuse."""
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        _refuse(f"numpy dtype {short(dtype)}")
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.shape:
+        _refuse(f"numpy dtype {short(dtype)}")
+    return dtype
+
+
+def _small_shape(shape):
+    if not isinstance(shape, tuple) or not all(
+        isinstance(n, int) and 0 <= n <= MAX_ROW for n in shape
+    ):
+        _refuse(f"array shape {short(shape)}")
+    if math.prod(shape) > MAX_ROW:
+        _refuse(f"array shape {short(shape)}")
+    return shape
+
+
+def _encode_latin1(text, encoding="latin1"):
+    if not isinstance(text, str) or encoding != "latin1":
+        _refuse(f"_codecs.encode({short(text)}, {short(encoding)})")
+    return text.encode("latin1")
+
+
+def _bounded(name, real):
+    """Wrap numpy's array builder `real` to check dtypes and sizes first."""
+    if name == "dtype":
+        return lambda spec, *args: real(_number_dtype(spec), *args)
+    if name == "_reconstruct":
+
+        def reconstruct(subtype, shape, dtype):
+            if subtype is not np.ndarray:
+                _refuse(f"array type {short(subtype)}")
+            return real(subtype, _small_shape(shape), _number_dtype(dtype))
+
+        return reconstruct
+    if name == "scalar":
+        return lambda dtype, *args: real(_number_dtype(dtype), *args)
+    if name == "_frombuffer":
+        return lambda buf, dtype, shape, order: real(
+            buf, _number_dtype(dtype), _small_shape(shape), order
+        )
+    if name == "encode":
+        return _encode_latin1
+    return real
+
+
+def _rebuild_tensor(storage, offset, size, stride, *args):
+    _small_shape(tuple(size))
+    return _torch()._utils._rebuild_tensor_v2(storage, offset, size, stride, *args)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -64,58 +130,114 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) == ("torch.storage", "_load_from_bytes"):
             return _safe_torch_storage
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            _torch()
+            return _rebuild_tensor
         if (module, name) in self._TORCH:
             _torch()
             return super().find_class(module, name)
         if (module, name) in self._ALLOWED:
-            return super().find_class(module, name)
+            return _bounded(name, super().find_class(module, name))
         raise pickle.UnpicklingError(
             f"Refusing to load {module}.{name}: the scores pickle may hold only "
             "dicts, lists, numbers, strings and numpy or torch arrays."
         )
 
 
-def _read_content(path):
-    """Unpickle `path` safely: torch.save files through torch's own loader."""
-    if zipfile.is_zipfile(path):
-        return _torch().load(path, weights_only=True, map_location="cpu")
-    with open(path, "rb") as f:
-        content = _RestrictedUnpickler(f).load()
+def _torch_load(raw):
+    return _torch().load(io.BytesIO(raw), weights_only=True, map_location="cpu")
+
+
+def _unpickle(raw):
+    """Unpickle `raw` within bounds: torch.save files through torch's loader."""
+    if zipfile.is_zipfile(io.BytesIO(raw)):
+        check_zip(io.BytesIO(raw))
+        return _torch_load(raw)
+    scan(raw)
+    content = _RestrictedUnpickler(io.BytesIO(raw)).load()
     if isinstance(content, int) and content == _TORCH_LEGACY_MAGIC:
-        return _torch().load(path, weights_only=True, map_location="cpu")
+        # Legacy torch.save: magic, protocol, system info, the object, and
+        # the storage keys are five pickles, followed by raw storage bytes.
+        end = 0
+        for _ in range(5):
+            end = scan(raw, end)
+        return _torch_load(raw)
     return content
 
 
-def _as_numpy(value):
+def _read_content(path):
+    """Read and unpickle `path`; every fault is one line naming the file."""
+    raw = read_bytes(path, what="a pickle of scores", limit=MAX_BYTES)
+    try:
+        return _unpickle(raw)
+    except ImportError:
+        raise
+    except PickleBoundsError as exc:
+        raise ValueError(
+            f"{path}: refused unread: {exc}; expected a pickle of plain scores."
+        ) from None
+    except pickle.UnpicklingError as exc:
+        raise pickle.UnpicklingError(f"{path}: {_one_line(exc)}") from None
+    except Exception as exc:  # a damaged pickle can fail in any way
+        raise ValueError(
+            f"{path}: not a readable pickle of scores ({type(exc).__name__}: "
+            f"{_one_line(exc)})."
+        ) from None
+
+
+def _one_line(exc, width=300):
+    text = " ".join(str(exc).split())
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def _as_numpy(value, path, qid):
     """Turn a torch tensor (any dtype, with or without grad) into float64."""
-    if type(value).__module__.startswith("torch"):
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        if value.numel() > MAX_ROW:
+            raise ValueError(
+                f"{path}: question {short(qid)} has {value.numel()} scores; "
+                f"expected at most {MAX_ROW}."
+            )
         return value.detach().cpu().double().numpy()
     return value
 
 
+def _number_list(values):
+    """`values` as float64, or None unless all are numbers within float's range."""
+    numeric = all(
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
+        for v in values
+    )
+    try:
+        return np.array(values, dtype=np.float64) if numeric else None
+    except OverflowError:  # an int beyond float's range
+        return None
+
+
 def _score_row(value, path, qid):
     """One question's scores as float64, refusing strings, bools and objects."""
-    value = _as_numpy(value)
-    if isinstance(value, (list, tuple)):
-        numeric = all(
-            isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))
-            for v in value
-        )
-        value = np.array(value, dtype=np.float64) if numeric else None
-    elif isinstance(value, np.ndarray) and value.dtype.kind not in "iuf":
+    value = _as_numpy(value, path, qid)
+    if isinstance(value, (list, tuple)) and len(value) > MAX_ROW:
+        value = None
+    elif isinstance(value, (list, tuple)):
+        value = _number_list(value)
+    elif isinstance(value, np.ndarray) and (
+        value.dtype.kind not in "iuf" or value.size > MAX_ROW
+    ):
         value = None
     if not isinstance(value, np.ndarray):
         raise ValueError(
-            f"{path}: the scores of question {qid!r} are not a list or array of "
-            "numbers."
+            f"{path}: the scores of question {short(qid)} are not a list or array "
+            f"of at most {MAX_ROW} numbers."
         )
     return value.astype(np.float64).ravel()
 
 
 def _label(value, path, qid):
     """Return a label as bool: a bool or 0/1 (python, numpy or torch)."""
-    value = _as_numpy(value)
+    value = _as_numpy(value, path, qid)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)):
@@ -123,8 +245,8 @@ def _label(value, path, qid):
     if isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1):
         return bool(value)
     raise ValueError(
-        f"{path}: the label of question {qid!r} is {value!r}; expected a bool "
-        "(True = unanswerable) or 0/1."
+        f"{path}: the label of question {short(qid)} is {short(value)}; expected a "
+        "bool (True = unanswerable) or 0/1."
     )
 
 
@@ -185,7 +307,13 @@ def load_notebook_pickle(path) -> Bunch:
             f"{path}: expected 'scores' and 'labels' to be dicts keyed by question id."
         )
     ids = list(labels)
-    check_same_ids(ids, scores, "scores")
+    odd_ids = [q for q in ids if isinstance(q, bool) or not isinstance(q, (str, int))]
+    if odd_ids:
+        raise ValueError(
+            f"{path}: {len(odd_ids)} question id(s) are neither strings nor "
+            f"integers, e.g. {few(odd_ids)}."
+        )
+    check_same_ids(ids, scores, "scores", path)
     rows = [_score_row(scores[q], path, q) for q in ids]
     width = collections.Counter(r.size for r in rows).most_common(1)[0][0]
     odd = [q for q, r in zip(ids, rows, strict=True) if r.size != width]
@@ -202,6 +330,7 @@ def load_notebook_pickle(path) -> Bunch:
         ids,
         margin_columns=([names[0]], [names[-1]] if width > 1 else None),
         descr=f"Notebook pickle: {path}",
+        source=path,
     )
 
 

@@ -10,13 +10,13 @@ from sklearn.utils import Bunch
 from ..metrics import answer_credit
 from ._base import (
     check_same_ids,
-    expect_mapping,
-    read_json,
     reader_bunch,
+    short,
 )
 from ._columns import run_columns
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
+from ._json import read_json_object
 from ._loaders import load_csv
 from ._multi import join_runs
 from ._pickle import load_notebook_pickle
@@ -263,7 +263,7 @@ def _load_one(path, dev, prefix, subset, label_column, id_column):
 
 def _json_kind(path):
     """Whether a JSON file is n-best lists, null odds or predictions."""
-    content = expect_mapping(read_json(path), path, "scores")
+    content = read_json_object(path, what="scores")
     first = next(iter(content.values()))
     if isinstance(first, list):
         return "nbest_predictions"
@@ -274,8 +274,8 @@ def _json_kind(path):
         return "predictions"
     raise ValueError(
         f"{path}: expected n-best lists (question id -> list of candidates) or "
-        f"null odds (question id -> number), found {first!r:.60} for "
-        f"{next(iter(content))!r}."
+        f"null odds (question id -> number), found {short(first)} for "
+        f"{short(next(iter(content)))}."
     )
 
 
@@ -288,8 +288,7 @@ def _read_sources(files):
         "na_prob": "probabilities of no answer",
     }
     return {
-        kind: expect_mapping(read_json(path), path, what[kind])
-        for kind, path in files.items()
+        kind: read_json_object(path, what=what[kind]) for kind, path in files.items()
     }
 
 
@@ -341,7 +340,7 @@ def _question_ids(sources, files, answers, dev, subset):
         kept = set(ids).intersection(*(set(found) for _, found in named[1:]))
         ids = [q for q in ids if q in kept]
         if not ids:
-            raise ValueError("The files share no question id.")
+            raise ValueError(f"{', '.join(n for n, _ in named)}: no id in common.")
         dropped = [f"{len(found) - len(ids)} of {n}" for n, found in named]
         if len(ids) < max(len(found) for _, found in named):
             warnings.warn(

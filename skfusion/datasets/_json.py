@@ -1,0 +1,187 @@
+"""Strict JSON reading for every loader: one line naming the file on any fault.
+
+Python's ``json`` keeps the last of two equal keys: a score file with a
+question given twice would load one of its scores silently. Here a key given
+twice in any object, a byte that is not UTF-8, a compressed or binary file,
+nesting beyond the interpreter's recursion limit and a document of the wrong
+kind are each an error that names the file and what was expected.
+"""
+
+import collections
+import errno
+import json
+import os
+import stat
+
+from ._base import few, short
+
+# The first bytes of files that are often given by mistake for JSON.
+_MAGIC = {
+    b"\x1f\x8b": "gzip-compressed (decompress it first)",
+    b"PK\x03\x04": "a zip archive",
+    b"\x80": "a pickle",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+    b"\xef\xbb\xbf": "UTF-8 text that starts with a byte-order mark (save it without)",
+}
+_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
+
+
+def _strict_decoder(found):
+    """Return a decoder that notes in `found` each object with a key given twice.
+
+    json's default keeps the last of two equal keys; noting (rather than
+    raising in the hook) lets the error say where the object is.
+    """
+
+    def strict_object(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            counts = collections.Counter(key for key, _ in pairs)
+            found.append(([key for key, n in counts.items() if n > 1], obj))
+        return obj
+
+    return json.JSONDecoder(object_pairs_hook=strict_object)
+
+
+def _locate(root, target):
+    """Return where `target` sits in `root`, as ``['q1'][2]``, by identity."""
+    stack = [(root, "")]
+    while stack:
+        value, where = stack.pop()
+        if value is target:
+            return where or "the top level"
+        if isinstance(value, (dict, list)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(
+                (v, f"{where}[{short(k, 40)}]")
+                for k, v in items
+                if isinstance(v, (dict, list))
+            )
+    return "an object"
+
+
+def json_type(value):
+    """Return the JSON name of `value`'s type, for error messages."""
+    return _TYPES.get(
+        type(value), "number" if isinstance(value, (int, float)) else "null"
+    )
+
+
+def read_bytes(path, *, what, limit=None):
+    """Read the regular file `path` whole, refusing one of over `limit` bytes.
+
+    A path that cannot be read is an OSError naming it; a FIFO or a device
+    (which could block or never end) is refused before it is opened.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{path}: not a regular file; expected {what}.")
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if limit is not None and size > limit:
+                raise ValueError(
+                    f"{path}: {size} bytes; expected {what} of at most {limit} bytes."
+                )
+            return f.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise type(exc)(f"{path}: cannot read {what}: {reason}.") from None
+
+
+def decode_text(raw, path, what):
+    """`raw` as UTF-8 text; a binary or compressed file is one line naming it."""
+    for magic, kind in _MAGIC.items():
+        if raw.startswith(magic):
+            raise ValueError(f"{path}: is {kind}; expected {what}, as UTF-8 text.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset "
+            f"{exc.start}); expected {what}, as UTF-8 text."
+        ) from None
+
+
+class _ExtraData(ValueError):
+    """More than one JSON document: perhaps JSON lines."""
+
+
+def _parse(text, path, what, line=None, top="key"):
+    """Parse one JSON document; any fault is a ValueError naming the file."""
+    lead = f"{path}: " if line is None else f"{path}: line {line}: "
+    invalid = f"{path}: " + ("" if line is None else f"line {line} is ") + "not valid"
+    found = []
+    try:
+        content = _strict_decoder(found).decode(text)
+    except json.JSONDecodeError as exc:
+        error = _ExtraData if exc.msg == "Extra data" else ValueError
+        raise error(f"{invalid} JSON ({exc}); expected {what}.") from None
+    except RecursionError:
+        raise ValueError(f"{lead}JSON nested too deeply; expected {what}.") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ValueError(
+            f"{invalid} JSON ({short(str(exc), 120)}); expected {what}."
+        ) from None
+    if found:
+        keys, obj = found[0]
+        if obj is content:
+            twice = f"{len(keys)} {top}(s) given twice"
+        else:
+            at = _locate(content, obj)
+            twice = f"{len(keys)} key(s) given twice in one JSON object (at {at})"
+        raise ValueError(f"{lead}{twice}, e.g. {few(keys)}; expected each once.")
+    return content
+
+
+def read_json(path, *, what, lines=False, top="key"):
+    """Parse a JSON file strictly; every fault is one line naming the file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        What the file should hold, for the error messages.
+    lines : bool, default=False
+        Also accept JSON lines (one document per line), returned as a list.
+    top : str, default="key"
+        What the keys of the top-level object are, for the error messages.
+    """
+    text = decode_text(read_bytes(path, what=what), path, what)
+    try:
+        return _parse(text, path, what, top=top)
+    except _ExtraData:
+        if not lines:
+            raise
+    return [
+        _parse(text_line, path, what, line=number)
+        for number, text_line in enumerate(text.split("\n"), 1)
+        if text_line.strip()
+    ]
+
+
+def read_json_object(path, *, what):
+    """Parse a JSON file that must be a non-empty ``{question id: ...}`` object.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        What each question id maps to, for the error messages.
+    """
+    content = read_json(
+        path, what=f"a JSON object mapping question ids to {what}", top="question id"
+    )
+    if not isinstance(content, dict):
+        raise ValueError(
+            f"{path}: expected a JSON object mapping question ids to {what}, "
+            f"found a JSON {json_type(content)}."
+        )
+    if not content:
+        raise ValueError(f"{path}: holds no questions (an empty JSON object).")
+    return content
