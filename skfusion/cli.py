@@ -93,8 +93,8 @@ def _load(args, *, labelled):
     if labelled and data.target.all() == data.target.any():  # one class only
         kind = "unanswerable" if data.target[0] else "answerable"
         raise CommandError(
-            f"{args.data}: all {len(data.target)} questions are {kind}; a no-answer "
-            "rule is learnt from both kinds."
+            f"{', '.join(map(str, args.data))}: all {len(data.target)} questions "
+            f"are {kind}; a no-answer rule is learnt from both kinds."
         )
     return data
 
