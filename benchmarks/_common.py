@@ -38,7 +38,7 @@ def interleaved_medians(fns, *, repeats=5, warmup=1):
 
 
 def print_table(title, header, rows):
-    """Print a Markdown table, ready to paste into README.md."""
+    """Print a Markdown table, as benchmarks/RESULTS.md holds them."""
     print(f"\n### {title}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")

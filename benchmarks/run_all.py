@@ -70,8 +70,10 @@ def main(argv=None):
         Path(args.output).write_text(
             f"# Benchmark results\n\nOutput of `{command}` on {today}. Each "
             "comparison is a ratio of medians measured in the same run; the "
-            "load average in each Machine line says how busy the machine "
-            "was.\n" + tables.getvalue()
+            "Machine line under each table names the CPU it came from and, "
+            "with its load average, how busy the machine was. README.md and "
+            "the user guide link here rather than copying these figures.\n"
+            + tables.getvalue()
         )
 
 

@@ -27,10 +27,11 @@ from ._sgd_common import (
     _signed_eval_weights,
 )
 
-# Size of each (n_restarts, rows) work buffer. It bounds memory whatever
-# n_samples is, and about 1 MiB keeps a chunk's logits in cache between the
-# products and the element-wise passes over them: at 10^5 rows this was
-# about 1.5x faster than 10 MiB chunks, and no slower at 10^4 rows.
+# Size of each (n_restarts, rows) work buffer on the CPU. It bounds memory
+# whatever n_samples is, and about 1 MiB keeps a chunk's logits in the CPU's
+# cache between the products and the element-wise passes over them, which
+# touch every element several times per step
+# (`python -m benchmarks.bench_device_buffer --device cpu` compares sizes).
 WORK_BUFFER_BYTES = 1 << 20
 
 # On a GPU each chunk costs a handful of kernel launches per step, and the
@@ -152,12 +153,13 @@ def _run_batched_sgd(
     init_params : ndarray of shape (n_features + 1, n_restarts)
     max_threads : int
         Upper bound on torch's intra-op threads while training. One is the
-        default because the products are too skinny to gain from more, and
-        OpenMP threads that spin-wait collapse when other processes hold the
-        cores: the notebook loop went from 2 s to 56 s that way, and a 2-thread
-        fit of this engine from 61 ms to 382 ms, while a 1-thread fit went
-        from 80 ms to 88 ms (measured while choosing this default;
-        benchmarks/bench_threads.py keeps the 1-thread and notebook rows).
+        default because the products, ``(restarts, features)`` by
+        ``(features, rows)``, are too skinny to gain from more threads, and
+        torch's OpenMP threads spin-wait for each other, so a fit on several
+        of them slows down many times over when other processes hold the
+        cores, where a one-thread fit only shares its core
+        (``python -m benchmarks.bench_threads`` measures fits on an idle and
+        a busy machine).
     chunk_rows : int or None
         Rows per chunk; None sizes each work buffer to `WORK_BUFFER_BYTES`
         on the CPU and to `DEVICE_WORK_BUFFER_BYTES` on other devices.

@@ -2,20 +2,19 @@
 
 The torch engine (`_batched_sgd`) needs five separate passes over a
 ``(n_restarts, n_samples)`` matrix per step (logits, the accuracy's
-comparison and product, sigmoid, gradient product), and torch's sigmoid
-alone costs about 1 ns per element here: half a default fit. This kernel
+comparison and product, sigmoid, gradient product), each streaming the
+matrix through memory, and the sigmoid dominates. This kernel
 walks the rows in cache-sized blocks and, per block and pair of restarts,
 computes the logits and accuracy gains in one vectorised loop and the
 sigmoids and gradient sums in another, while the block sits in L1; no
 ``n_samples x n_restarts`` matrix exists at all. Two restarts per loop
-share each load of the data and give the CPU two independent chains: with
-512-bit vectors (`_numba_math._prefer_wide_vectors`) a default fit took
-about 1.15x less time than with one restart per loop, float32 and float64
-(with 256-bit vectors, four per loop were no faster than two). The loops
-are kept to the first four features, with further ones in loops of their
-own: anything more inside them cost LLVM its vectorisation or the pairs
-their gain. It computes what the torch engine computes; only rounding
-differs.
+share each load of the data and give the CPU two independent dependency
+chains to overlap; larger groups did not make fits faster
+(`python -m benchmarks.bench_fit` times fits against the torch engine,
+the notebook loop and scikit-learn). The loops are kept to the first four
+features, with further ones in loops of their own, so that LLVM can still
+vectorise them and keep both restarts' values in registers. It computes
+what the torch engine computes; only rounding differs.
 
 Restarts are independent, so `n_jobs` threads each train a contiguous range
 of pairs (the kernel releases the GIL). A restart's arithmetic is the same
@@ -24,7 +23,8 @@ same pair, so the result is bit-identical for every number of threads.
 
 The kernel is compiled for the dtype of X on first use, and that compile
 costs far more than the training, so its shape is kept cheap to compile
-(numba's compile events measured it): one compiled training function with
+(`python -m benchmarks.bench_cold_start` reports numba's compile events):
+one compiled training function with
 its block loops inlined into it, one level deep (a separately compiled
 function costs its own LLVM pipeline, each level of inlining its own
 pass), the loops for features beyond four compiled only where there are
@@ -259,9 +259,9 @@ def _unshared_empty(shape, dtype):
 
     Each thread writes its scratch arrays on every block; numpy may place
     small arrays of two threads side by side, and a cache line written by
-    both moves between the cores on every write (measured: a float32 fit on
-    two threads took 10-15% longer). 128 bytes of padding on each side
-    cover a cache line and its prefetched neighbour.
+    both moves between the cores on every write (false sharing), slowing
+    every thread. 128 bytes of padding on each side cover a cache line and
+    its prefetched neighbour.
     """
     dtype = np.dtype(dtype)
     size, pad = int(np.prod(shape)), 128 // dtype.itemsize

@@ -56,10 +56,10 @@ def _linear_scores(X, coef, intercept):
     """Return ``X @ coef.T + intercept`` as a 1-D array, summed column by column.
 
     A matrix product's summation order depends on the number of rows and
-    on the BLAS kernel the CPU gets, so a row's score alone could differ in
-    the last bit from the same row's in a batch (half the rows did on an AMD
-    EPYC). Elementwise products added in a fixed order give every row the
-    same bits whatever the batch, and an ONNX graph can repeat them.
+    on the BLAS kernel the CPU gets, so a row's score alone can differ in
+    the last bit from the same row's in a batch. Elementwise products added
+    in a fixed order give every row the same bits whatever the batch, and
+    an ONNX graph can repeat them.
     """
     dtype = np.result_type(X.dtype, coef.dtype)
     X = X.astype(dtype, copy=False)

@@ -129,10 +129,10 @@ def _prefer_wide_vectors(typingctx):
 
     On AVX-512 server CPUs LLVM's X86 backend prefers 256-bit vectors
     (``prefer-256-bit``), so a float64 vector holds 4 numbers rather than
-    8. The kernel is bound by its vector arithmetic, and the wider vectors
-    made fits 1.2-1.4x faster on an Intel Emerald Rapids VM
-    (``benchmarks/bench_vector_width.py`` compares the kernel with and
-    without this request). Numba sets target features only for the whole
+    8. The kernel is bound by its vector arithmetic, so twice the numbers
+    per instruction shortens the fit on those CPUs
+    (``python -m benchmarks.bench_vector_width`` compares the kernel with
+    and without this request). Numba sets target features only for the whole
     process (``NUMBA_CPU_FEATURES``), so this sets LLVM's per-function
     ``"prefer-vector-width"`` attribute, the one clang's
     ``-mprefer-vector-width`` sets, on the compiled function that calls it.

@@ -47,8 +47,10 @@ def _gradient_offset(X, y, fit_scale):
     The gradient of the weighted mean BCE-with-logits loss is
     ``(fit_scale * X1).T @ (sigmoid(X1 @ w) - y)``; this is its constant part.
     einsum rather than BLAS: a matrix-vector product wakes BLAS's thread
-    pool, which cost 2-3 ms of a 25 ms fit on a busy 2-core machine, and
-    its order of summation may depend on the number of BLAS threads.
+    pool, whose threads compete with the fit's own for the cores (a cost
+    that grows with the machine's load), and its order of summation may
+    depend on the number of BLAS threads, which would break bit-identical
+    fits.
     """
     scaled_y = fit_scale * y
     return np.append(np.einsum("ij,i->j", X, scaled_y), scaled_y.sum())

@@ -119,8 +119,8 @@ def features_from_logits(
     error naming the window.
 
     `offset_mapping` holds a Python object per token, whose conversion takes
-    most of the time; a `context_mask` is about ten times faster (see
-    benchmarks/bench_features.py).
+    most of the time; a `context_mask` avoids them and is much faster
+    (``python -m benchmarks.bench_features`` measures both).
 
     Examples
     --------

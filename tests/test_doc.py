@@ -91,3 +91,19 @@ def test_user_guide_python_block(index, guide_session, monkeypatch):
     folder, session = guide_session
     monkeypatch.chdir(folder)
     session.check(index)
+
+
+def test_user_guide_figures_exist():
+    figures = re.findall(r"^\.\. figure:: (\S+)$", USER_GUIDE, flags=re.MULTILINE)
+    assert len(figures) == 4
+    for figure in figures:
+        assert (DOC / figure).is_file(), figure
+
+
+@pytest.mark.parametrize("name", ["user_guide.rst", "install.rst", "index.rst"])
+def test_doc_quotes_no_timings(name):
+    # Timings live in benchmarks/RESULTS.md, with the CPU they came from;
+    # the pages link to it rather than copying numbers that drift.
+    text = (DOC / name).read_text()
+    timings = re.findall(r"\d(?:\.\d+)? ?(?:ms|s|us)\b|\d(?:\.\d+)?x\b", text)
+    assert timings == [], timings

@@ -92,10 +92,28 @@ def test_readme_python_block(index, readme_session, monkeypatch):
 
 def test_readme_figures_stand_one_per_row():
     # GitHub shrinks images inside a table to thumbnails: each figure is a
-    # paragraph of its own, and each file exists.
+    # paragraph of its own, and each file exists. The landing page shows the
+    # key picture; the user guide shows the others.
     lines = [line for line in README.splitlines() if "![" in line]
-    assert len(lines) == 4
+    assert len(lines) == 1
     for line in lines:
         assert "|" not in line, line
         (path,) = re.fullmatch(r"!\[[^\]]+\]\(([^)]+\.png)\)", line).groups()
         assert (ROOT / path).is_file(), path
+
+
+def test_readme_links_point_at_files():
+    # The landing page sends readers on to the manual, the benchmarks and
+    # the changelog: every relative link names a file or folder that exists.
+    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README)
+    assert {"doc/user_guide.rst", "benchmarks/RESULTS.md", "CHANGELOG.md"} <= set(links)
+    for link in links:
+        assert (ROOT / link).exists(), link
+
+
+def test_readme_copies_no_timing_tables():
+    # Measured figures live in benchmarks/RESULTS.md only; the README links
+    # to it. A Markdown table with a time column would be a copy.
+    headers = [line for line in README.splitlines() if line.startswith("| ")]
+    for header in headers:
+        assert not re.search(r"\b(ms|s|us)\b\s*\|", header), header
