@@ -21,9 +21,14 @@ def _doctests_write_in_a_temporary_folder(request):
 
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 
-# The torch engine's module imports torch at its top; it has no doctests, and
-# its tests are marked `torch`.
-collect_ignore = [] if _HAS_TORCH else ["skfusion/_batched_sgd.py"]
+# The torch engine's module and the notebook's loop (the torch tests' oracle)
+# import torch at their top; neither has doctests, and the tests that use
+# them are marked `torch`.
+collect_ignore = (
+    []
+    if _HAS_TORCH
+    else ["skfusion/_batched_sgd.py", "tests/_notebook_loop.py"]
+)
 # skfusion.onnx's examples run skl2onnx and onnxruntime, the optional `onnx`
 # extra; tests/test_onnx.py skips with a reason where they are absent.
 if not all(importlib.util.find_spec(m) for m in ("skl2onnx", "onnxruntime")):
