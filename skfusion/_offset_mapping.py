@@ -1,15 +1,16 @@
-"""run_qa.py's ``offset_mapping``, read only where transformers reads it.
+"""run_qa.py's ``offset_mapping``, read only where the selection needs it.
 
 transformers' question-answering examples mark the tokens outside the
 context with None in ``offset_mapping``; the others hold their ``(start,
 end)`` character offsets in the example's context. Its
 ``postprocess_qa_predictions`` reads the entries of each window's top start
-and end tokens only, so this module reads those alone: a dev set's offsets
-hold millions of Python objects, of which a few per cent are read.
+and end tokens only; of those, the selection needs but a few (often two)
+per window: a dev set's offsets hold millions of Python objects, and
+converting them took most of the time.
 """
 
-from itertools import chain, compress, repeat
-from operator import getitem, is_not, itemgetter
+from itertools import compress, repeat
+from operator import getitem, itemgetter, length_hint
 
 import numpy as np
 
@@ -34,53 +35,55 @@ def offset_row_lengths(offset_mapping, shape):
     return lengths
 
 
-def offsets_at(offset_mapping, lengths, starts, ends):
-    """Context flags and characters of the top start and end tokens.
+def read_until_done(run, tops, offset_mapping, lengths):
+    """Call ``run(known, chars, windows, wanted)`` until no window wants more.
 
-    `starts` and `ends` are (n_windows, n) token indexes. As in
-    transformers, a token is outside the context where its index is past
-    its row or its entry is None or shorter than 2; a start's character is
-    its entry's first offset, an end's its second.
+    `run` is `_span_kernel.best_pairs` on the top tokens `tops`; between
+    calls, the entries it wants are read.
 
-    Returns the starts and ends with -1 outside the context, and the
-    characters as an array of shape (2, n_windows, n).
+    As in transformers, a token is outside the context where its index is
+    past its row or its entry is None or shorter than 2; a start's
+    character is its entry's first offset, an end's its second. Entries
+    are read in rounds, a few per window, the windows still wanting some
+    alone processed again.
     """
-    n = starts.shape[1]
-    tokens = np.concatenate([starts, ends], axis=1)
-    in_row = tokens < lengths[:, None]
-    # Index 0 stands in for tokens past their row (rows without any entry
-    # are read as a row of one None).
-    safe = np.where(in_row, tokens, 0).tolist()
-    rows = (row if length else (None,) for row, length in zip(offset_mapping, lengths))
-    read = list(chain.from_iterable(map(_pick, safe, rows)))
-    not_none = np.fromiter(map(is_not, read, repeat(None)), bool, len(read))
-    not_none &= in_row.ravel()
-    entries = list(compress(read, not_none))
-    inside = not_none.copy()
-    try:
-        inside[not_none] = np.fromiter(map(len, entries), np.intp, len(entries)) >= 2
-    except TypeError:
-        _raise_bad_offset(offset_mapping, tokens, in_row, None)
-    pairs = list(compress(read, inside))
-    if set(map(len, pairs)) - {2}:
-        _raise_bad_offset(offset_mapping, tokens, inside.reshape(tokens.shape), 2)
-    side = np.zeros(tokens.shape, dtype=np.intp)
-    side[:, n:] = 1  # an end's character is its second offset
-    chars = np.zeros(tokens.shape, dtype=np.int64)
-    chars.ravel()[inside] = _as_integers(
-        map(getitem, pairs, side.ravel()[inside].tolist()), len(pairs)
+    known = tuple(np.where(t < lengths[:, None], -1, 0).astype(np.int8) for t in tops)
+    chars = tuple(np.zeros(t.shape, dtype=np.int64) for t in tops)
+    wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
+    windows = np.arange(len(lengths))
+    while run(known, chars, windows, wanted):
+        for side in (0, 1):
+            window, rank = np.nonzero(wanted[side])
+            token = tops[side][window, rank]
+            rows = map(offset_mapping.__getitem__, window.tolist())
+            entries = list(map(getitem, rows, token.tolist()))
+            state, char = _read(entries, side, window, token)
+            known[side][window, rank] = state
+            chars[side][window, rank] = char
+        windows = np.flatnonzero(wanted[0].any(axis=1) | wanted[1].any(axis=1))
+        for flags in wanted:
+            flags[windows] = False
+
+
+def _read(entries, side, window, token):
+    """Whether each entry is a pair, and its offset `side` where it is."""
+    length = np.fromiter(map(length_hint, entries, repeat(-1)), np.intp, len(entries))
+    for k in np.flatnonzero((length < 0) | (length > 2)):
+        if entries[k] is not None:
+            raise ValueError(
+                f"offset_mapping[{window[k]}][{token[k]}] is {entries[k]!r}; "
+                "expected None or a (start, end) pair of character offsets."
+            )
+    pair = length == 2
+    char = np.zeros(len(entries), dtype=np.int64)
+    char[pair] = _as_integers(
+        map(itemgetter(side), compress(entries, pair)), np.count_nonzero(pair)
     )
-    tokens = np.where(inside.reshape(tokens.shape), tokens, -1)
-    return tokens[:, :n], tokens[:, n:], np.stack([chars[:, :n], chars[:, n:]])
-
-
-def _pick(indexes, row):
-    """``row[i]`` for each of `indexes` (at least two), in C."""
-    return itemgetter(*indexes)(row)
+    return pair, char
 
 
 def _as_integers(offsets, count):
-    """The offsets as int64, checked to be integers (floats allowed)."""
+    """Return the offsets as int64, checked to be integers (floats allowed)."""
     try:
         values = np.fromiter(offsets, np.float64, count)
     except (TypeError, ValueError) as error:
@@ -103,21 +106,3 @@ def _length(value):
         return len(value)
     except TypeError:
         return -1
-
-
-def _raise_bad_offset(offset_mapping, tokens, read, min_length):
-    """Raise naming the first entry read that is neither None nor a pair.
-
-    With `min_length` None, the first without a length; with 2, the first
-    longer than a pair.
-    """
-    for window, column in zip(*np.nonzero(read), strict=True):
-        token = tokens[window, column]
-        entry = offset_mapping[window][token]
-        length = _length(entry)
-        if entry is not None and (length < 0 if min_length is None else length > 2):
-            raise ValueError(
-                f"offset_mapping[{window}][{token}] is {entry!r}; "
-                "expected None or a (start, end) pair of character offsets."
-            )
-    raise AssertionError("no bad offset found")  # pragma: no cover

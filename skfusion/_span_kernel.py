@@ -86,7 +86,7 @@ def _count_above(values, value):
 
 @_jit(fastmath=False, inline="always")
 def _nth_highest(values, n):
-    """The `n`-th highest of `values` (ties counted), by counting."""
+    """Return the `n`-th highest of `values` (ties counted), by counting."""
     found = values[0]
     first = True
     for m in values:
@@ -100,41 +100,79 @@ def _nth_highest(values, n):
 
 
 @_jit(fastmath=False)
-def best_pairs(start_logits, end_logits, starts, ends, chars, max_length, out):
+def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted):
     """Per window, the best candidate span among its top starts and ends.
 
-    `starts` and `ends` are the top tokens in rank order, -1 where outside
-    the context; ``chars`` (start character of each top start, end
-    character of each top end) is empty, or makes an empty text invalid.
-    transformers appends pairs start-major, its stable sort keeping the
-    first of equal scores: so each start's first valid end is its best
-    pair, and the first start with the highest such score wins (the first
-    candidate wins even where its sum overflowed to -inf).
+    ``logits``, ``tops``, ``known`` and ``chars`` are (start, end) pairs:
+    the logits, the top tokens in rank order, whether each top token is in
+    the context (1), not (0) or not yet known (-1), and the character each
+    one bounds where known (an empty text is no candidate), or empty
+    arrays to ignore characters. transformers appends pairs start-major,
+    its stable sort keeping the first of equal scores: so each start's
+    first valid end is its best pair, and the first start with the highest
+    such score wins (the first candidate even if its sum is -inf).
 
-    Writes per window the best score, start and end token (-1 where no
-    candidate) into ``out`` (score, start, end arrays).
+    A start is skipped when even its first possible end cannot beat the
+    best so far, so that few tokens need be known. Where one is needed,
+    the window is left, marked in ``wanted`` (start, end) with the first
+    possible end of an unknown start; its score, start and end (-1 if no
+    candidate) go to ``out`` otherwise. Only the given `windows` are
+    processed. Returns how many windows want tokens.
     """
-    score_out, start_out, end_out = out
-    n_windows, n = starts.shape
-    use_chars = chars.shape[0] > 0
-    for w in range(n_windows):
-        best = start_logits[w, 0]  # overwritten by the first candidate
-        best_start = -1
-        best_end = -1
-        for i in range(n):
-            s = starts[w, i]
-            if s < 0:
-                continue
-            for j in range(ends.shape[1]):
+    n_wanting = 0
+    for w in windows:
+        score, start, end, done = _best_pair(
+            logits, tops, known, chars, max_length, w, wanted
+        )
+        if done:
+            out[0][w], out[1][w], out[2][w] = score, start, end
+        else:
+            n_wanting += 1
+    return n_wanting
+
+
+@_jit(fastmath=False, inline="always")
+def _best_pair(logits, tops, known, chars, max_length, w, wanted):
+    """`best_pairs` for window `w`: score, start, end and whether done."""
+    start_logits, end_logits = logits
+    starts, ends = tops
+    known_start, known_end = known
+    use_chars = chars[0].shape[0] > 0
+    best = start_logits[w, 0]  # overwritten by the first candidate
+    best_start = best_end = -1
+    for i in range(starts.shape[1]):
+        s = starts[w, i]
+        if known_start[w, i] == 0:
+            continue
+        first = _first_possible_end(ends[w], known_end[w], s, max_length, 0)
+        if first < 0:
+            continue
+        bound = start_logits[w, s] + end_logits[w, ends[w, first]]
+        if best_start >= 0 and not bound > best:
+            continue  # its ends are no higher than the first
+        if known_start[w, i] < 0:
+            wanted[0][w, i] = True
+            wanted[1][w, first] = known_end[w, first] < 0
+            return best, best_start, best_end, False
+        j = first
+        while j >= 0:
+            if known_end[w, j] < 0:
+                wanted[1][w, j] = True
+                return best, best_start, best_end, False
+            if not use_chars or chars[1][w, j] > chars[0][w, i]:
                 e = ends[w, j]
-                if e < s or e - s >= max_length:
-                    continue  # includes e = -1, outside the context
-                if use_chars and chars[1, w, j] <= chars[0, w, i]:
-                    continue
                 score = start_logits[w, s] + end_logits[w, e]
                 if best_start < 0 or score > best:
                     best, best_start, best_end = score, s, e
                 break
-        score_out[w] = best
-        start_out[w] = best_start
-        end_out[w] = best_end
+            j = _first_possible_end(ends[w], known_end[w], s, max_length, j + 1)
+    return best, best_start, best_end, True
+
+
+@_jit(fastmath=False, inline="always")
+def _first_possible_end(ends, known, start, max_length, first):
+    """Return the first rank from `first` of an end that may pair with `start`."""
+    for j in range(first, ends.shape[0]):
+        if known[j] != 0 and 0 <= ends[j] - start < max_length:
+            return j
+    return -1

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._compat import Interval, validate_params
-from ._offset_mapping import offset_row_lengths, offsets_at
+from ._offset_mapping import offset_row_lengths, read_until_done
 from .datasets._base import PER_HEAD_FEATURE_NAMES
 
 __all__ = ["features_from_logits"]
@@ -193,8 +193,7 @@ def _check_logits(start_logits, end_logits):
             )
         if array.dtype not in (np.float32, np.float64):
             raise ValueError(
-                f"{name} has dtype {array.dtype}; expected float32 or float64 "
-                "logits."
+                f"{name} has dtype {array.dtype}; expected float32 or float64 logits."
             )
         arrays[name] = np.ascontiguousarray(array)
     if arrays["start_logits"].shape != arrays["end_logits"].shape:
@@ -243,7 +242,7 @@ def _first_window_per_example(codes, *keys):
 
 
 def _context(context_mask, offset_mapping, shape):
-    """The checked context mask, or offset_mapping and its rows' lengths."""
+    """Return the checked context mask, or offset_mapping and its rows' lengths."""
     if (context_mask is None) == (offset_mapping is None):
         raise ValueError(
             "Give exactly one of context_mask and offset_mapping; got "
@@ -284,8 +283,7 @@ def _top_indexes(logits, n, name):
     if bad_row >= 0:
         bad = logits[bad_row][~np.isfinite(logits[bad_row])][0]
         raise ValueError(
-            f"{name}[{bad_row}] (window {bad_row}) holds {bad}; expected finite "
-            "logits."
+            f"{name}[{bad_row}] (window {bad_row}) holds {bad}; expected finite logits."
         )
     tied = np.flatnonzero(~clear)
     if tied.size:
@@ -302,21 +300,30 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     from ._span_kernel import best_pairs
 
     n_windows, seq_len = start_logits.shape
-    starts = _top_indexes(start_logits, n_best, "start_logits")
-    ends = _top_indexes(end_logits, n_best, "end_logits")
-    if isinstance(context, tuple):
-        starts, ends, chars = offsets_at(*context, starts, ends)
-    else:
-        starts = np.where(np.take_along_axis(context, starts, axis=1), starts, -1)
-        ends = np.where(np.take_along_axis(context, ends, axis=1), ends, -1)
-        chars = np.empty((0, 0, 0), dtype=np.int64)
+    logits = (start_logits, end_logits)
+    tops = (
+        _top_indexes(start_logits, n_best, "start_logits"),
+        _top_indexes(end_logits, n_best, "end_logits"),
+    )
     out = (
         np.empty(n_windows, dtype=start_logits.dtype),
         np.empty(n_windows, dtype=np.intp),
         np.empty(n_windows, dtype=np.intp),
     )
-    best_pairs(
-        start_logits, end_logits, starts, ends, chars, min(max_length, seq_len), out
-    )
+    max_length = min(max_length, seq_len)
+
+    def run(known, chars, windows, wanted):
+        return best_pairs(logits, tops, known, chars, max_length, windows, out, wanted)
+
+    if isinstance(context, tuple):
+        read_until_done(run, tops, *context)
+    else:
+        known = tuple(
+            np.take_along_axis(context, t, axis=1).view(np.int8) for t in tops
+        )
+        no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
+        # Every token's context is known: no window wants any.
+        wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
+        run(known, no_chars, np.arange(n_windows), wanted)
     score, start, end = out
     return score, start >= 0, start, end

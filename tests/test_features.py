@@ -285,12 +285,17 @@ def test_a_non_finite_logit_is_named_by_its_window(seq_len, bad, head):
     logits[head][13, 5] = bad
     logits[head][17, 2] = bad
     with pytest.raises(ValueError, match=rf"{head}\[13\] \(window 13\) holds {bad}"):
-        features_from_logits(**logits, example_ids=np.arange(20), n_best_size=10,
-                             context_mask=np.ones((20, seq_len), bool))
+        features_from_logits(
+            **logits,
+            example_ids=np.arange(20),
+            n_best_size=10,
+            context_mask=np.ones((20, seq_len), bool),
+        )
 
 
-def test_offset_entries_never_read_are_not_checked_as_in_transformers():
-    # Only the top start and end tokens' entries are read: token 3 here.
+def test_offset_entries_never_read_are_not_checked():
+    # Only entries of top start and end tokens that may pair are read (as
+    # transformers reads no other entry): token 3's here.
     start = np.array([[0.0, -5, -5, 9, -5]])
     end = np.array([[0.0, -5, -5, 9, -5]])
     offsets = [[None, 7, (1,), (4, 7), [1, 2, 3]]]
@@ -300,7 +305,7 @@ def test_offset_entries_never_read_are_not_checked_as_in_transformers():
     offsets[0][3] = (4,)
     f = features_from_logits(start, end, ["q"], offset_mapping=offsets, n_best_size=1)
     assert not f.has_span[0]
-    start[0, 4] = 10.0  # now read, as the top start
+    start[0, 4] = end[0, 4] = 10.0  # now read, as the top start and end
     with pytest.raises(ValueError, match=r"offset_mapping\[0\]\[4\] is \[1, 2, 3\]"):
         features_from_logits(start, end, ["q"], offset_mapping=offsets, n_best_size=1)
 
