@@ -140,8 +140,11 @@ def _best_pair(logits, tops, known, chars, max_length, w, wanted):
     use_chars = chars[0].shape[0] > 0
     best = start_logits[w, 0]  # overwritten by the first candidate
     best_start = best_end = -1
+    top_end = end_logits[w, ends[w, 0]]
     for i in range(starts.shape[1]):
         s = starts[w, i]
+        if best_start >= 0 and not start_logits[w, s] + top_end > best:
+            break  # neither this start nor a lower one can beat the best
         if known_start[w, i] == 0:
             continue
         first = _first_possible_end(ends[w], known_end[w], s, max_length, 0)
