@@ -11,92 +11,94 @@ from ._numba_math import _jit
 
 
 @_jit(fastmath=False)
-def top_tokens(logits, n, tokens, clear):
+def group_maxima(logits, maxima, chunk_max):
+    """Per row, the maxima of its tokens dealt round-robin into groups.
+
+    With ``groups = maxima.shape[1]``: group ``g`` holds tokens ``g``,
+    ``g + groups``, ...; ``chunk_max`` gets the maximum of each run of
+    `groups` consecutive tokens. Returns the first row holding a
+    non-finite logit, or -1.
+    """
+    n_rows = logits.shape[0]
+    groups = maxima.shape[1]
+    lanes = np.empty(groups, dtype=logits.dtype)
+    for row in range(n_rows):
+        x = logits[row]
+        group_max = maxima[row]
+        group_max[:] = x[:groups]
+        lanes[:] = 0
+        for c in range(chunk_max.shape[1]):
+            chunk = x[c * groups : (c + 1) * groups]
+            top = chunk[0]
+            for g in range(len(chunk)):
+                v = chunk[g]
+                lanes[g] += v - v  # NaN for an infinity or a NaN
+                group_max[g] = v if v > group_max[g] else group_max[g]
+                top = v if v > top else top
+            chunk_max[row, c] = top
+        for g in range(groups):
+            if lanes[g] != 0:
+                return row
+    return -1
+
+
+@_jit(fastmath=False)
+def top_tokens(logits, n, bounds, chunk_max, size, tokens, clear):
     """Per row, its `n` highest logits' tokens, highest first, where clear.
 
     A row is clear where its `n` highest logits are distinct and beat all
     the others: then ``np.argsort(row)[-1 : -n - 1 : -1]`` is that list
     whatever the sort's tie rule. Rows that are not clear are left to the
-    caller (an argsort). Requires ``n < seq_len``.
+    caller (an argsort).
 
-    Without sorting the row: its tokens, dealt round-robin into at least
-    n + 1 groups, give group maxima whose (n + 1)-th highest, `bound`, is
-    at most the row's (n + 1)-th highest (n + 1 groups hold a value at
-    least as high). The few logits at least `bound` are then ranked by
-    counting the higher ones, in vectorisable loops.
-
-    Returns the first row holding a non-finite logit, or -1.
+    ``bounds`` holds per row a value that at least n + 1 of its logits
+    reach, at most the row's (n + 1)-th highest (see `group_maxima`): the
+    few logits at least that high, found in the chunks (runs of `size`
+    tokens, maxima ``chunk_max``) that hold one, are ranked by counting
+    the higher ones, in a loop that vectorises without reassociating.
     """
     n_rows, seq_len = logits.shape
-    groups = max(n + 1, min(32, seq_len))
-    maxima = np.empty(groups, dtype=logits.dtype)
-    n_chunks = -(-seq_len // groups)
-    chunk_max = np.empty(n_chunks, dtype=logits.dtype)
-    # Padded with -inf, which no finite logit is below, so that the counting
-    # loops run over whole vectors.
-    found = np.empty(seq_len + 16, dtype=np.intp)
+    n_chunks = chunk_max.shape[1]
+    found = np.empty(seq_len, dtype=np.intp)
+    # Padded with -inf, below every finite logit, to whole vectors.
     found_value = np.full(seq_len + 16, -np.inf, dtype=logits.dtype)
-    hits = np.empty(n, dtype=np.intp)
+    ranks = np.empty(seq_len + 16, dtype=np.int32)
+    hits = np.empty(n, dtype=np.int32)
     for row in range(n_rows):
         x = logits[row]
-        nonfinite = False
-        maxima[:] = x[:groups]
-        for c in range(n_chunks):
-            chunk = x[c * groups : (c + 1) * groups]
-            top = chunk[0]
-            for g in range(len(chunk)):
-                v = chunk[g]
-                nonfinite |= v - v != 0  # NaN for an infinity or a NaN
-                maxima[g] = v if v > maxima[g] else maxima[g]
-                top = v if v > top else top
-            chunk_max[c] = top
-        if nonfinite:
-            return row
-        bound = _nth_highest(maxima, n + 1)
+        bound = bounds[row]
         count = 0
         for c in range(n_chunks):
-            if chunk_max[c] < bound:
+            if chunk_max[row, c] < bound:
                 continue
-            for k in range(c * groups, min(seq_len, (c + 1) * groups)):
+            for k in range(c * size, min(seq_len, (c + 1) * size)):
                 found[count] = k
                 found_value[count] = x[k]
                 count += x[k] >= bound
-        padded = found_value[: count + (-count) % 16]
-        padded[count:] = -np.inf
+        padded = count + (-count) % 16
+        found_value[count:padded] = -np.inf
+        _count_higher(found_value, padded, count, ranks)
         hits[:] = 0
         for a in range(count):
-            rank = _count_above(padded, found_value[a])
-            if rank < n:
-                tokens[row, rank] = found[a]
-                hits[rank] += 1
+            if ranks[a] < n:
+                tokens[row, ranks[a]] = found[a]
+                hits[ranks[a]] += 1
         # Each of the first n ranks held by one logit: distinct, and the
         # others (ranked n or more) strictly below them.
         clear[row] = (hits == 1).all()
-    return -1
 
 
 @_jit(fastmath=False, inline="always")
-def _count_above(values, value):
-    """How many of `values` are above `value`."""
-    count = 0
-    for v in values:
-        count += v > value
-    return count
+def _count_higher(values, size, count, ranks):
+    """``ranks[a]``: how many of ``values[:count]`` beat ``values[a]``.
 
-
-@_jit(fastmath=False, inline="always")
-def _nth_highest(values, n):
-    """Return the `n`-th highest of `values` (ties counted), by counting."""
-    found = values[0]
-    first = True
-    for m in values:
-        at_least = 0
-        for v in values:
-            at_least += v >= m
-        if at_least >= n and (first or m > found):
-            found = m
-            first = False
-    return found
+    For all ``a < size``; one vectorised pass per value.
+    """
+    ranks[:size] = 0
+    for b in range(count):
+        v = values[b]
+        for a in range(size):
+            ranks[a] += np.int32(v > values[a])
 
 
 @_jit(fastmath=False)

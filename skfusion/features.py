@@ -263,23 +263,29 @@ def _top_indexes(logits, n, name):
     """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best).
 
     Where a row's n largest logits are distinct and beat the rest, ties
-    cannot change which indexes argsort puts last nor their order, and a
-    kernel finds them without sorting the row. Other rows are argsorted
+    cannot change which indexes argsort puts last nor their order, and
+    kernels find them without sorting the row. Other rows are argsorted
     whole, so that ties resolve exactly as argsort resolves them. The
-    kernel also checks the rows are finite; `name` names a non-finite row.
+    kernels also check the rows are finite; `name` names a non-finite row.
     """
-    from ._span_kernel import top_tokens
+    from ._span_kernel import group_maxima, top_tokens
 
     n_windows, seq_len = logits.shape
+    clear = np.zeros(n_windows, dtype=bool)
+    tokens = np.empty((n_windows, min(n, seq_len)), dtype=np.intp)
     if n >= seq_len:
         finite = np.isfinite(logits).all(axis=1)
         bad_row = -1 if finite.all() else int(np.argmin(finite))
-        clear = np.zeros(n_windows, dtype=bool)
-        tokens = np.empty((n_windows, seq_len), dtype=np.intp)
     else:
-        clear = np.empty(n_windows, dtype=bool)
-        tokens = np.empty((n_windows, n), dtype=np.intp)
-        bad_row = top_tokens(logits, n, tokens, clear)
+        # The (n + 1)-th highest of n + 1 or more group maxima is at most
+        # the row's (n + 1)-th highest: n + 1 groups hold a logit that high.
+        groups = max(n + 1, min(32, seq_len))
+        maxima = np.empty((n_windows, groups), dtype=logits.dtype)
+        chunk_max = np.empty((n_windows, -(-seq_len // groups)), dtype=logits.dtype)
+        bad_row = group_maxima(logits, maxima, chunk_max)
+        if bad_row < 0:
+            bounds = np.sort(maxima, axis=1)[:, -n - 1]
+            top_tokens(logits, n, bounds, chunk_max, groups, tokens, clear)
     if bad_row >= 0:
         bad = logits[bad_row][~np.isfinite(logits[bad_row])][0]
         raise ValueError(
