@@ -18,7 +18,10 @@ import numpy as np
 def offset_row_lengths(offset_mapping, shape):
     """Per window, the length of its offset_mapping row, checked."""
     dtype = getattr(offset_mapping, "dtype", np.dtype(object))
-    lengths = np.array([_length(row) for row in offset_mapping], dtype=np.intp)
+    try:
+        lengths = np.fromiter(map(len, offset_mapping), np.intp)
+    except TypeError:
+        lengths = np.array([_length(row) for row in offset_mapping], dtype=np.intp)
     if dtype != np.dtype(object) or len(lengths) != shape[0]:
         raise ValueError(
             f"offset_mapping has {len(lengths)} rows of dtype {dtype}; expected "
@@ -36,7 +39,7 @@ def offset_row_lengths(offset_mapping, shape):
 
 
 def read_until_done(run, tops, offset_mapping, lengths):
-    """Call ``run(known, chars, windows, wanted)`` until no window wants more.
+    """Call ``run(known, chars, windows, wanted, pending)`` until none pends.
 
     `run` is `_span_kernel.best_pairs` on the top tokens `tops`; between
     calls, the entries it wants are read.
@@ -51,18 +54,19 @@ def read_until_done(run, tops, offset_mapping, lengths):
     chars = tuple(np.zeros(t.shape, dtype=np.int64) for t in tops)
     wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
     windows = np.arange(len(lengths))
-    while run(known, chars, windows, wanted):
+    pending = np.empty(len(lengths), dtype=np.intp)
+    while n_pending := run(known, chars, windows, wanted, pending):
+        windows = pending[:n_pending].copy()
         for side in (0, 1):
-            window, rank = np.nonzero(wanted[side])
+            row, rank = np.nonzero(wanted[side][windows])
+            window = windows[row]
             token = tops[side][window, rank]
             rows = map(offset_mapping.__getitem__, window.tolist())
             entries = list(map(getitem, rows, token.tolist()))
             state, char = _read(entries, side, window, token)
             known[side][window, rank] = state
             chars[side][window, rank] = char
-        windows = np.flatnonzero(wanted[0].any(axis=1) | wanted[1].any(axis=1))
-        for flags in wanted:
-            flags[windows] = False
+            wanted[side][window, rank] = False
 
 
 def _read(entries, side, window, token):

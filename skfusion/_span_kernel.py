@@ -102,7 +102,7 @@ def _count_higher(values, size, count, ranks):
 
 
 @_jit(fastmath=False)
-def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted):
+def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted, pending):
     """Per window, the best candidate span among its top starts and ends.
 
     ``logits``, ``tops``, ``known`` and ``chars`` are (start, end) pairs:
@@ -117,9 +117,9 @@ def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted):
     A start is skipped when even its first possible end cannot beat the
     best so far, so that few tokens need be known. Where one is needed,
     the window is left, marked in ``wanted`` (start, end) with the first
-    possible end of an unknown start; its score, start and end (-1 if no
-    candidate) go to ``out`` otherwise. Only the given `windows` are
-    processed. Returns how many windows want tokens.
+    possible end of an unknown start, and listed in ``pending``; its
+    score, start and end (-1 if no candidate) go to ``out`` otherwise.
+    Only the given `windows` are processed. Returns how many are pending.
     """
     n_wanting = 0
     for w in windows:
@@ -129,6 +129,7 @@ def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted):
         if done:
             out[0][w], out[1][w], out[2][w] = score, start, end
         else:
+            pending[n_wanting] = w
             n_wanting += 1
     return n_wanting
 

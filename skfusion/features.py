@@ -318,8 +318,10 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     )
     max_length = min(max_length, seq_len)
 
-    def run(known, chars, windows, wanted):
-        return best_pairs(logits, tops, known, chars, max_length, windows, out, wanted)
+    def run(known, chars, windows, wanted, pending):
+        return best_pairs(
+            logits, tops, known, chars, max_length, windows, out, wanted, pending
+        )
 
     if isinstance(context, tuple):
         read_until_done(run, tops, *context)
@@ -330,6 +332,7 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
         no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
         # Every token's context is known: no window wants any.
         wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
-        run(known, no_chars, np.arange(n_windows), wanted)
+        windows = np.arange(n_windows)
+        run(known, no_chars, windows, wanted, np.empty_like(windows))
     score, start, end = out
     return score, start >= 0, start, end
