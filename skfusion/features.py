@@ -46,7 +46,7 @@ def features_from_logits(
     Parameters
     ----------
     start_logits, end_logits : array-like of shape (n_windows, seq_len)
-        float32 or float64 start and end logits, token 0 being the null
+        The float32 or float64 start and end logits, token 0 being the null
         (``[CLS]``) token. Scores are summed in their dtype, as transformers
         sums them, so float32 ties are float32 ties.
     example_ids : array-like of shape (n_windows,)
