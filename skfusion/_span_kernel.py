@@ -73,8 +73,9 @@ def top_tokens(logits, n, bounds, chunk_max, size, tokens, clear):
                 continue
             for k in range(c * size, min(seq_len, (c + 1) * size)):
                 found[count] = k
-                found_value[count] = x[k]
                 count += x[k] >= bound
+        for a in range(count):
+            found_value[a] = x[found[a]]
         padded = count + (-count) % 16
         found_value[count:padded] = -np.inf
         _count_higher(found_value, padded, count, ranks)
