@@ -147,6 +147,23 @@ def test_matches_transformers_loop_on_full_length_windows():
     _assert_same_selection(strided, expected, start, end)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_transformers_loop_on_full_length_windows_with_ties(dtype):
+    # Logits on a coarse grid: most rows tie among their top tokens (so they
+    # are argsorted) and many spans tie on their score.
+    rng = np.random.default_rng(4)
+    start, end, mask = _realistic_logits(300, 384, rng, dtype)
+    start, end = np.round(start * 2) / 2, np.round(end * 2) / 2
+    example_ids = rng.integers(0, 200, 300).astype(str)
+    offsets = mask_to_offset_mapping(mask)
+    expected = postprocess_loop(start, end, example_ids, offsets)
+    _assert_same_selection(
+        features_from_logits(start, end, example_ids, mask), expected, start, end
+    )
+    by_offsets = features_from_logits(start, end, example_ids, offset_mapping=offsets)
+    _assert_same_selection(by_offsets, expected, start, end)
+
+
 def test_ids_in_order_of_first_appearance_and_windows_in_input_order():
     start = np.array([[1.0, 0, 3], [0.0, 0, 5], [1.0, 0, 3]])
     end = np.array([[1.0, 0, 2], [0.0, 0, 5], [1.0, 0, 2]])
