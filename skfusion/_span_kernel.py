@@ -183,3 +183,25 @@ def _first_possible_end(ends, known, start, max_length, first):
         if known[j] != 0 and 0 <= ends[j] - start < max_length:
             return j
     return -1
+
+
+@_jit(fastmath=False)
+def per_example(codes, null_score, has_span, span_score, out):
+    """Per example: its first window, that of its null, that of its span.
+
+    The null is the lowest, the span the highest among windows with one
+    (any window where none has one); ties go to the window that comes
+    first, as transformers meets an example's windows in input order.
+    ``out`` holds the three arrays of windows, filled with -1.
+    """
+    first, null_window, span_window = out
+    for w in range(len(codes)):
+        e = codes[w]
+        if first[e] < 0:
+            first[e] = null_window[e] = span_window[e] = w
+            continue
+        if null_score[w] < null_score[null_window[e]]:
+            null_window[e] = w
+        best = span_window[e]
+        if has_span[w] and (not has_span[best] or span_score[w] > span_score[best]):
+            span_window[e] = w

@@ -150,17 +150,21 @@ def features_from_logits(
     >>> margin
     array([-4.])
     """
+    from ._span_kernel import per_example
+
     start_logits, end_logits = _check_logits(start_logits, end_logits)
-    codes, first_window = _factorize_example_ids(example_ids, len(start_logits))
+    codes, n_examples = _factorize_example_ids(example_ids, len(start_logits))
     context = _context(context_mask, offset_mapping, start_logits.shape)
 
-    with np.errstate(over="ignore"):  # transformers compares the same infinities
-        null_score = start_logits[:, 0] + end_logits[:, 0]
-    null_window = _first_window_per_example(codes, null_score)
     span_score, window_has_span, start, end = _best_spans(
         start_logits, end_logits, context, n_best_size, max_answer_length
     )
-    span_window = _first_window_per_example(codes, ~window_has_span, -span_score)
+    with np.errstate(over="ignore"):  # transformers compares the same infinities
+        null_score = start_logits[:, 0] + end_logits[:, 0]
+    first_window, null_window, span_window = windows = tuple(
+        np.full(n_examples, -1, dtype=np.intp) for _ in range(3)
+    )
+    per_example(codes, null_score, window_has_span, span_score, windows)
     # transformers keeps only its n_best_size best predictions (the null among
     # them), yet never drops the best span: it ranks first or second, and with
     # n_best_size=1 it pairs its window's top start and end logits, so it
@@ -220,7 +224,7 @@ def _check_logits(start_logits, end_logits):
 def _factorize_example_ids(example_ids, n_windows):
     """Per window, its example's number in order of first appearance.
 
-    Also returns each example's first window, where its id is read.
+    Also returns the number of examples.
     """
     ids = np.asarray(example_ids)
     if ids.shape != (n_windows,):
@@ -237,21 +241,7 @@ def _factorize_example_ids(example_ids, n_windows):
             "hashable ids such as str or int."
         ) from None
     codes = np.fromiter(map(number.__getitem__, ids), dtype=np.intp, count=n_windows)
-    _, first_window = np.unique(codes, return_index=True)
-    return codes, first_window
-
-
-def _first_window_per_example(codes, *keys):
-    """Per example, its window that sorts first by `keys` (the first is main).
-
-    Ties go to the window that comes first in the input, as transformers
-    meets an example's windows in input order.
-    """
-    windows = np.arange(len(codes))
-    order = np.lexsort((windows, *reversed(keys), codes))
-    is_first = np.ones(len(codes), dtype=bool)
-    is_first[1:] = codes[order][1:] != codes[order][:-1]
-    return order[is_first]
+    return codes, len(number)
 
 
 def _context(context_mask, offset_mapping, shape):
