@@ -129,7 +129,7 @@ def features_from_logits(
     is never checked, so a malformed entry (neither None nor a pair of
     integers) raises only where it is read, as in transformers, whose loop
     reads only its windows' top tokens. Both inputs give the same features;
-    a `context_mask` is about twice as fast (see
+    a `context_mask` is two to three times as fast (see
     benchmarks/bench_features.py).
 
     Examples
