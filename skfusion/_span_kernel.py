@@ -205,3 +205,13 @@ def per_example(codes, null_score, has_span, span_score, out):
         best = span_window[e]
         if has_span[w] and (not has_span[best] or span_score[w] > span_score[best]):
             span_window[e] = w
+
+
+@_jit(fastmath=False)
+def gather(mask, tokens):
+    """Return ``mask[w, tokens[w, i]]`` as int8: 1 in the context, 0 not."""
+    out = np.empty(tokens.shape, dtype=np.int8)
+    for w in range(tokens.shape[0]):
+        for i in range(tokens.shape[1]):
+            out[w, i] = mask[w, tokens[w, i]]
+    return out

@@ -1,5 +1,6 @@
 """Score columns from a reader's raw per-window start and end logits."""
 
+from itertools import count
 from numbers import Integral
 
 import numpy as np
@@ -234,7 +235,7 @@ def _factorize_example_ids(example_ids, n_windows):
         )
     ids = ids.tolist()
     try:
-        number = {key: code for code, key in enumerate(dict.fromkeys(ids))}
+        number = dict(zip(dict.fromkeys(ids), count()))
     except TypeError as error:
         raise ValueError(
             f"example_ids holds an id that cannot be a key ({error}); expected "
@@ -306,7 +307,7 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     Pairs the top start and end tokens of each window (`_span_kernel`),
     with `context` a mask or offset_mapping and its rows' lengths.
     """
-    from ._span_kernel import best_pairs
+    from ._span_kernel import best_pairs, gather
 
     n_windows, seq_len = start_logits.shape
     logits = (start_logits, end_logits)
@@ -329,9 +330,7 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     if isinstance(context, tuple):
         read_until_done(run, tops, *context)
     else:
-        known = tuple(
-            np.take_along_axis(context, t, axis=1).view(np.int8) for t in tops
-        )
+        known = tuple(gather(context, t) for t in tops)
         no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
         # Every token's context is known: no window wants any.
         wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
