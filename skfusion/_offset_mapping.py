@@ -1,24 +1,27 @@
-"""run_qa.py's ``offset_mapping`` as arrays: which tokens are context, and where.
+"""run_qa.py's ``offset_mapping``, read only where the selection needs it.
 
 transformers' question-answering examples mark the tokens outside the
 context with None in ``offset_mapping``; the others hold their ``(start,
-end)`` character offsets in the example's context.
+end)`` character offsets in the example's context. Its
+``postprocess_qa_predictions`` reads the entries of each window's top start
+and end tokens only; of those, the selection needs but a few (often two)
+per window: a dev set's offsets hold millions of Python objects, and
+converting them took most of the time.
 """
 
-from itertools import chain, compress, repeat
-from operator import is_not
+from itertools import compress, repeat
+from operator import getitem, itemgetter, length_hint
 
 import numpy as np
 
 
-def context_from_offsets(offset_mapping, shape):
-    """Mask and character offsets from run_qa's offset_mapping (None outside).
-
-    Built with iterators that run in C: offset_mapping holds one Python
-    object per token (millions for a dev set).
-    """
+def offset_row_lengths(offset_mapping, shape):
+    """Per window, the length of its offset_mapping row, checked."""
     dtype = getattr(offset_mapping, "dtype", np.dtype(object))
-    lengths = np.array([_length(row) for row in offset_mapping])
+    try:
+        lengths = np.fromiter(map(len, offset_mapping), np.intp)
+    except TypeError:
+        lengths = np.array([_length(row) for row in offset_mapping], dtype=np.intp)
     if dtype != np.dtype(object) or len(lengths) != shape[0]:
         raise ValueError(
             f"offset_mapping has {len(lengths)} rows of dtype {dtype}; expected "
@@ -32,31 +35,73 @@ def context_from_offsets(offset_mapping, shape):
             f"offset_mapping[{window}] has {found}; expected a sequence of at most "
             f"seq_len={shape[1]} entries, one per token."
         )
-    flat = list(chain.from_iterable(offset_mapping))
-    inside = np.fromiter(map(is_not, flat, repeat(None)), dtype=bool, count=len(flat))
-    pairs = list(compress(flat, inside))
-    if set(map(_length, pairs)) - {2}:
-        _raise_bad_offset(offset_mapping)
+    return lengths
+
+
+def read_until_done(run, tops, offset_mapping, lengths):
+    """Call ``run(known, chars, windows, wanted, pending)`` until none pends.
+
+    `run` is `_span_kernel.best_pairs` on the top tokens `tops`; between
+    calls, the entries it wants are read.
+
+    As in transformers, a token is outside the context where its index is
+    past its row or its entry is None or shorter than 2; a start's
+    character is its entry's first offset, an end's its second. Entries
+    are read in rounds, a few per window, the windows still wanting some
+    alone processed again.
+    """
+    known = tuple(np.where(t < lengths[:, None], -1, 0).astype(np.int8) for t in tops)
+    chars = tuple(np.zeros(t.shape, dtype=np.int64) for t in tops)
+    wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
+    windows = np.arange(len(lengths))
+    pending = np.empty(len(lengths), dtype=np.intp)
+    while n_pending := run(known, chars, windows, wanted, pending):
+        windows = pending[:n_pending].copy()
+        for side in (0, 1):
+            row, rank = np.nonzero(wanted[side][windows])
+            window = windows[row]
+            token = tops[side][window, rank]
+            rows = map(offset_mapping.__getitem__, window.tolist())
+            entries = list(map(getitem, rows, token.tolist()))
+            state, char = _read(entries, side, window, token)
+            known[side][window, rank] = state
+            chars[side][window, rank] = char
+            wanted[side][window, rank] = False
+
+
+def _read(entries, side, window, token):
+    """Whether each entry is a pair, and its offset `side` where it is."""
+    length = np.fromiter(map(length_hint, entries, repeat(-1)), np.intp, len(entries))
+    for k in np.flatnonzero((length < 0) | (length > 2)):
+        if entries[k] is not None:
+            raise ValueError(
+                f"offset_mapping[{window[k]}][{token[k]}] is {entries[k]!r}; "
+                "expected None or a (start, end) pair of character offsets."
+            )
+    pair = length == 2
+    char = np.zeros(len(entries), dtype=np.int64)
+    char[pair] = _as_integers(
+        map(itemgetter(side), compress(entries, pair)), np.count_nonzero(pair)
+    )
+    return pair, char
+
+
+def _as_integers(offsets, count):
+    """Return the offsets as int64, checked to be integers (floats allowed)."""
     try:
-        offsets = np.fromiter(chain.from_iterable(pairs), np.float64, 2 * len(pairs))
+        values = np.fromiter(offsets, np.float64, count)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"offset_mapping holds an offset that is not a number ({error}); "
             "expected integer character offsets."
         ) from None
-    integral = offsets == np.round(offsets)
+    integral = values == np.round(values)
     if not integral.all():
         raise ValueError(
-            f"offset_mapping holds the offset {offsets[~integral][0]}; expected "
+            f"offset_mapping holds the offset {values[~integral][0]}; expected "
             "integer character offsets."
         )
-    window = np.repeat(np.arange(shape[0]), lengths)[inside]
-    token = np.concatenate([np.arange(n) for n in lengths])[inside]
-    mask = np.zeros(shape, dtype=bool)
-    mask[window, token] = True
-    chars = np.zeros((2, *shape), dtype=np.int64)
-    chars[:, window, token] = offsets.reshape(-1, 2).T
-    return mask, chars
+    return values.astype(np.int64)
 
 
 def _length(value):
@@ -65,14 +110,3 @@ def _length(value):
         return len(value)
     except TypeError:
         return -1
-
-
-def _raise_bad_offset(offset_mapping):
-    """Raise naming the first offset_mapping entry that is not None or a pair."""
-    for window, row in enumerate(offset_mapping):
-        for token, entry in enumerate(row):
-            if entry is not None and _length(entry) != 2:
-                raise ValueError(
-                    f"offset_mapping[{window}][{token}] is {entry!r}; expected None "
-                    "or a (start, end) pair of character offsets."
-                )

@@ -1,18 +1,16 @@
 """Score columns from a reader's raw per-window start and end logits."""
 
+from itertools import count
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ._compat import Interval, validate_params
-from ._offset_mapping import context_from_offsets
+from ._offset_mapping import offset_row_lengths, read_until_done
 from .datasets._base import PER_HEAD_FEATURE_NAMES
 
 __all__ = ["features_from_logits"]
-
-# Bounds the (windows, n_best, n_best) arrays of candidate pairs (~50 MB).
-_MAX_PAIRS = 2**24
 
 
 @validate_params(
@@ -49,7 +47,7 @@ def features_from_logits(
     Parameters
     ----------
     start_logits, end_logits : array-like of shape (n_windows, seq_len)
-        Floating-point start and end logits, token 0 being the null
+        The float32 or float64 start and end logits, token 0 being the null
         (``[CLS]``) token. Scores are summed in their dtype, as transformers
         sums them, so float32 ties are float32 ties.
     example_ids : array-like of shape (n_windows,)
@@ -61,8 +59,11 @@ def features_from_logits(
     offset_mapping : sequence of n_windows sequences, default=None
         The ``offset_mapping`` of transformers' windows, as run_qa.py's
         ``prepare_validation_features`` leaves it: a ``(start, end)``
-        character pair per context token and None elsewhere. A row may be
-        shorter than `seq_len` (the rest is outside the context).
+        character pair per context token and None elsewhere (an entry
+        shorter than a pair is outside the context too, as in
+        transformers). A row may be shorter than `seq_len` (the rest is
+        outside the context). Only the entries the selection needs are read
+        and checked (see Notes).
     max_answer_length : int, default=30
         The longest span considered, in tokens.
     n_best_size : int, default=20
@@ -118,9 +119,19 @@ def features_from_logits(
     is allowed; it only contributes its null. Non-finite logits are an
     error naming the window.
 
-    `offset_mapping` holds a Python object per token, whose conversion takes
-    most of the time; a `context_mask` avoids them and is much faster
-    (``python -m benchmarks.bench_features`` measures both).
+    The top tokens of a row are found without sorting it (numba kernels;
+    rows whose top logits tie are argsorted, so that ties resolve exactly as
+    ``np.argsort`` resolves them). Pairs are then searched start by start,
+    and a start is skipped when even its highest possible end cannot beat
+    the best so far. With `offset_mapping`, a window's entries are read
+    only when this search needs them (about three per window on the
+    benchmark's simulated reader logits, of the ``2 * n_best_size`` that
+    transformers reads and the hundreds a row holds): an entry never read
+    is never checked, so a malformed entry (neither None nor a pair of
+    integers) raises only where it is read, as in transformers, whose loop
+    reads only its windows' top tokens. Both inputs give the same features;
+    a `context_mask` is two to three times as fast (see
+    benchmarks/bench_features.py).
 
     Examples
     --------
@@ -140,17 +151,21 @@ def features_from_logits(
     >>> margin
     array([-4.])
     """
-    start_logits, end_logits = _check_logits(start_logits, end_logits)
-    codes, first_window = _factorize_example_ids(example_ids, len(start_logits))
-    mask, chars = _context(context_mask, offset_mapping, start_logits.shape)
+    from ._span_kernel import per_example
 
+    start_logits, end_logits = _check_logits(start_logits, end_logits)
+    codes, n_examples = _factorize_example_ids(example_ids, len(start_logits))
+    context = _context(context_mask, offset_mapping, start_logits.shape)
+
+    span_score, window_has_span, start, end = _best_spans(
+        start_logits, end_logits, context, n_best_size, max_answer_length
+    )
     with np.errstate(over="ignore"):  # transformers compares the same infinities
         null_score = start_logits[:, 0] + end_logits[:, 0]
-    null_window = _first_window_per_example(codes, null_score)
-    span_score, window_has_span, start, end = _best_spans(
-        start_logits, end_logits, mask, chars, n_best_size, max_answer_length
+    first_window, null_window, span_window = windows = tuple(
+        np.full(n_examples, -1, dtype=np.intp) for _ in range(3)
     )
-    span_window = _first_window_per_example(codes, ~window_has_span, -span_score)
+    per_example(codes, null_score, window_has_span, span_score, windows)
     # transformers keeps only its n_best_size best predictions (the null among
     # them), yet never drops the best span: it ranks first or second, and with
     # n_best_size=1 it pairs its window's top start and end logits, so it
@@ -183,7 +198,8 @@ def features_from_logits(
 def _check_logits(start_logits, end_logits):
     """Return both logit arrays, checked to be 2-D floats of one shape.
 
-    `_top_indexes` checks they are finite, from the sort it makes anyway.
+    C-contiguous, for the kernels. `_top_indexes` checks they are finite,
+    from the pass it makes anyway.
     """
     arrays = {"start_logits": start_logits, "end_logits": end_logits}
     for name, value in arrays.items():
@@ -193,11 +209,11 @@ def _check_logits(start_logits, end_logits):
                 f"{name} has shape {array.shape}; expected a non-empty 2-D array "
                 "of shape (n_windows, seq_len)."
             )
-        if array.dtype.kind != "f":
+        if array.dtype not in (np.float32, np.float64):
             raise ValueError(
-                f"{name} has dtype {array.dtype}; expected floating-point logits."
+                f"{name} has dtype {array.dtype}; expected float32 or float64 logits."
             )
-        arrays[name] = array
+        arrays[name] = np.ascontiguousarray(array)
     if arrays["start_logits"].shape != arrays["end_logits"].shape:
         raise ValueError(
             f"start_logits has shape {arrays['start_logits'].shape} but end_logits "
@@ -209,7 +225,7 @@ def _check_logits(start_logits, end_logits):
 def _factorize_example_ids(example_ids, n_windows):
     """Per window, its example's number in order of first appearance.
 
-    Also returns each example's first window, where its id is read.
+    Also returns the number of examples.
     """
     ids = np.asarray(example_ids)
     if ids.shape != (n_windows,):
@@ -219,160 +235,106 @@ def _factorize_example_ids(example_ids, n_windows):
         )
     ids = ids.tolist()
     try:
-        number = {key: code for code, key in enumerate(dict.fromkeys(ids))}
+        number = dict(zip(dict.fromkeys(ids), count()))
     except TypeError as error:
         raise ValueError(
             f"example_ids holds an id that cannot be a key ({error}); expected "
             "hashable ids such as str or int."
         ) from None
     codes = np.fromiter(map(number.__getitem__, ids), dtype=np.intp, count=n_windows)
-    _, first_window = np.unique(codes, return_index=True)
-    return codes, first_window
-
-
-def _first_window_per_example(codes, *keys):
-    """Per example, its window that sorts first by `keys` (the first is main).
-
-    Ties go to the window that comes first in the input, as transformers
-    meets an example's windows in input order.
-    """
-    windows = np.arange(len(codes))
-    order = np.lexsort((windows, *reversed(keys), codes))
-    is_first = np.ones(len(codes), dtype=bool)
-    is_first[1:] = codes[order][1:] != codes[order][:-1]
-    return order[is_first]
+    return codes, len(number)
 
 
 def _context(context_mask, offset_mapping, shape):
-    """Return the context mask, and with offsets their character arrays."""
+    """Return the checked context mask, or offset_mapping and its rows' lengths."""
     if (context_mask is None) == (offset_mapping is None):
         raise ValueError(
             "Give exactly one of context_mask and offset_mapping; got "
             f"{'both' if context_mask is not None else 'neither'}."
         )
     if offset_mapping is not None:
-        return context_from_offsets(offset_mapping, shape)
+        return offset_mapping, offset_row_lengths(offset_mapping, shape)
     mask = np.asarray(context_mask)
     if mask.shape != shape or mask.dtype != bool:
         raise ValueError(
             f"context_mask has shape {mask.shape} and dtype {mask.dtype}; expected "
             f"booleans of shape {shape}, the shape of start_logits."
         )
-    return mask, None
+    return mask
 
 
-def _top_indexes(logits, n, name, first_window=0):
+def _top_indexes(logits, n, name):
     """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best).
 
-    Returned as positions in the flattened `logits` (window * seq_len +
-    token), for cheap gathers. Where a row's n largest logits are distinct
-    and beat the rest, ties cannot change which indexes argsort puts last
-    nor their order, so the logits above the (n+1)-th largest, ordered by
-    value, are the answer (a sort of values is several times faster than an
-    argsort). Other rows are argsorted whole, so that ties resolve exactly
-    as argsort resolves them. The sort also shows whether a row is finite:
-    NaN sorts last; `name` and `first_window` name a non-finite row.
+    Where a row's n largest logits are distinct and beat the rest, ties
+    cannot change which indexes argsort puts last nor their order, and
+    kernels find them without sorting the row. Other rows are argsorted
+    whole, so that ties resolve exactly as argsort resolves them. The
+    kernels also check the rows are finite; `name` names a non-finite row.
     """
+    from ._span_kernel import group_maxima, top_tokens
+
     n_windows, seq_len = logits.shape
-    ascending = np.sort(logits, axis=1)
-    finite = (ascending[:, 0] > -np.inf) & (ascending[:, -1] < np.inf)
-    if not finite.all():
-        row = int(np.argmin(finite))
-        bad, window = logits[row][~np.isfinite(logits[row])][0], first_window + row
-        raise ValueError(
-            f"{name}[{window}] (window {window}) holds {bad}; expected finite logits."
-        )
-    row_start = np.arange(0, logits.size, seq_len)[:, None]
+    clear = np.zeros(n_windows, dtype=bool)
+    tokens = np.empty((n_windows, min(n, seq_len)), dtype=np.intp)
     if n >= seq_len:
-        return row_start + np.argsort(logits, axis=1)[:, ::-1]
-    runner_up, top = ascending[:, -n - 1], ascending[:, -n:]
-    clear = (top[:, 0] > runner_up) & (np.diff(top, axis=1) > 0).all(axis=1)
-    # Rows that are not clear get no logit above their threshold.
-    above = logits > np.where(clear, runner_up, np.inf)[:, None]
-    position = np.flatnonzero(above).reshape(-1, n)  # in token order
-    descending = np.argsort(np.take(logits, position), axis=1)[:, ::-1]
-    positions = np.empty((n_windows, n), dtype=np.intp)
-    positions[clear] = np.take_along_axis(position, descending, axis=1)
+        finite = np.isfinite(logits).all(axis=1)
+        bad_row = -1 if finite.all() else int(np.argmin(finite))
+    else:
+        # The (n + 1)-th highest of n + 1 or more group maxima is at most
+        # the row's (n + 1)-th highest: n + 1 groups hold a logit that high.
+        groups = max(n + 1, min(32, seq_len))
+        maxima = np.empty((n_windows, groups), dtype=logits.dtype)
+        chunk_max = np.empty((n_windows, -(-seq_len // groups)), dtype=logits.dtype)
+        bad_row = group_maxima(logits, maxima, chunk_max)
+        if bad_row < 0:
+            bounds = np.sort(maxima, axis=1)[:, -n - 1]
+            top_tokens(logits, n, bounds, chunk_max, groups, tokens, clear)
+    if bad_row >= 0:
+        bad = logits[bad_row][~np.isfinite(logits[bad_row])][0]
+        raise ValueError(
+            f"{name}[{bad_row}] (window {bad_row}) holds {bad}; expected finite logits."
+        )
     tied = np.flatnonzero(~clear)
     if tied.size:
-        order = np.argsort(logits[tied], axis=1)[:, : -n - 1 : -1]
-        positions[tied] = row_start[tied] + order
-    return positions
+        tokens[tied] = np.argsort(logits[tied], axis=1)[:, : -n - 1 : -1]
+    return tokens
 
 
-def _best_spans(start_logits, end_logits, mask, chars, n_best, max_length):
-    """`_best_span_per_window` over chunks of at most ``_MAX_PAIRS`` pairs."""
-    n_windows, seq_len = start_logits.shape
-    step = max(1, _MAX_PAIRS // min(n_best, seq_len) ** 2)
-    parts = [
-        _best_span_per_window(
-            start_logits[i : i + step],
-            end_logits[i : i + step],
-            mask[i : i + step],
-            None if chars is None else chars[:, i : i + step],
-            n_best,
-            max_length,
-            first_window=i,
-        )
-        for i in range(0, n_windows, step)
-    ]
-    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
-
-
-def _best_span_per_window(
-    start_logits, end_logits, mask, chars, n_best, max_length, first_window
-):
+def _best_spans(start_logits, end_logits, context, n_best, max_length):
     """Per window: best candidate score, whether any, and its start and end.
 
-    transformers appends the pairs start-major, its starts and ends each in
-    decreasing logit order, and its stable sort keeps the first of equal
-    scores. So for each start the first valid end is its best pair, and the
-    best start is the first with the highest such score.
+    Pairs the top start and end tokens of each window (`_span_kernel`),
+    with `context` a mask or offset_mapping and its rows' lengths.
     """
+    from ._span_kernel import best_pairs, gather
+
     n_windows, seq_len = start_logits.shape
-    start = _top_indexes(start_logits, n_best, "start_logits", first_window)
-    end = _top_indexes(end_logits, n_best, "end_logits", first_window)
-    row_start = np.arange(0, start_logits.size, seq_len)
-    start_token = _tokens_in_context(start, row_start, mask, outside=seq_len)
-    end_token = _tokens_in_context(end, row_start, mask, outside=-1)
-    # 0 <= end - start < max_length in one comparison (negatives wrap to
-    # huge), false where either token is outside the context.
-    length = end_token[:, None, :] - start_token[:, :, None]
-    valid = length.view(f"u{length.itemsize}") < min(max_length, seq_len)
-    if chars is not None:
-        valid &= (
-            np.take(chars[1], end)[:, None, :] > np.take(chars[0], start)[..., None]
-        )
-    # Each start's first valid end, j, gathered by flat positions.
-    n = start.shape[1]
-    j = valid.argmax(axis=2)
-    pair_row = np.arange(0, start.size, n)[:, None]  # row of (window, start 0)
-    candidate = np.take(valid, (pair_row + np.arange(n)) * n + j)
-    end = np.take(end, pair_row + j)
-    with np.errstate(over="ignore"):  # an overflow to -inf is handled below
-        pair_sum = np.take(start_logits, start) + np.take(end_logits, end)
-    score = np.where(candidate, pair_sum, -np.inf)
-    best = score.argmax(axis=1)
-    has_span = candidate.any(axis=1)
-    window = np.arange(n_windows)
-    # Where every candidate's sum overflowed to -inf, the first one wins.
-    overflowed = has_span & (score[window, best] == -np.inf)
-    best[overflowed] = candidate[overflowed].argmax(axis=1)
-    return (
-        score[window, best],
-        has_span,
-        start[window, best] - row_start,
-        end[window, best] - row_start,
+    logits = (start_logits, end_logits)
+    tops = (
+        _top_indexes(start_logits, n_best, "start_logits"),
+        _top_indexes(end_logits, n_best, "end_logits"),
     )
+    out = (
+        np.empty(n_windows, dtype=start_logits.dtype),
+        np.empty(n_windows, dtype=np.intp),
+        np.empty(n_windows, dtype=np.intp),
+    )
+    max_length = min(max_length, seq_len)
 
+    def run(known, chars, windows, wanted, pending):
+        return best_pairs(
+            logits, tops, known, chars, max_length, windows, out, wanted, pending
+        )
 
-def _tokens_in_context(positions, row_start, mask, outside):
-    """Token indexes of flat `positions`, `outside` where not in the context.
-
-    int16 where seq_len allows (a quarter of the memory traffic of intp).
-    """
-    seq_len = mask.shape[1]
-    small = np.int16 if seq_len < np.iinfo(np.int16).max else np.intp
-    tokens = (positions - row_start[:, None]).astype(small)
-    tokens[~np.take(mask, positions)] = outside
-    return tokens
+    if isinstance(context, tuple):
+        read_until_done(run, tops, *context)
+    else:
+        known = tuple(gather(context, t) for t in tops)
+        no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
+        # Every token's context is known: no window wants any.
+        wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
+        windows = np.arange(n_windows)
+        run(known, no_chars, windows, wanted, np.empty_like(windows))
+    score, start, end = out
+    return score, start >= 0, start, end

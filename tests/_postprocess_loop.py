@@ -93,7 +93,9 @@ def postprocess_loop(
                         start_index >= len(offsets)
                         or end_index >= len(offsets)
                         or offsets[start_index] is None
+                        or len(offsets[start_index]) < 2
                         or offsets[end_index] is None
+                        or len(offsets[end_index]) < 2
                     ):
                         continue
                     if (

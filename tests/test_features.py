@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_array_equal
 
-import skfusion.features as features_module
 from skfusion.features import _top_indexes, features_from_logits
 from tests._postprocess_loop import (
     SELECTION_KEYS,
@@ -46,12 +45,15 @@ def reader_outputs(draw, offsets=False):
 
 
 def _draw_offset_mapping(draw, n_windows, seq_len):
-    """Rows up to seq_len long: None or (start, end) pairs, some empty.
+    """Rows up to seq_len long: None, (start, end) pairs (some empty), or short.
 
     Characters start at 1: a span at (0, 0), which only a zero-width first
     token can give, makes transformers treat that span as its null.
     """
-    entry = st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    pair = st.tuples(st.integers(1, 4), st.integers(1, 4))
+    # transformers reads an entry shorter than a pair as outside the context.
+    short = st.sampled_from([(), (2,)])
+    entry = st.one_of(st.none(), pair, short)
     return [draw(st.lists(entry, max_size=seq_len)) for _ in range(n_windows)]
 
 
@@ -107,17 +109,16 @@ def test_matches_transformers_loop_with_offset_mapping(case):
 def logit_matrices(draw):
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     values = draw(st.sampled_from([TIED, WIDE, st.one_of(TIED, WIDE)]))
-    shape = (draw(st.integers(1, 6)), draw(st.integers(1, 40)))
+    # Past 32 tokens, a row is dealt into 32 groups and several chunks.
+    shape = (draw(st.integers(1, 6)), draw(st.integers(1, 90)))
     return draw(arrays(dtype, shape, elements=values))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(logit_matrices(), st.integers(1, 45))
 def test_top_indexes_are_argsorts_last_n_reversed(logits, n):
     expected = [np.argsort(row)[-1 : -n - 1 : -1] for row in logits]
-    window, token = np.divmod(_top_indexes(logits, n, "logits"), logits.shape[1])
-    assert_array_equal(token, expected)
-    assert (window == np.arange(len(logits))[:, None]).all()
+    assert_array_equal(_top_indexes(logits, n, "logits"), expected)
 
 
 def _realistic_logits(n_windows, seq_len, rng, dtype=np.float32):
@@ -144,6 +145,23 @@ def test_matches_transformers_loop_on_full_length_windows():
         np.asfortranarray(start), end[:, ::-1][:, ::-1], example_ids, mask.T.T
     )
     _assert_same_selection(strided, expected, start, end)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_transformers_loop_on_full_length_windows_with_ties(dtype):
+    # Logits on a coarse grid: most rows tie among their top tokens (so they
+    # are argsorted) and many spans tie on their score.
+    rng = np.random.default_rng(4)
+    start, end, mask = _realistic_logits(300, 384, rng, dtype)
+    start, end = np.round(start * 2) / 2, np.round(end * 2) / 2
+    example_ids = rng.integers(0, 200, 300).astype(str)
+    offsets = mask_to_offset_mapping(mask)
+    expected = postprocess_loop(start, end, example_ids, offsets)
+    _assert_same_selection(
+        features_from_logits(start, end, example_ids, mask), expected, start, end
+    )
+    by_offsets = features_from_logits(start, end, example_ids, offset_mapping=offsets)
+    _assert_same_selection(by_offsets, expected, start, end)
 
 
 def test_ids_in_order_of_first_appearance_and_windows_in_input_order():
@@ -274,20 +292,42 @@ def test_bad_offset_mapping_gets_a_one_line_error_naming_it(offsets, message):
     assert "\n" not in str(error.value)
 
 
-def test_windows_processed_in_chunks_give_the_same_features(monkeypatch):
-    rng = np.random.default_rng(2)
-    start, end, mask = _realistic_logits(50, 64, rng)
-    ids = rng.integers(0, 30, 50)
-    whole = features_from_logits(start, end, ids, mask, n_best_size=8)
-    monkeypatch.setattr(features_module, "_MAX_PAIRS", 7 * 8 * 8)  # 7 windows
-    chunked = features_from_logits(start, end, ids, mask, n_best_size=8)
-    for key, value in whole.items():
-        assert_array_equal(chunked[key], value, err_msg=key)
+@pytest.mark.parametrize("seq_len", [8, 40])  # argsorted whole, or by the kernel
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("head", ["start_logits", "end_logits"])
+def test_a_non_finite_logit_is_named_by_its_window(seq_len, bad, head):
+    rng = np.random.default_rng(3)
+    logits = {"start_logits": rng.normal(size=(20, seq_len))}
+    logits["end_logits"] = rng.normal(size=(20, seq_len))
+    logits[head][13, 5] = bad
+    logits[head][17, 2] = bad
+    with pytest.raises(ValueError, match=rf"{head}\[13\] \(window 13\) holds {bad}"):
+        features_from_logits(
+            **logits,
+            example_ids=np.arange(20),
+            n_best_size=10,
+            context_mask=np.ones((20, seq_len), bool),
+        )
 
 
-def test_a_non_finite_logit_is_named_by_its_window_in_any_chunk(monkeypatch):
-    start, end = np.zeros((20, 8)), np.zeros((20, 8))
-    end[13, 5] = -np.inf
-    monkeypatch.setattr(features_module, "_MAX_PAIRS", 4 * 8 * 8)  # 4 windows
-    with pytest.raises(ValueError, match=r"end_logits\[13\] \(window 13\) holds -inf"):
-        features_from_logits(start, end, np.arange(20), np.ones((20, 8), bool))
+def test_offset_entries_never_read_are_not_checked():
+    # Only entries of top start and end tokens that may pair are read (as
+    # transformers reads no other entry): token 3's here.
+    start = np.array([[0.0, -5, -5, 9, -5]])
+    end = np.array([[0.0, -5, -5, 9, -5]])
+    offsets = [[None, 7, (1,), (4, 7), [1, 2, 3]]]
+    f = features_from_logits(start, end, ["q"], offset_mapping=offsets, n_best_size=1)
+    assert (f.span_start_index[0], f.span_end_index[0]) == (3, 3)
+    # An entry shorter than a pair is outside the context, as in transformers.
+    offsets[0][3] = (4,)
+    f = features_from_logits(start, end, ["q"], offset_mapping=offsets, n_best_size=1)
+    assert not f.has_span[0]
+    start[0, 4] = end[0, 4] = 10.0  # now read, as the top start and end
+    with pytest.raises(ValueError, match=r"offset_mapping\[0\]\[4\] is \[1, 2, 3\]"):
+        features_from_logits(start, end, ["q"], offset_mapping=offsets, n_best_size=1)
+
+
+def test_logits_other_than_float32_or_float64_are_refused():
+    half = np.zeros((2, 4), dtype=np.float16)
+    with pytest.raises(ValueError, match="dtype float16; expected float32 or flo"):
+        features_from_logits(half, half, ["a", "b"], np.ones((2, 4), bool))
