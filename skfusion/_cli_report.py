@@ -2,14 +2,10 @@
 
 import json
 import math
-import warnings
-
-from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
 
 from ._paired_tests import FOLD_TEST_ASSUMES
 from .datasets._formats import threshold_advice
-from .metrics import squad2_report
+from .metrics import no_answer_report
 
 
 def json_dumps(content):
@@ -46,27 +42,6 @@ def margin_formula(rule, data):
         text = f"({text})"
     spans = " + ".join(span)
     return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
-
-
-def check_margin_direction(rule, data):
-    """Warn where the margin is lower for unanswerable questions (AUC < 0.5).
-
-    The rule itself computes the margin: at threshold 0, its decision
-    function is the margin, signed towards "unanswerable".
-    """
-    at_zero = clone(rule).set_params(
-        threshold=0.0, target_precision=None, target_noans_recall=None
-    )
-    at_zero.fit(data.data, data.target)
-    auc = roc_auc_score(data.target, at_zero.decision_function(data.data))
-    if auc < 0.5:
-        warnings.warn(
-            f"the margin {margin_formula(rule, data)} is lower for unanswerable "
-            f"questions than for answerable ones (AUC {auc:.3f} < 0.5): are the "
-            "labels or the null and span columns swapped?",
-            UserWarning,
-            stacklevel=2,
-        )
 
 
 def _table(summary, metrics):
@@ -219,15 +194,7 @@ def comparison_json(result, data, rule, *, folds, repeats, seed):
 def fit_report(model, data):
     """Score the model on its fit data, in the official script's terms."""
     predicted_null = model.predict(data.data).astype(bool)
-    if data.em is not None and data.f1 is not None:
-        return squad2_report(predicted_null, data.target, data.em, data.f1)
-    correct = predicted_null == data.target
-    report = {"accuracy": 100.0 * correct.mean(), "total": int(correct.size)}
-    for prefix, rows in (("HasAns_", ~data.target), ("NoAns_", data.target)):
-        if rows.any():
-            report[f"{prefix}accuracy"] = 100.0 * correct[rows].mean()
-            report[f"{prefix}total"] = int(rows.sum())
-    return report
+    return no_answer_report(predicted_null, data.target, data.em, data.f1)
 
 
 def _threshold_fields(model, data):

@@ -17,7 +17,7 @@ from ._paired_tests import (
     question_tests,
 )
 from ._runs import RunComparison, compare_runs
-from .metrics import squad2_credit, squad2_sample_weight
+from .metrics import squad2_credit, tuning_sample_weight
 
 __all__ = [
     "Comparison",
@@ -234,12 +234,7 @@ class Comparison:
 
 def _tuning_weights(y, tune, em, f1):
     """Sample weights that turn weighted accuracy into the EM or F1 total."""
-    if tune == "accuracy":
-        return None
-    credit = em if tune == "em" else f1
-    if credit is None:
-        raise ValueError(f"tune={tune!r} needs each question's {tune}.")
-    return squad2_sample_weight(y, credit)
+    return tuning_sample_weight(y, tune, em=em, f1=f1)
 
 
 def _warm_up(estimators, X, y):

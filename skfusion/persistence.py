@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
 from . import _calibrator
+from ._predictions import resolve_unknown_spans
 from .datasets._base import few
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "check_feature_names",
     "load_calibrator",
     "no_answer_decisions",
+    "resolve_unknown_spans",
     "save_calibrator",
     "squad_predictions",
 ]

@@ -9,7 +9,8 @@ import pytest
 
 from skfusion import __version__
 from skfusion.cli import main
-from skfusion.datasets import make_squad2_scores
+from skfusion.datasets import load_reader_outputs, make_squad2_scores
+from skfusion.persistence import load_calibrator
 from tests import _official_eval as official
 from tests._builders import random_run, squad_dev, write_json, write_run
 
@@ -190,6 +191,31 @@ def test_fit_then_predict_round_trip(capsys, tmp_path, notebook_pickle):
         out_file.unlink()
 
 
+def test_fit_report_without_credit_is_the_official_percentage(
+    capsys, tmp_path, notebook_pickle
+):
+    model = tmp_path / "m.skops"
+    argv = ["fit", notebook_pickle, "--model", "margin", "-o", model, "--json"]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    report = strict_json(out)["report"]
+    rule, _ = load_calibrator(model)
+    data = load_reader_outputs(notebook_pickle)
+    predicted_null = rule.predict(data.data)
+    # Scores only: the official script's exact, where each answered
+    # answerable question gets its gold text, is the decisions' accuracy.
+    golds = {q: [] if u else ["x"] for q, u in zip(data.ids, data.target, strict=True)}
+    preds = {q: "" if n else "x" for q, n in zip(data.ids, predicted_null, strict=True)}
+    expected = official.evaluate(squad_dev(golds)["data"], preds)
+    assert report == pytest.approx(
+        {
+            k.replace("exact", "accuracy"): v
+            for k, v in expected.items()
+            if "f1" not in k
+        }
+    )
+
+
 def test_predict_needs_no_dev_and_writes_span_texts(capsys, squad_files, tmp_path):
     model = tmp_path / "m.skops"
     args = [tmp_path, "--dev", squad_files["dev"], "--model", "margin", "-o", model]
@@ -226,7 +252,7 @@ def test_predict_stops_where_an_answered_span_is_unknown(capsys, squad_files, tm
         capsys, "predict", model, tmp_path, "-o", out_file, "--missing-span-as-null"
     )
     assert status == 0, err
-    assert "1 question(s) without a known span: written as no answer" in err
+    assert "1 answered question(s) without a known span: written as no answer" in err
     assert json.loads(out_file.read_text())["q2"] == ""
 
 
@@ -261,7 +287,7 @@ def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
         capsys, "fit", path, "--model", "margin", "--null-column", "nul", "-o", model
     )
     assert status == 1
-    assert "--null-column 'nul' is not a column of the data" in err
+    assert "null_column='nul' is not a column of X; its columns are" in err
     status, _, err = run(capsys, "fit", path, "--null-column", "null", "-o", model)
     assert status == 1
     assert "--model fusion uses every column" in err
@@ -320,7 +346,7 @@ def test_tuning_needs_credit(capsys, notebook_pickle, tmp_path):
         capsys, "fit", notebook_pickle, "--tune", "f1", "-o", tmp_path / "m.skops"
     )
     assert status == 1
-    assert "--tune f1 needs each question's f1" in err
+    assert "--tune f1: tune='f1' needs each question's f1" in err
 
 
 def test_calibrator_on_other_columns_is_a_clear_error(

@@ -104,7 +104,7 @@ def test_tune_without_nbest_lists_names_the_missing_file(capsys, tmp_path, tune)
     status, _, err = run(capsys, *argv)
     assert status == 1
     assert len(err.strip().splitlines()) == 1
-    assert f"--tune {tune} needs" in err
+    assert f"--tune {tune}: tune={tune!r} needs" in err
     assert "no nbest_predictions.json" in err
     assert "--tune accuracy" in err
     assert not (tmp_path / "m.joblib").exists()

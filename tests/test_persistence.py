@@ -22,6 +22,7 @@ from skfusion.persistence import (
     check_feature_names,
     load_calibrator,
     no_answer_decisions,
+    resolve_unknown_spans,
     save_calibrator,
     squad_predictions,
 )
@@ -315,3 +316,27 @@ def test_plotting_functions_draw():
     assert len(axes[2].lines) == 4 + 1  # one curve per restart, plus the mark
     assert axes[0].get_lines()[1].get_xdata()[0] == rule.best_threshold_
     plt.close("all")
+
+
+def test_unknown_spans_are_written_as_the_policy_says():
+    predicted_null = [False, False, False, True]
+    span_text = ["Paris", None, None, None]
+    no_span = [False, True, False, False]
+    with pytest.raises(ValueError, match=r"1 question\(s\) .* e\.g\. 'q3'"):
+        resolve_unknown_spans(
+            predicted_null, span_text, no_span=no_span, ids=["q1", "q2", "q3", "q4"]
+        )
+    result = resolve_unknown_spans(
+        predicted_null, span_text, no_span=no_span, missing_span="null"
+    )
+    assert result.predicted_null.tolist() == [False, True, True, True]
+    assert result.no_span.tolist() == [False, True, False, False]
+    assert result.missing.tolist() == [False, False, True, False]
+    # Only a reader's "no candidate span" is written as no answer by default.
+    result = resolve_unknown_spans(
+        [False, False, True], ["x", None, None], no_span=[False, True, False]
+    )
+    assert result.predicted_null.tolist() == [False, True, True]
+    assert squad_predictions(
+        ["a", "b", "c"], result.predicted_null, ["x", None, None]
+    ) == {"a": "x", "b": "", "c": ""}
