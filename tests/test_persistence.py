@@ -340,3 +340,25 @@ def test_unknown_spans_are_written_as_the_policy_says():
     assert squad_predictions(
         ["a", "b", "c"], result.predicted_null, ["x", None, None]
     ) == {"a": "x", "b": "", "c": ""}
+
+
+def test_names_come_from_the_estimators_feature_names_in(tmp_path):
+    pd = pytest.importorskip("pandas")
+    names = ["null_a", "null_b", "span_a", "span_b"]
+    frame = pd.DataFrame(X, columns=names)
+    rule = MarginThresholdClassifier(
+        null_column=["null_a", "null_b"], span_column="span_b"
+    ).fit(frame, Y)
+    path = tmp_path / "m.skops"
+    save_calibrator(rule, None, path)
+    model, found = load_calibrator(path)
+    assert found == names
+    assert_array_equal(model.predict(frame), rule.predict(frame))
+    with pytest.raises(ValueError, match=r"differ from the columns the estimator"):
+        save_calibrator(rule, names[::-1], path)
+    plain = MarginThresholdClassifier().fit(X, Y)
+    with pytest.raises(ValueError, match=r"fitted without feature names"):
+        save_calibrator(plain, None, path)
+    # An array-fitted estimator keeps the names the caller records.
+    save_calibrator(plain, names, path)
+    assert load_calibrator(path)[1] == names

@@ -9,6 +9,7 @@ from ._base import (
     PER_HEAD_FEATURE_NAMES,
     PER_HEAD_MARGIN_COLUMNS,
     check_unique,
+    frame_bunch,
     reader_bunch,
 )
 
@@ -76,6 +77,7 @@ def load_csv(
     id_column=None,
     feature_columns=None,
     require_label=True,
+    as_frame=False,
 ) -> Bunch:
     r"""Load scores from a CSV file with a header row.
 
@@ -93,6 +95,14 @@ def load_csv(
     require_label : bool, default=True
         If False, a file without `label_column` loads with ``target=None``
         (scores to predict on).
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -138,7 +148,7 @@ def load_csv(
     if label_column is not None:
         y = [_parse_label(r[label_column], path, i) for i, r in enumerate(rows, 2)]
     credit = {c: _column_floats(rows, c, path) for c in ("em", "f1") if c in header}
-    return reader_bunch(
+    bunch = reader_bunch(
         X,
         feature_columns,
         y,
@@ -148,3 +158,4 @@ def load_csv(
         f1=credit.get("f1"),
         descr=f"Score table: {path}",
     )
+    return frame_bunch(bunch, as_frame)
