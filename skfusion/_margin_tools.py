@@ -1,13 +1,54 @@
 """The margin rule's columns, by name or index, and its direction check."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from ._margin import _column_positions
+
+def _column_positions(name, spec, n_features, feature_names):
+    """Return the non-negative positions of the column(s) `spec` names.
+
+    `spec` is an index, a feature name, or a non-empty list of them; names
+    need the feature names that a DataFrame's columns give at `fit`.
+    """
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        raise ValueError(f"{name}=[] names no column; give at least one.")
+    positions = [_one_position(name, item, n_features, feature_names) for item in items]
+    if len(set(positions)) < len(positions):
+        raise ValueError(f"{name}={spec!r} names the same column twice.")
+    return positions
+
+
+def _one_position(name, item, n_features, feature_names):
+    if isinstance(item, str):
+        if feature_names is None:
+            raise ValueError(
+                f"{name}={item!r} is a column name, but X has no feature names: "
+                "fit on a pandas DataFrame, or give column indices."
+            )
+        found = np.flatnonzero(np.asarray(feature_names) == item)
+        if found.size == 0:
+            raise ValueError(
+                f"{name}={item!r} is not a column of X; its columns are "
+                f"{list(feature_names)}."
+            )
+        return int(found[0])
+    if isinstance(item, bool) or not isinstance(item, Integral):
+        raise ValueError(
+            f"{name} must hold column indices or names, got {item!r} "
+            f"({type(item).__name__})."
+        )
+    if not -n_features <= item < n_features:
+        raise ValueError(
+            f"{name}={item} is out of range for X with {n_features} feature(s): "
+            f"use an index in [{-n_features}, {n_features - 1}]."
+        )
+    return int(item) % n_features
 
 
 def margin_column_indices(

@@ -37,6 +37,7 @@ from ._cli_files import (
     write_json,
 )
 from ._cli_parser import build_parser as _build_parser
+from ._cli_parser import renamed_options
 from ._cli_report import (
     comparison_json,
     comparison_text,
@@ -336,6 +337,7 @@ def _run(args):
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = show
+        renamed_options(args)
         args.handler(args, say)
 
 

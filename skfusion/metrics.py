@@ -9,6 +9,7 @@ are the leaderboard's.
 import collections
 import re
 import string
+import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -313,6 +314,26 @@ def squad2_report(
     return report
 
 
+def _tune_metric(tune, stacklevel=3):
+    """Return the score key ("accuracy", "em", "f1") that `tune` names.
+
+    The former spellings "em" and "f1" still work, with a FutureWarning:
+    "f1" reads as the classifier's F1 (``scoring="f1"``), not SQuAD's.
+    """
+    if tune in ("em", "f1"):
+        warnings.warn(
+            f"tune={tune!r} was deprecated in version 0.1 and will be removed in "
+            f"0.3. Use tune='squad_{tune}' instead (SQuAD's {tune.upper()}).",
+            FutureWarning,
+            stacklevel=stacklevel,
+        )
+        return tune
+    keys = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
+    if tune not in keys:
+        raise ValueError(f"tune={tune!r} must be one of {list(keys)}.")
+    return keys[tune]
+
+
 def tuning_sample_weight(
     unanswerable: ArrayLike,
     tune: str,
@@ -326,9 +347,12 @@ def tuning_sample_weight(
     ----------
     unanswerable : array-like of shape (n_questions,) of bool
         True where the question has no answer.
-    tune : {"accuracy", "em", "f1"}
+    tune : {"accuracy", "squad_em", "squad_f1"}
         The metric: accuracy of the no-answer decision (no weights), or the
         SQuAD 2.0 EM or F1 total (`squad2_sample_weight` of `em` or `f1`).
+
+        .. deprecated:: 0.1
+           ``"em"`` and ``"f1"`` are deprecated and will be removed in 0.3.
     em, f1 : array-like of shape (n_questions,), default=None
         Each question's EM and F1 if its best span is the answer; the one
         `tune` names is required.
@@ -351,19 +375,18 @@ def tuning_sample_weight(
     Examples
     --------
     >>> from skfusion.metrics import tuning_sample_weight
-    >>> tuning_sample_weight([True, False], "f1", f1=[0.0, 0.5])
+    >>> tuning_sample_weight([True, False], "squad_f1", f1=[0.0, 0.5])
     array([1. , 0.5])
     >>> tuning_sample_weight([True, False], "accuracy") is None
     True
     """
-    credits = {"em": em, "f1": f1}
-    if tune == "accuracy":
+    key = _tune_metric(tune)
+    if key == "accuracy":
         return None
-    if tune not in credits:
-        raise ValueError(f"tune={tune!r} must be one of ['accuracy', 'em', 'f1'].")
-    if credits[tune] is None:
-        raise ValueError(f"tune={tune!r} needs each question's {tune}.")
-    return squad2_sample_weight(unanswerable, credits[tune])
+    credit = em if key == "em" else f1
+    if credit is None:
+        raise ValueError(f"tune={tune!r} needs each question's {key}.")
+    return squad2_sample_weight(unanswerable, credit)
 
 
 def no_answer_report(

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
 
 from skfusion.metrics import (
     answer_credit,
@@ -118,7 +119,7 @@ def test_tuning_sample_weight_makes_accuracy_the_squad_total():
     em = (rng.rand(300) < 0.7).astype(float)
     f1 = np.maximum(em, rng.rand(300).round(2))
     assert tuning_sample_weight(unanswerable, "accuracy", em=em, f1=f1) is None
-    for tune, credit in (("em", em), ("f1", f1)):
+    for tune, credit in (("squad_em", em), ("squad_f1", f1)):
         weight = tuning_sample_weight(unanswerable, tune, em=em, f1=f1)
         # Weighted correct decisions minus the SQuAD total is one constant.
         gaps = set()
@@ -128,7 +129,17 @@ def test_tuning_sample_weight_makes_accuracy_the_squad_total():
             total = squad2_credit(predicted_null, unanswerable, credit).sum()
             gaps.add(round(weight[correct].sum() - total, 9))
         assert len(gaps) == 1
-    with pytest.raises(ValueError, match="tune='em' needs each question's em"):
-        tuning_sample_weight(unanswerable, "em", f1=f1)
+    with pytest.raises(ValueError, match="tune='squad_em' needs each question's em"):
+        tuning_sample_weight(unanswerable, "squad_em", f1=f1)
     with pytest.raises(ValueError, match="tune='auc' must be one of"):
         tuning_sample_weight(unanswerable, "auc", em=em)
+
+
+@pytest.mark.parametrize("old", ["em", "f1"])
+def test_former_tune_names_warn_and_still_work(old):
+    unanswerable = [True, False, False]
+    credit = {"em": [0.0, 1.0, 0.0], "f1": [0.2, 1.0, 0.5]}
+    with pytest.warns(FutureWarning, match=rf"tune='{old}' was deprecated.*0\.3"):
+        weight = tuning_sample_weight(unanswerable, old, **credit)
+    expected = squad2_sample_weight(unanswerable, credit[old])
+    assert_array_equal(weight, expected)
