@@ -160,6 +160,14 @@ def _add_rule_options(p, *, tune_help, seed_help):
     p.add_argument("--seed", type=int, default=0, help=seed_help)
 
 
+def column_spec(spec):
+    """Parse a --null-column/--span-column value: names or 0-based indices."""
+    if spec is None or spec == "none":
+        return None
+    items = [item.strip() for item in spec.split(",")]
+    return [int(i) if i.lstrip("-").isdigit() else i for i in items]
+
+
 def renamed_options(args):
     """Turn a deprecated --tune em/f1 into squad_em/squad_f1, warning."""
     if getattr(args, "tune", None) in ("em", "f1"):

@@ -37,7 +37,7 @@ from ._cli_files import (
     write_json,
 )
 from ._cli_parser import build_parser as _build_parser
-from ._cli_parser import renamed_options
+from ._cli_parser import column_spec, renamed_options
 from ._cli_report import (
     comparison_json,
     comparison_text,
@@ -66,19 +66,11 @@ class CommandError(Exception):
     """A problem with the user's files or options: one line, no traceback."""
 
 
-def _column_spec(spec):
-    """Parse a --null-column/--span-column value: names or 0-based indices."""
-    if spec is None or spec == "none":
-        return None
-    items = [item.strip() for item in spec.split(",")]
-    return [int(i) if i.lstrip("-").isdigit() else i for i in items]
-
-
 def _margin_rule(data, args, **params):
     """BERT's rule on `data`'s margin columns, or on those the options name."""
     null, span = data.margin_columns
-    null = null if args.null_column is None else _column_spec(args.null_column)
-    span = span if args.span_column is None else _column_spec(args.span_column)
+    null = null if args.null_column is None else column_spec(args.null_column)
+    span = span if args.span_column is None else column_spec(args.span_column)
     null, span = margin_column_indices(data.feature_names, null, span)
     return MarginThresholdClassifier(null_column=null, span_column=span, **params)
 
