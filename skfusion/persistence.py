@@ -17,10 +17,12 @@ from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarn
 
 from . import _calibrator
 from ._predictions import resolve_unknown_spans
+from ._report import calibrator_report
 from .datasets._base import few
 
 __all__ = [
     "InconsistentVersionWarning",
+    "calibrator_report",
     "check_feature_names",
     "load_calibrator",
     "no_answer_decisions",

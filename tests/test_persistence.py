@@ -16,9 +16,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
+from skfusion.datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
+from skfusion.metrics import squad2_sample_weight
 from skfusion.persistence import (
     InconsistentVersionWarning,
+    calibrator_report,
     check_feature_names,
     load_calibrator,
     no_answer_decisions,
@@ -26,6 +28,8 @@ from skfusion.persistence import (
     save_calibrator,
     squad_predictions,
 )
+from tests import _official_eval as official
+from tests._builders import random_run, squad_dev, write_json, write_run
 
 X, Y = make_squad2_scores(n_questions=800, random_state=0)
 sio = pytest.importorskip("skops.io")
@@ -362,3 +366,29 @@ def test_names_come_from_the_estimators_feature_names_in(tmp_path):
     # An array-fitted estimator keeps the names the caller records.
     save_calibrator(plain, names, path)
     assert load_calibrator(path)[1] == names
+
+
+def test_calibrator_report_is_the_official_script_on_the_fit_data(tmp_path):
+    pytest.importorskip("pandas")
+    golds, nbest = random_run(3, 80, signal=2.0)
+    write_run(tmp_path / "out", nbest, prefix="eval")
+    dev = write_json(tmp_path / "dev-v2.0.json", squad_dev(golds))
+    data = load_reader_outputs(tmp_path / "out", dev=dev, as_frame=True)
+    null, span = data.margin_columns
+    rule = MarginThresholdClassifier(null_column=null, span_column=span)
+    rule.fit(
+        data.data, data.target, sample_weight=squad2_sample_weight(data.target, data.em)
+    )
+    report = calibrator_report(rule, data)
+    predictions = squad_predictions(data.ids, rule.predict(data.data), data.span_text)
+    expected = official.evaluate(squad_dev(golds)["data"], predictions)
+    assert report["report"] == pytest.approx(expected)
+    assert report["threshold"] == rule.best_threshold_
+    assert report["null_score_diff_threshold"] == rule.best_threshold_
+    assert report["margin"] == (
+        "(null_start_logit + null_end_logit) - (span_start_logit + span_end_logit)"
+    )
+    fusion = TorchLogisticFusion(random_state=0, n_restarts=2, n_steps=5)
+    fusion.fit(data.data, data.target)
+    report = calibrator_report(fusion, data)
+    assert report["coef"] == fusion.coef_[0].tolist() and "threshold" not in report
