@@ -17,7 +17,8 @@ from ._paired_tests import (
     question_tests,
 )
 from ._runs import RunComparison, compare_runs
-from .metrics import _tune_metric, squad2_credit, tuning_sample_weight
+from ._tuning import _tune_metric
+from .metrics import squad2_credit, tuning_sample_weight
 
 __all__ = [
     "Comparison",
