@@ -77,7 +77,7 @@ fig.tight_layout()
 # Out of fold
 # -----------
 # The scores above are measured on the questions the thresholds were tuned
-# on. ``tune="em"`` makes every fit of a cross-validated comparison
+# on. ``tune="squad_em"`` makes every fit of a cross-validated comparison
 # maximise EM, and scores each fold's held-out questions.
 result = compare_estimators(
     {"margin rule": MarginThresholdClassifier(null_column=null, span_column=span)},
@@ -85,7 +85,7 @@ result = compare_estimators(
     y,
     em=data.em,
     f1=data.f1,
-    tune="em",
+    tune="squad_em",
 )
 row = result.summary()[0]
 print(f"out-of-fold EM {row['em']:.4f} ± {row['em_std']:.4f}")

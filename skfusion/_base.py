@@ -98,10 +98,10 @@ def _check_binary_target(y, sample_weight):
 class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
     """Base of skfusion's classifiers: binary targets over dense score columns.
 
-    Subclasses implement ``_fit(X, y, sample_weight, classes)``, returning
+    Subclasses implement ``_fit(X, y, sample_weight, classes)``, which sets
     the fitted attributes, and call `_fit_checked` from their `fit`. If any
-    check or `_fit` raises, the estimator is left exactly as it was, fitted
-    or not; ``classes_`` and the attributes are set only on success.
+    check or `_fit` raises, every attribute is restored: the estimator is
+    left exactly as it was, fitted or not.
     """
 
     # Precisions `fit` accepts as they are; other inputs become the first.
@@ -114,10 +114,8 @@ class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
             classes = _check_binary_target(y, sample_weight)
-            fitted = self._fit(X, y, sample_weight, classes, **fit_params)
-        self.classes_ = classes
-        for name, value in fitted.items():
-            setattr(self, name, value)
+            self._fit(X, y, sample_weight, classes, **fit_params)
+            self.classes_ = classes
         return self
 
     def __sklearn_tags__(self):

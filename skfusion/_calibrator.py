@@ -213,6 +213,12 @@ def check_bundle(bundle, path):
             f"{path}: the calibrator takes {model.n_features_in_} columns but "
             f"names {len(names)}."
         )
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is not None and [str(n) for n in fitted] != names:
+        raise ValueError(
+            f"{path}: the calibrator was fitted on columns {list(fitted)} but "
+            f"names {names}."
+        )
     return model, names, recorded
 
 

@@ -1,6 +1,7 @@
 """The options of the skfusion command (argparse)."""
 
 import argparse
+import warnings
 
 from . import __version__
 
@@ -54,7 +55,7 @@ _DETAILS = {
 # skfusion.datasets.write_squad_example("run_qa_output", prefix="eval") writes.
 _EXAMPLES = {
     "compare": "skfusion compare run_qa_output --dev run_qa_output/dev-v2.0.json "
-    "--tune em",
+    "--tune squad_em",
     "fit": "skfusion fit run_qa_output --dev run_qa_output/dev-v2.0.json "
     "--model margin -o calibrator.skops",
     "predict": "skfusion predict calibrator.skops run_qa_output -o predictions.json",
@@ -152,15 +153,36 @@ def _add_rule_options(p, *, tune_help, seed_help):
     )
     p.add_argument(
         "--tune",
-        choices=["accuracy", "em", "f1"],
+        choices=["accuracy", "squad_em", "squad_f1", "em", "f1"],
         default="accuracy",
-        help=tune_help,
+        help=tune_help + " (em and f1, the former names, are deprecated)",
     )
     p.add_argument("--seed", type=int, default=0, help=seed_help)
 
 
+def column_spec(spec):
+    """Parse a --null-column/--span-column value: names or 0-based indices."""
+    if spec is None or spec == "none":
+        return None
+    items = [item.strip() for item in spec.split(",")]
+    return [int(i) if i.lstrip("-").isdigit() else i for i in items]
+
+
+def renamed_options(args):
+    """Turn a deprecated --tune em/f1 into squad_em/squad_f1, warning."""
+    if getattr(args, "tune", None) in ("em", "f1"):
+        warnings.warn(
+            f"--tune {args.tune} is deprecated and will be removed in 0.3: use "
+            f"--tune squad_{args.tune} (SQuAD's {args.tune.upper()})",
+            FutureWarning,
+            stacklevel=2,
+        )
+        args.tune = f"squad_{args.tune}"
+
+
 _NEEDS_CREDIT = (
-    "em and f1 need each question's best-span text and gold answers: a reader's "
+    "squad_em and squad_f1 need each question's best-span text and gold answers: "
+    "a reader's "
     "n-best lists with --dev, or a CSV with em/f1 columns"
 )
 _JSON_HELP = (

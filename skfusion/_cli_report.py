@@ -2,14 +2,10 @@
 
 import json
 import math
-import warnings
-
-from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
 
 from ._paired_tests import FOLD_TEST_ASSUMES
-from .datasets._formats import threshold_advice
-from .metrics import squad2_report
+from ._report import margin_names
+from .persistence import calibrator_report
 
 
 def json_dumps(content):
@@ -25,48 +21,6 @@ def json_dumps(content):
         return value
 
     return json.dumps(clean(content), indent=2, allow_nan=False)
-
-
-def _column_names(columns, data):
-    return None if columns is None else [data.feature_names[i] for i in columns]
-
-
-def margin_names(rule, data):
-    """Return the (null, span) column names of a margin rule built on `data`."""
-    return _column_names(rule.null_column, data), _column_names(rule.span_column, data)
-
-
-def margin_formula(rule, data):
-    """Write the margin as an expression of column names."""
-    null, span = margin_names(rule, data)
-    text = " + ".join(null)
-    if span is None:
-        return text
-    if len(null) > 1:
-        text = f"({text})"
-    spans = " + ".join(span)
-    return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
-
-
-def check_margin_direction(rule, data):
-    """Warn where the margin is lower for unanswerable questions (AUC < 0.5).
-
-    The rule itself computes the margin: at threshold 0, its decision
-    function is the margin, signed towards "unanswerable".
-    """
-    at_zero = clone(rule).set_params(
-        threshold=0.0, target_precision=None, target_noans_recall=None
-    )
-    at_zero.fit(data.data, data.target)
-    auc = roc_auc_score(data.target, at_zero.decision_function(data.data))
-    if auc < 0.5:
-        warnings.warn(
-            f"the margin {margin_formula(rule, data)} is lower for unanswerable "
-            f"questions than for answerable ones (AUC {auc:.3f} < 0.5): are the "
-            "labels or the null and span columns swapped?",
-            UserWarning,
-            stacklevel=2,
-        )
 
 
 def _table(summary, metrics):
@@ -216,78 +170,10 @@ def comparison_json(result, data, rule, *, folds, repeats, seed):
     }
 
 
-def fit_report(model, data):
-    """Score the model on its fit data, in the official script's terms."""
-    predicted_null = model.predict(data.data).astype(bool)
-    if data.em is not None and data.f1 is not None:
-        return squad2_report(predicted_null, data.target, data.em, data.f1)
-    correct = predicted_null == data.target
-    report = {"accuracy": 100.0 * correct.mean(), "total": int(correct.size)}
-    for prefix, rows in (("HasAns_", ~data.target), ("NoAns_", data.target)):
-        if rows.any():
-            report[f"{prefix}accuracy"] = 100.0 * correct[rows].mean()
-            report[f"{prefix}total"] = int(rows.sum())
-    return report
-
-
-def _threshold_fields(model, data):
-    null, span = margin_names(model, data)
-    fields = {
-        "margin": margin_formula(model, data),
-        "threshold": model.best_threshold_,
-        "reader": data.get("reader"),
-        "score_kind": data.get("score_kind"),
-    }
-    # The reader's own terms hold only for the margin the reader computes.
-    if (null, span) == tuple(data.margin_columns) and (
-        data.get("reader") or span is None
-    ):
-        extra, fields["apply"] = threshold_advice(
-            data.get("reader"), null[0], model.best_threshold_
-        )
-        fields.update(extra)
-    return fields
-
-
 def fit_json(model, data, *, kind, tune, output, targets=None):
     """Collect what `skfusion fit --json` prints."""
-    content = {
-        "model": kind,
-        "n_questions": len(data.target),
-        "feature_names": list(data.feature_names),
-        "tune": tune,
-        "output": str(output),
-        "report": fit_report(model, data),
-    }
-    if kind == "margin":
-        content.update(_threshold_fields(model, data))
-        if targets:
-            content["operating_point"] = operating_point_fields(model, data, targets)
-    else:
-        # A fusion put at an operating point is a FixedThresholdClassifier
-        # around a FrozenEstimator around the fusion.
-        fusion = model.estimator.estimator if targets else model
-        content["coef"] = fusion.coef_[0].tolist()
-        content["intercept"] = float(fusion.intercept_[0])
-        if targets:
-            content["decision_threshold"] = float(model.threshold)
-            content["operating_point"] = operating_point_fields(model, data, targets)
-    return content
-
-
-def operating_point_fields(model, data, targets):
-    """Describe what a target-chosen threshold gives on the fit data."""
-    predicted_null = model.predict(data.data).astype(bool)
-    answered = ~predicted_null
-    right = (~data.target).astype(float) if data.em is None else data.em
-    return {
-        "target_precision": targets.get("target_precision"),
-        "target_noans_recall": targets.get("target_noans_recall"),
-        "precision_of": "answerable" if data.em is None else "em",
-        "coverage": float(answered.mean()),
-        "answered_precision": float(right[answered].mean()) if answered.any() else None,
-        "noans_recall": float(predicted_null[data.target].mean()),
-    }
+    content = {"model": kind, "tune": tune, "output": str(output)}
+    return {**content, **calibrator_report(model, data, targets=targets)}
 
 
 def _operating_point_line(point):

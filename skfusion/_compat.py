@@ -20,6 +20,7 @@ __all__ = [
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",
+    "_import_pandas",
     "_import_torch",
     "_openmp_effective_n_threads",
     "validate_params",
@@ -49,3 +50,15 @@ def _import_torch(needed_by):
             "the torch extra: pip install -e '.[torch]'."
         ) from exc
     return torch
+
+
+def _import_pandas(needed_by):
+    """Import pandas, or raise an ImportError that says what needs it."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            f"{needed_by} needs pandas, which could not be imported ({exc}): "
+            "pip install pandas."
+        ) from exc
+    return pandas

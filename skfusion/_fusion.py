@@ -308,10 +308,10 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         fit_weight, eval_weight = _fit_and_eval_weights(
             y01, sample_weight, self.validation_fraction, rng
         )
-        return self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
+        self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
 
     def _train(self, X, y01, fit_weight, eval_weight, rng, engine, device):
-        """Run the training loop and return the fitted attributes it yields."""
+        """Run the training loop and set the fitted attributes it yields."""
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
         schedule = {
             "learning_rate": self.learning_rate,
@@ -342,16 +342,14 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         if self.verbose:
             for r, score in enumerate(restart_scores):
                 print(f"restart {r}: best accuracy {score:.5f} at step {best_steps[r]}")
-        return {
-            "coef_": kept[None, :-1].copy(),
-            "intercept_": kept[-1:].copy(),
-            "best_score_": float(restart_scores[best_restart]),
-            "best_restart_": best_restart,
-            "best_step_": best_step,
-            "restart_scores_": restart_scores,
-            "accuracy_curve_": curve,
-            "n_iter_": best_step + 1,
-        }
+        self.coef_ = kept[None, :-1].copy()
+        self.intercept_ = kept[-1:].copy()
+        self.best_score_ = float(restart_scores[best_restart])
+        self.best_restart_ = best_restart
+        self.best_step_ = best_step
+        self.restart_scores_ = restart_scores
+        self.accuracy_curve_ = curve
+        self.n_iter_ = best_step + 1
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Return the log-odds of ``classes_[1]``, ``X @ coef_.T + intercept_``.

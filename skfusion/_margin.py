@@ -1,5 +1,6 @@
 """BERT's SQuAD 2.0 no-answer rule: a threshold on the null-score margin."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import _BinaryScoreClassifier, _plain_rows
 from ._compat import Interval, StrOptions, _fit_context
+from ._margin_tools import _column_positions
 from ._operating_point import (
     check_answer_credit,
     constrained_threshold,
@@ -84,48 +86,6 @@ def _column_sum(X, positions):
     return total
 
 
-def _column_positions(name, spec, n_features, feature_names):
-    """Return the non-negative positions of the column(s) `spec` names.
-
-    `spec` is an index, a feature name, or a non-empty list of them; names
-    need the feature names that a DataFrame's columns give at `fit`.
-    """
-    items = spec if isinstance(spec, list) else [spec]
-    if not items:
-        raise ValueError(f"{name}=[] names no column; give at least one.")
-    positions = [_one_position(name, item, n_features, feature_names) for item in items]
-    if len(set(positions)) < len(positions):
-        raise ValueError(f"{name}={spec!r} names the same column twice.")
-    return positions
-
-
-def _one_position(name, item, n_features, feature_names):
-    if isinstance(item, str):
-        if feature_names is None:
-            raise ValueError(
-                f"{name}={item!r} is a column name, but X has no feature names: "
-                "fit on a pandas DataFrame, or give column indices."
-            )
-        found = np.flatnonzero(np.asarray(feature_names) == item)
-        if found.size == 0:
-            raise ValueError(
-                f"{name}={item!r} is not a column of X; its columns are "
-                f"{list(feature_names)}."
-            )
-        return int(found[0])
-    if isinstance(item, bool) or not isinstance(item, Integral):
-        raise ValueError(
-            f"{name} must hold column indices or names, got {item!r} "
-            f"({type(item).__name__})."
-        )
-    if not -n_features <= item < n_features:
-        raise ValueError(
-            f"{name}={item} is out of range for X with {n_features} feature(s): "
-            f"use an index in [{-n_features}, {n_features - 1}]."
-        )
-    return int(item) % n_features
-
-
 class MarginThresholdClassifier(_BinaryScoreClassifier):
     """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
 
@@ -147,23 +107,29 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         (``["span_start_logit", "span_end_logit"]``). ``None`` means the
         null column already holds the margin, as the values of a
         ``null_odds.json`` do.
-    threshold : "auto" or float, default="auto"
-        ``"auto"`` finds the threshold that maximises `scoring` on the fit
+    threshold : "tuned" or float, default="tuned"
+        ``"tuned"`` finds the threshold that maximises `scoring` on the fit
         data exactly. A float is used as is, like BERT's
-        ``null_score_diff_threshold``.
+        ``null_score_diff_threshold`` (as scikit-learn's
+        `~sklearn.model_selection.FixedThresholdClassifier` uses its
+        ``threshold``).
+
+        .. deprecated:: 0.1
+           ``"auto"``, the former name of ``"tuned"``, is deprecated and
+           will be removed in 0.3.
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
-        What ``threshold="auto"`` maximises, with `pos_label` as the
+        What ``threshold="tuned"`` maximises, with `pos_label` as the
         positive class of "f1".
     pos_label : int, float, bool or str, default=None
         The label meaning "no answer", predicted above the threshold.
         ``None`` means ``classes_[1]``.
     target_precision : float in [0, 1] or None, default=None
-        With ``threshold="auto"``, choose instead the operating point that
+        With ``threshold="tuned"``, choose instead the operating point that
         answers the most questions (weighted) such that the answered ones
         are right at least this often: answerable, or with `fit`'s
         ``answer_credit``, their mean EM (or F1) at least this.
     target_noans_recall : float in [0, 1] or None, default=None
-        With ``threshold="auto"``, answer the most questions such that at
+        With ``threshold="tuned"``, answer the most questions such that at
         least this (weighted) fraction of the unanswerable ones is flagged.
         With both targets, both hold.
 
@@ -197,7 +163,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     ``score_null - score_best_span > threshold``, the threshold tuned on the
     dev set.
 
-    ``threshold="auto"`` sorts the margins once and sweeps cumulative
+    ``threshold="tuned"`` sorts the margins once and sweeps cumulative
     weighted counts, which scores every cut in O(n log n) time; the result is
     the optimum over all cuts, not a grid or random search. The threshold is
     placed halfway between the two neighbouring distinct margins, so equal
@@ -236,7 +202,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         "null_column": [Integral, str, list],
         "span_column": [Integral, str, list, None],
         "threshold": [
-            StrOptions({"auto"}),
+            StrOptions({"tuned", "auto"}, deprecated={"auto"}),
             Interval(Real, None, None, closed="neither"),
         ],
         "scoring": [StrOptions({"accuracy", "balanced_accuracy", "f1"})],
@@ -250,7 +216,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         *,
         null_column=0,
         span_column=-1,
-        threshold="auto",
+        threshold="tuned",
         scoring="accuracy",
         pos_label=None,
         target_precision=None,
@@ -324,6 +290,13 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self : MarginThresholdClassifier
             The fitted estimator.
         """
+        if self.threshold == "auto":
+            warnings.warn(
+                "threshold='auto' was deprecated in version 0.1 and will be "
+                "removed in 0.3. Use threshold='tuned' instead.",
+                FutureWarning,
+                stacklevel=3,  # the caller of fit, past _fit_context
+            )
         return self._fit_checked(X, y, sample_weight, answer_credit=answer_credit)
 
     def _fit(self, X, y, sample_weight, classes, answer_credit=None):
@@ -331,11 +304,12 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         margin = self._margin(X)
         credit = check_answer_credit(answer_credit, y.shape[0])
         targets = (self.target_precision, self.target_noans_recall)
-        if targets != (None, None) and self.threshold != "auto":
+        tuned = self.threshold in ("tuned", "auto")
+        if targets != (None, None) and not tuned:
             raise ValueError(
                 f"threshold={self.threshold!r} is fixed: target_precision and "
                 "target_noans_recall choose a threshold, so they need "
-                "threshold='auto'."
+                "threshold='tuned'."
             )
         if targets != (None, None):
             threshold = constrained_threshold(
@@ -344,7 +318,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
             score = _score_at_threshold(
                 margin, positive, sample_weight, threshold, self.scoring
             )
-        elif self.threshold == "auto":
+        elif tuned:
             threshold, score = _best_threshold(
                 margin, positive, sample_weight, self.scoring
             )
@@ -353,7 +327,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
             score = _score_at_threshold(
                 margin, positive, sample_weight, threshold, self.scoring
             )
-        return {"best_threshold_": threshold, "best_score_": score}
+        self.best_threshold_, self.best_score_ = threshold, score
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.

@@ -14,17 +14,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._scorers import make_squad2_scorer, squad2_score
+from ._tuning import no_answer_report, tuning_sample_weight
 
 __all__ = [
     "answer_credit",
     "exact_match",
     "f1_overlap",
     "make_squad2_scorer",
+    "no_answer_report",
     "normalize_answer",
     "squad2_credit",
     "squad2_report",
     "squad2_sample_weight",
     "squad2_score",
+    "tuning_sample_weight",
 ]
 
 _PUNCTUATION = frozenset(string.punctuation)

@@ -17,7 +17,8 @@ from ._paired_tests import (
     question_tests,
 )
 from ._runs import RunComparison, compare_runs
-from .metrics import squad2_credit, squad2_sample_weight
+from ._tuning import _tune_metric
+from .metrics import squad2_credit, tuning_sample_weight
 
 __all__ = [
     "Comparison",
@@ -46,7 +47,8 @@ class Comparison:
     names : list of str
         The estimators' names, in the order they were given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
-        What every fit maximised.
+        What every fit maximised, as the key of its scores: "em" and "f1"
+        are SQuAD's (``tune="squad_em"`` or ``"squad_f1"``).
     accuracy : dict of str to list of float, default={}
         Out-of-fold accuracy of the no-answer decision.
     em : dict of str to list of float, default={}
@@ -234,12 +236,8 @@ class Comparison:
 
 def _tuning_weights(y, tune, em, f1):
     """Sample weights that turn weighted accuracy into the EM or F1 total."""
-    if tune == "accuracy":
-        return None
-    credit = em if tune == "em" else f1
-    if credit is None:
-        raise ValueError(f"tune={tune!r} needs each question's {tune}.")
-    return squad2_sample_weight(y, credit)
+    squad = {"em": "squad_em", "f1": "squad_f1"}
+    return tuning_sample_weight(y, squad.get(tune, tune), em=em, f1=f1)
 
 
 def _warm_up(estimators, X, y):
@@ -285,9 +283,13 @@ def compare_estimators(
         Each question's article (a dev file's title), kept for the
         per-question bootstrap of `Comparison.question_tests`, which then
         resamples whole articles; the folds do not use it.
-    tune : {"accuracy", "em", "f1"}, default="accuracy"
-        What every fit maximises: with "em" or "f1" each fit gets the
-        sample weights that make its weighted accuracy that total.
+    tune : {"accuracy", "squad_em", "squad_f1"}, default="accuracy"
+        What every fit maximises: with "squad_em" or "squad_f1" (SQuAD 2.0's
+        EM or F1) each fit gets the sample weights that make its weighted
+        accuracy that total.
+
+        .. deprecated:: 0.1
+           ``"em"`` and ``"f1"`` are deprecated and will be removed in 0.3.
     n_splits : int, default=5
         Folds per repeat.
     n_repeats : int, default=3
@@ -310,7 +312,7 @@ def compare_estimators(
     Notes
     -----
     Every estimator sees the same training and test questions in each fold,
-    so per-fold differences are paired. With "em" or "f1", the weights come
+    so per-fold differences are paired. With "squad_em" or "squad_f1", the weights come
     from `skfusion.metrics.squad2_sample_weight`: weighted accuracy is then
     the SQuAD total up to a constant, so the margin rule's exact threshold
     search maximises it.
@@ -329,8 +331,7 @@ def compare_estimators(
     >>> len(result.accuracy["tuned"]), len(result.pairwise_tests())
     (3, 1)
     """
-    if tune not in METRICS:
-        raise ValueError(f"tune={tune!r} must be one of {METRICS}.")
+    tune = _tune_metric(tune)  # the score key: "accuracy", "em" or "f1"
     X, y = np.asarray(X), np.asarray(y, dtype=bool)
     weight = _tuning_weights(y, tune, em, f1)
     cv = RepeatedStratifiedKFold(

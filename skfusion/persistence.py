@@ -16,13 +16,17 @@ from numpy.typing import ArrayLike
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
 from . import _calibrator
+from ._predictions import resolve_unknown_spans
+from ._report import calibrator_report
 from .datasets._base import few
 
 __all__ = [
     "InconsistentVersionWarning",
+    "calibrator_report",
     "check_feature_names",
     "load_calibrator",
     "no_answer_decisions",
+    "resolve_unknown_spans",
     "save_calibrator",
     "squad_predictions",
 ]
@@ -96,8 +100,11 @@ def save_calibrator(estimator, feature_names, path) -> None:
         `~skfusion.MarginThresholdClassifier`, or a
         `~sklearn.pipeline.Pipeline` ending in one, fitted on labels
         False/True or 0/1 (True/1 meaning unanswerable).
-    feature_names : sequence of str
-        The names of the score columns it was trained on.
+    feature_names : sequence of str or None
+        The names of the score columns it was trained on. None takes the
+        estimator's ``feature_names_in_``, which fitting on a pandas
+        DataFrame sets (``as_frame=True`` of the loaders); where both are
+        known, they must agree.
     path : str or path-like
         The suffix, in any case, picks the format: ``.skops`` is written
         with skops (``pip install skops``, or
@@ -110,8 +117,9 @@ def save_calibrator(estimator, feature_names, path) -> None:
     Raises
     ------
     ValueError
-        If `estimator` is not such a classifier, or the suffix is none of
-        those above.
+        If `estimator` is not such a classifier, the suffix is none of
+        those above, or `feature_names` is None for an estimator fitted
+        without feature names, or differs from its ``feature_names_in_``.
     ImportError
         If the suffix is ``.skops`` and skops is not installed.
 
@@ -134,11 +142,32 @@ def save_calibrator(estimator, feature_names, path) -> None:
     bundle = {
         "format": _calibrator.FORMAT,
         "model": estimator,
-        "feature_names": [str(name) for name in feature_names],
+        "feature_names": _feature_names(estimator, feature_names),
         "versions": _calibrator.versions(),
     }
     _calibrator.check_bundle(bundle, f"save_calibrator({type(estimator).__name__})")
     _calibrator.write(bundle, path)
+
+
+def _feature_names(estimator, feature_names):
+    """Return the given names, or those the estimator was fitted on."""
+    fitted = getattr(estimator, "feature_names_in_", None)
+    fitted = None if fitted is None else [str(name) for name in fitted]
+    if feature_names is None:
+        if fitted is None:
+            raise ValueError(
+                "feature_names=None takes the estimator's feature_names_in_, but "
+                f"this {type(estimator).__name__} was fitted without feature "
+                "names: give the score columns' names, or fit on a DataFrame."
+            )
+        return fitted
+    names = [str(name) for name in feature_names]
+    if fitted is not None and names != fitted:
+        raise ValueError(
+            f"feature_names={names} differ from the columns the estimator was "
+            f"fitted on, feature_names_in_={fitted}."
+        )
+    return names
 
 
 def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
@@ -161,7 +190,8 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
         The fitted estimator: a skfusion classifier, or a Pipeline ending in
         one, whose ``classes_`` are [False, True] or [0, 1].
     feature_names : list of str
-        The names of the columns it was trained on.
+        The names of the columns it was trained on, as recorded in the file
+        (the estimator's ``feature_names_in_`` where it has them).
 
     Raises
     ------

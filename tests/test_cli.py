@@ -9,7 +9,8 @@ import pytest
 
 from skfusion import __version__
 from skfusion.cli import main
-from skfusion.datasets import make_squad2_scores
+from skfusion.datasets import load_reader_outputs, make_squad2_scores
+from skfusion.persistence import load_calibrator
 from tests import _official_eval as official
 from tests._builders import random_run, squad_dev, write_json, write_run
 
@@ -123,7 +124,9 @@ def test_too_few_questions_to_cross_validate(capsys, squad_files, tmp_path):
 def test_fit_prints_the_threshold_to_give_run_qa(capsys, eval_run, tmp_path):
     model = tmp_path / "m.skops"
     args = [eval_run["folder"], "--dev", eval_run["dev"], "--model", "margin"]
-    status, out, err = run(capsys, "fit", *args, "--tune", "em", "-o", model, "--json")
+    status, out, err = run(
+        capsys, "fit", *args, "--tune", "squad_em", "-o", model, "--json"
+    )
     assert status == 0, err
     report = strict_json(out)
     threshold = report["null_score_diff_threshold"]
@@ -141,7 +144,7 @@ def test_fit_prints_the_threshold_to_give_run_qa(capsys, eval_run, tmp_path):
     dataset = json.loads(eval_run["dev"].read_text())["data"]
     expected = official.evaluate(dataset, predictions)
     assert report["report"] == pytest.approx(expected)
-    status, out, _ = run(capsys, "fit", *args, "--tune", "em", "-o", model)
+    status, out, _ = run(capsys, "fit", *args, "--tune", "squad_em", "-o", model)
     assert f"--null_score_diff_threshold {threshold:.6g}" in out
     assert "HasAns_exact" in out and "NoAns_f1" in out
 
@@ -190,6 +193,31 @@ def test_fit_then_predict_round_trip(capsys, tmp_path, notebook_pickle):
         out_file.unlink()
 
 
+def test_fit_report_without_credit_is_the_official_percentage(
+    capsys, tmp_path, notebook_pickle
+):
+    model = tmp_path / "m.skops"
+    argv = ["fit", notebook_pickle, "--model", "margin", "-o", model, "--json"]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    report = strict_json(out)["report"]
+    rule, _ = load_calibrator(model)
+    data = load_reader_outputs(notebook_pickle)
+    predicted_null = rule.predict(data.data)
+    # Scores only: the official script's exact, where each answered
+    # answerable question gets its gold text, is the decisions' accuracy.
+    golds = {q: [] if u else ["x"] for q, u in zip(data.ids, data.target, strict=True)}
+    preds = {q: "" if n else "x" for q, n in zip(data.ids, predicted_null, strict=True)}
+    expected = official.evaluate(squad_dev(golds)["data"], preds)
+    assert report == pytest.approx(
+        {
+            k.replace("exact", "accuracy"): v
+            for k, v in expected.items()
+            if "f1" not in k
+        }
+    )
+
+
 def test_predict_needs_no_dev_and_writes_span_texts(capsys, squad_files, tmp_path):
     model = tmp_path / "m.skops"
     args = [tmp_path, "--dev", squad_files["dev"], "--model", "margin", "-o", model]
@@ -226,7 +254,7 @@ def test_predict_stops_where_an_answered_span_is_unknown(capsys, squad_files, tm
         capsys, "predict", model, tmp_path, "-o", out_file, "--missing-span-as-null"
     )
     assert status == 0, err
-    assert "1 question(s) without a known span: written as no answer" in err
+    assert "1 answered question(s) without a known span: written as no answer" in err
     assert json.loads(out_file.read_text())["q2"] == ""
 
 
@@ -261,7 +289,7 @@ def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
         capsys, "fit", path, "--model", "margin", "--null-column", "nul", "-o", model
     )
     assert status == 1
-    assert "--null-column 'nul' is not a column of the data" in err
+    assert "null_column='nul' is not a column of X; its columns are" in err
     status, _, err = run(capsys, "fit", path, "--null-column", "null", "-o", model)
     assert status == 1
     assert "--model fusion uses every column" in err
@@ -315,12 +343,24 @@ def test_partial_runs_with_intersect(capsys, eval_run, tmp_path):
     assert "warning: Kept the 80 question(s) present in every file" in err
 
 
+def test_former_tune_names_warn_in_one_line(capsys, eval_run, tmp_path):
+    args = [eval_run["folder"], "--dev", eval_run["dev"], "--model", "margin"]
+    model = tmp_path / "m.skops"
+    status, new, err = run(capsys, "fit", *args, "--tune", "squad_em", "-o", model)
+    assert status == 0 and "deprecated" not in err
+    status, old, err = run(capsys, "fit", *args, "--tune", "em", "-o", model)
+    assert status == 0
+    assert "warning: --tune em is deprecated and will be removed in 0.3: use " in err
+    assert "--tune squad_em" in err
+    assert old == new
+
+
 def test_tuning_needs_credit(capsys, notebook_pickle, tmp_path):
     status, _, err = run(
-        capsys, "fit", notebook_pickle, "--tune", "f1", "-o", tmp_path / "m.skops"
+        capsys, "fit", notebook_pickle, "--tune", "squad_f1", "-o", tmp_path / "m.skops"
     )
     assert status == 1
-    assert "--tune f1 needs each question's f1" in err
+    assert "--tune squad_f1: tune='squad_f1' needs each question's f1" in err
 
 
 def test_calibrator_on_other_columns_is_a_clear_error(
@@ -424,7 +464,14 @@ def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
         for i in range(8)
     ]
     write_json(eval_run["dev"], dev)
-    args = ["compare", eval_run["folder"], "--dev", eval_run["dev"], "--tune", "em"]
+    args = [
+        "compare",
+        eval_run["folder"],
+        "--dev",
+        eval_run["dev"],
+        "--tune",
+        "squad_em",
+    ]
     args += ["--folds", 3, "--repeats", 1, "--resamples", 300, "-q"]
     status, out, err = run(capsys, *args, "--json")
     assert status == 0, err
@@ -485,8 +532,8 @@ def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path)
     ("extra", "message"),
     [
         (
-            ["--model", "margin", "--tune", "em", "--target-noans-recall", "0.9"],
-            "--tune em and a target both choose the threshold",
+            ["--model", "margin", "--tune", "squad_em", "--target-noans-recall", "0.9"],
+            "--tune squad_em and a target both choose the threshold",
         ),
         (
             ["--model", "margin", "--target-precision", "1.5"],
@@ -524,7 +571,7 @@ def write_run_csvs(tmp_path, n_runs, *, shuffle_ids=False):
 
 def test_compare_runs_tables_and_tests_across_runs(capsys, tmp_path):
     paths = write_run_csvs(tmp_path, 3, shuffle_ids=True)
-    args = ["compare-runs", *paths, "--id-column", "id", "--tune", "em"]
+    args = ["compare-runs", *paths, "--id-column", "id", "--tune", "squad_em"]
     args += ["--folds", 3, "--repeats", 1, "-q"]
     status, out, err = run(capsys, *args, "--json")
     assert status == 0, err

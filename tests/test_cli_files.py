@@ -104,7 +104,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
     def no_work(*args, **kwargs):
         raise AssertionError("the data was loaded before the output was checked")
 
-    monkeypatch.setattr("skfusion.cli.load_reader_outputs", no_work)
+    monkeypatch.setattr("skfusion._cli_data.load_reader_outputs", no_work)
     monkeypatch.setattr("skfusion.cli.load_calibrator", no_work)
     if command == "fit":
         argv = ["fit", run_folder["folder"], "--dev", run_folder["dev"]]

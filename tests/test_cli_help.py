@@ -96,7 +96,7 @@ def test_indented_lines_of_a_help_are_kept_as_written():
     assert kept == "  skfusion " + "x " * 60
 
 
-@pytest.mark.parametrize("tune", ["em", "f1"])
+@pytest.mark.parametrize("tune", ["squad_em", "squad_f1"])
 def test_tune_without_nbest_lists_names_the_missing_file(capsys, tmp_path, tune):
     paths = write_squad_example(tmp_path, n_questions=60)
     paths["nbest"].unlink()
@@ -104,7 +104,7 @@ def test_tune_without_nbest_lists_names_the_missing_file(capsys, tmp_path, tune)
     status, _, err = run(capsys, *argv)
     assert status == 1
     assert len(err.strip().splitlines()) == 1
-    assert f"--tune {tune} needs" in err
+    assert f"--tune {tune}: tune={tune!r} needs" in err
     assert "no nbest_predictions.json" in err
     assert "--tune accuracy" in err
     assert not (tmp_path / "m.joblib").exists()

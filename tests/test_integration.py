@@ -52,9 +52,9 @@ def test_grid_search_prefers_the_tuned_threshold(scores):
     X, y = scores
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     grid = GridSearchCV(
-        MarginThresholdClassifier(), {"threshold": [-8.0, "auto", 8.0]}, cv=cv
+        MarginThresholdClassifier(), {"threshold": [-8.0, "tuned", 8.0]}, cv=cv
     ).fit(X, y)
-    assert grid.best_params_ == {"threshold": "auto"}
+    assert grid.best_params_ == {"threshold": "tuned"}
     tuned = cross_val_score(MarginThresholdClassifier(), X, y, cv=cv).mean()
     assert grid.best_score_ == pytest.approx(tuned)
     assert grid.best_estimator_.best_threshold_ == pytest.approx(

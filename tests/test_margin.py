@@ -266,3 +266,17 @@ def test_an_index_out_of_range_names_the_range(column):
     rule = MarginThresholdClassifier(null_column=column, span_column=None)
     with pytest.raises(ValueError, match=r"use an index in \[-4, 3\]"):
         rule.fit(X, y)
+
+
+def test_threshold_auto_is_the_deprecated_name_of_tuned():
+    X, y = make_squad2_scores(n_questions=300, random_state=3)
+    tuned = MarginThresholdClassifier(null_column=0, span_column=3).fit(X, y)
+    assert MarginThresholdClassifier().threshold == "tuned"
+    old = MarginThresholdClassifier(null_column=0, span_column=3, threshold="auto")
+    with pytest.warns(FutureWarning, match=r"threshold='auto' was deprecated.*0\.3"):
+        old.fit(X, y)
+    assert old.best_threshold_ == tuned.best_threshold_
+    # Brute force: no cut between sorted margins scores better.
+    margin = X[:, 0] - X[:, 3]
+    best = max(np.mean((margin > t) == y) for t in np.unique(margin))
+    assert tuned.best_score_ >= best

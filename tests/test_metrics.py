@@ -4,15 +4,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
 
 from skfusion.metrics import (
     answer_credit,
     exact_match,
     f1_overlap,
+    no_answer_report,
     normalize_answer,
     squad2_credit,
     squad2_report,
     squad2_sample_weight,
+    tuning_sample_weight,
 )
 from tests import _official_eval as official
 from tests._builders import squad_dev
@@ -83,3 +86,60 @@ def test_credit_and_weights_add_up_to_the_total():
     correct = predicted_null == unanswerable
     constant = credit[unanswerable].sum()
     assert total == pytest.approx((weight * correct).sum() + constant)
+
+
+def _accuracy_oracle(predicted_null, unanswerable):
+    """The official script's percentages where every answered span is right."""
+    golds = {f"q{i}": [] if u else ["x"] for i, u in enumerate(unanswerable)}
+    preds = {f"q{i}": "" if n else "x" for i, n in enumerate(predicted_null)}
+    expected = official.evaluate(squad_dev(golds)["data"], preds)
+    return {
+        key.replace("exact", "accuracy"): value
+        for key, value in expected.items()
+        if "f1" not in key
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=30))
+def test_report_without_credit_is_the_official_percentage(rows):
+    unanswerable = np.array([u for u, _ in rows])
+    predicted_null = np.array([n for _, n in rows])
+    report = no_answer_report(predicted_null, unanswerable)
+    assert report == pytest.approx(_accuracy_oracle(predicted_null, unanswerable))
+    em = (~unanswerable).astype(float)
+    assert no_answer_report(predicted_null, unanswerable, em, em) == pytest.approx(
+        squad2_report(predicted_null, unanswerable, em, em)
+    )
+
+
+def test_tuning_sample_weight_makes_accuracy_the_squad_total():
+    rng = np.random.RandomState(1)
+    unanswerable = rng.rand(300) < 0.4
+    em = (rng.rand(300) < 0.7).astype(float)
+    f1 = np.maximum(em, rng.rand(300).round(2))
+    assert tuning_sample_weight(unanswerable, "accuracy", em=em, f1=f1) is None
+    for tune, credit in (("squad_em", em), ("squad_f1", f1)):
+        weight = tuning_sample_weight(unanswerable, tune, em=em, f1=f1)
+        # Weighted correct decisions minus the SQuAD total is one constant.
+        gaps = set()
+        for _ in range(5):
+            predicted_null = rng.rand(300) < 0.5
+            correct = predicted_null == unanswerable
+            total = squad2_credit(predicted_null, unanswerable, credit).sum()
+            gaps.add(round(weight[correct].sum() - total, 9))
+        assert len(gaps) == 1
+    with pytest.raises(ValueError, match="tune='squad_em' needs each question's em"):
+        tuning_sample_weight(unanswerable, "squad_em", f1=f1)
+    with pytest.raises(ValueError, match="tune='auc' must be one of"):
+        tuning_sample_weight(unanswerable, "auc", em=em)
+
+
+@pytest.mark.parametrize("old", ["em", "f1"])
+def test_former_tune_names_warn_and_still_work(old):
+    unanswerable = [True, False, False]
+    credit = {"em": [0.0, 1.0, 0.0], "f1": [0.2, 1.0, 0.5]}
+    with pytest.warns(FutureWarning, match=rf"tune='{old}' was deprecated.*0\.3"):
+        weight = tuning_sample_weight(unanswerable, old, **credit)
+    expected = squad2_sample_weight(unanswerable, credit[old])
+    assert_array_equal(weight, expected)

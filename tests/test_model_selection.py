@@ -37,7 +37,7 @@ def test_tuning_for_em_weights_every_fit_and_scores_em_out_of_fold():
         X,
         Y,
         em=em,
-        tune="em",
+        tune="squad_em",
         n_splits=3,
         n_repeats=1,
     )
@@ -53,8 +53,22 @@ def test_tuning_for_em_weights_every_fit_and_scores_em_out_of_fold():
         expected.append(credit.mean())
     assert_allclose(result.em["m"], expected)
     assert result.tune == "em"
-    with pytest.raises(ValueError, match="tune='f1' needs each question's f1"):
-        compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="f1")
+    with pytest.raises(ValueError, match="tune='squad_f1' needs each question's f1"):
+        compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="squad_f1")
+    # The former name still works, with scikit-learn's deprecation warning.
+    with pytest.warns(FutureWarning, match=r"tune='em' was deprecated.*0\.3"):
+        old = compare_estimators(
+            {"m": MarginThresholdClassifier()},
+            X,
+            Y,
+            em=em,
+            tune="em",
+            n_splits=3,
+            n_repeats=1,
+        )
+    assert old.em == result.em and old.tune == "em"
+    with pytest.raises(ValueError, match=r"tune='f1_score' must be one of"):
+        compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="f1_score")
 
 
 def test_corrected_t_test_is_wider_than_the_naive_one():

@@ -105,7 +105,7 @@ def test_unreachable_target_answers_nothing_with_a_warning():
 def test_targets_need_an_auto_threshold_and_a_valid_credit():
     X, y = make_squad2_scores(n_questions=200, random_state=0)
     rule = MarginThresholdClassifier(threshold=0.0, target_precision=0.9)
-    with pytest.raises(ValueError, match="need threshold='auto'"):
+    with pytest.raises(ValueError, match="need threshold='tuned'"):
         rule.fit(X, y)
     rule = MarginThresholdClassifier(target_precision=0.9)
     with pytest.raises(ValueError, match="one entry per sample"):

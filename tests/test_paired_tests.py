@@ -191,7 +191,7 @@ def test_question_tests_use_each_repeats_out_of_fold_decisions():
     em = np.where(Y, 0.0, (rng.rand(len(Y)) < 0.7).astype(float))
     groups = np.arange(len(Y)) // 9
     result = compare_estimators(
-        rules(), X, Y, em=em, groups=groups, tune="em", n_splits=3, n_repeats=2
+        rules(), X, Y, em=em, groups=groups, tune="squad_em", n_splits=3, n_repeats=2
     )
     splits = list(
         RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0).split(X, Y)

@@ -16,15 +16,20 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
+from skfusion.datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
+from skfusion.metrics import squad2_sample_weight
 from skfusion.persistence import (
     InconsistentVersionWarning,
+    calibrator_report,
     check_feature_names,
     load_calibrator,
     no_answer_decisions,
+    resolve_unknown_spans,
     save_calibrator,
     squad_predictions,
 )
+from tests import _official_eval as official
+from tests._builders import random_run, squad_dev, write_json, write_run
 
 X, Y = make_squad2_scores(n_questions=800, random_state=0)
 sio = pytest.importorskip("skops.io")
@@ -315,3 +320,75 @@ def test_plotting_functions_draw():
     assert len(axes[2].lines) == 4 + 1  # one curve per restart, plus the mark
     assert axes[0].get_lines()[1].get_xdata()[0] == rule.best_threshold_
     plt.close("all")
+
+
+def test_unknown_spans_are_written_as_the_policy_says():
+    predicted_null = [False, False, False, True]
+    span_text = ["Paris", None, None, None]
+    no_span = [False, True, False, False]
+    with pytest.raises(ValueError, match=r"1 question\(s\) .* e\.g\. 'q3'"):
+        resolve_unknown_spans(
+            predicted_null, span_text, no_span=no_span, ids=["q1", "q2", "q3", "q4"]
+        )
+    result = resolve_unknown_spans(
+        predicted_null, span_text, no_span=no_span, missing_span="null"
+    )
+    assert result.predicted_null.tolist() == [False, True, True, True]
+    assert result.no_span.tolist() == [False, True, False, False]
+    assert result.missing.tolist() == [False, False, True, False]
+    # Only a reader's "no candidate span" is written as no answer by default.
+    result = resolve_unknown_spans(
+        [False, False, True], ["x", None, None], no_span=[False, True, False]
+    )
+    assert result.predicted_null.tolist() == [False, True, True]
+    assert squad_predictions(
+        ["a", "b", "c"], result.predicted_null, ["x", None, None]
+    ) == {"a": "x", "b": "", "c": ""}
+
+
+def test_names_come_from_the_estimators_feature_names_in(tmp_path):
+    pd = pytest.importorskip("pandas")
+    names = ["null_a", "null_b", "span_a", "span_b"]
+    frame = pd.DataFrame(X, columns=names)
+    rule = MarginThresholdClassifier(
+        null_column=["null_a", "null_b"], span_column="span_b"
+    ).fit(frame, Y)
+    path = tmp_path / "m.skops"
+    save_calibrator(rule, None, path)
+    model, found = load_calibrator(path)
+    assert found == names
+    assert_array_equal(model.predict(frame), rule.predict(frame))
+    with pytest.raises(ValueError, match=r"differ from the columns the estimator"):
+        save_calibrator(rule, names[::-1], path)
+    plain = MarginThresholdClassifier().fit(X, Y)
+    with pytest.raises(ValueError, match=r"fitted without feature names"):
+        save_calibrator(plain, None, path)
+    # An array-fitted estimator keeps the names the caller records.
+    save_calibrator(plain, names, path)
+    assert load_calibrator(path)[1] == names
+
+
+def test_calibrator_report_is_the_official_script_on_the_fit_data(tmp_path):
+    pytest.importorskip("pandas")
+    golds, nbest = random_run(3, 80, signal=2.0)
+    write_run(tmp_path / "out", nbest, prefix="eval")
+    dev = write_json(tmp_path / "dev-v2.0.json", squad_dev(golds))
+    data = load_reader_outputs(tmp_path / "out", dev=dev, as_frame=True)
+    null, span = data.margin_columns
+    rule = MarginThresholdClassifier(null_column=null, span_column=span)
+    rule.fit(
+        data.data, data.target, sample_weight=squad2_sample_weight(data.target, data.em)
+    )
+    report = calibrator_report(rule, data)
+    predictions = squad_predictions(data.ids, rule.predict(data.data), data.span_text)
+    expected = official.evaluate(squad_dev(golds)["data"], predictions)
+    assert report["report"] == pytest.approx(expected)
+    assert report["threshold"] == rule.best_threshold_
+    assert report["null_score_diff_threshold"] == rule.best_threshold_
+    assert report["margin"] == (
+        "(null_start_logit + null_end_logit) - (span_start_logit + span_end_logit)"
+    )
+    fusion = TorchLogisticFusion(random_state=0, n_restarts=2, n_steps=5)
+    fusion.fit(data.data, data.target)
+    report = calibrator_report(fusion, data)
+    assert report["coef"] == fusion.coef_[0].tolist() and "threshold" not in report

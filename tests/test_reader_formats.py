@@ -265,7 +265,7 @@ def test_official_na_prob_convention(tmp_path):
         load_reader_outputs(tmp_path / "na_prob.json")
 
 
-def _fit(capsys, folder, dev, *extra, tune="em"):
+def _fit(capsys, folder, dev, *extra, tune="squad_em"):
     argv = ["fit", str(folder), "--dev", str(dev), "--model", "margin", "--tune", tune]
     status = main([*argv, *extra, "-o", str(folder.parent / "m.skops"), "-q"])
     out, err = capsys.readouterr()

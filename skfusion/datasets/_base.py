@@ -7,6 +7,7 @@ import reprlib
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._compat import _import_pandas
 from ._formats import SCORE_KINDS
 
 # Column names of the per-head scores of a BERT-style reader (one start and
@@ -137,3 +138,23 @@ def reader_bunch(
         score_kind=SCORE_KINDS.get(reader),
         DESCR=descr,
     )
+
+
+def frame_bunch(bunch, as_frame):
+    """Return `bunch` with ``frame``, and with pandas ``data`` if `as_frame`.
+
+    As scikit-learn's loaders: ``data`` a DataFrame whose columns are the
+    feature names, ``target`` a Series named "unanswerable", and ``frame``
+    both side by side (``data`` alone without labels); ``frame`` is None
+    for arrays.
+    """
+    if not as_frame:
+        bunch.frame = None
+        return bunch
+    pd = _import_pandas("as_frame=True")
+    data = pd.DataFrame(bunch.data, columns=list(bunch.feature_names))
+    bunch.data, bunch.frame = data, data
+    if bunch.target is not None:
+        bunch.target = pd.Series(bunch.target, name="unanswerable")
+        bunch.frame = pd.concat([data, bunch.target], axis=1)
+    return bunch

@@ -14,6 +14,7 @@ from ._base import (
     PER_HEAD_MARGIN_COLUMNS,
     check_unique,
     few,
+    frame_bunch,
     reader_bunch,
     short,
 )
@@ -138,6 +139,7 @@ def load_csv(
     id_column=None,
     feature_columns=None,
     require_label=True,
+    as_frame=False,
 ) -> Bunch:
     r"""Load scores from a CSV file with a header row.
 
@@ -155,6 +157,14 @@ def load_csv(
     require_label : bool, default=True
         If False, a file without `label_column` loads with ``target=None``
         (scores to predict on).
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -202,7 +212,7 @@ def load_csv(
         for c in ("em", "f1")
         if c in header
     }
-    return reader_bunch(
+    bunch = reader_bunch(
         X,
         feature_columns,
         y,
@@ -213,3 +223,4 @@ def load_csv(
         descr=f"Score table: {path}",
         source=path,
     )
+    return frame_bunch(bunch, as_frame)

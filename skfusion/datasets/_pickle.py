@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._compat import _import_torch
-from ._base import check_same_ids, few, reader_bunch, short
+from ._base import check_same_ids, few, frame_bunch, reader_bunch, short
 from ._json import read_bytes
 from ._pickle_scan import MAX_BYTES, MAX_ROW, PickleBoundsError, check_zip, scan
 from ._simulate import FEATURE_NAMES
@@ -250,7 +250,7 @@ def _label(value, path, qid):
     )
 
 
-def load_notebook_pickle(path) -> Bunch:
+def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
     """Load the research notebook's ``{'scores': ..., 'labels': ...}`` pickle.
 
     Parameters
@@ -261,6 +261,14 @@ def load_notebook_pickle(path) -> Bunch:
         ``'labels'``, ``{question id: True if unanswerable}``. Rows may be
         lists of numbers, numpy arrays or torch tensors (any dtype, with or
         without grad); labels must be bools or 0/1.
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -323,7 +331,7 @@ def load_notebook_pickle(path) -> Bunch:
             f"e.g. {few(odd)}."
         )
     names = FEATURE_NAMES if width == 4 else [f"x{i}" for i in range(width)]
-    return reader_bunch(
+    bunch = reader_bunch(
         np.array(rows),
         names,
         [_label(labels[q], path, q) for q in ids],
@@ -332,15 +340,24 @@ def load_notebook_pickle(path) -> Bunch:
         descr=f"Notebook pickle: {path}",
         source=path,
     )
+    return frame_bunch(bunch, as_frame)
 
 
-def load_seed_pickle(path) -> Bunch:
+def load_seed_pickle(path, *, as_frame=False) -> Bunch:
     """Load the notebook's pickle; an alias of `load_notebook_pickle`.
 
     Parameters
     ----------
     path : str or path-like
         See `load_notebook_pickle`.
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -362,4 +379,4 @@ def load_seed_pickle(path) -> Bunch:
     >>> load_seed_pickle("scores.pkl").feature_names
     ['x0', 'x1']
     """
-    return load_notebook_pickle(path)
+    return load_notebook_pickle(path, as_frame=as_frame)

@@ -10,6 +10,7 @@ from sklearn.utils import Bunch
 from ..metrics import answer_credit
 from ._base import (
     check_same_ids,
+    frame_bunch,
     reader_bunch,
     short,
 )
@@ -35,6 +36,7 @@ def load_reader_outputs(
     names=None,
     primary=None,
     scores=None,
+    as_frame=False,
 ) -> Bunch:
     """Load a QA reader's no-answer scores from its output folder or a file.
 
@@ -87,6 +89,14 @@ def load_reader_outputs(
         Extra per-question scores, each a JSON object ``question id ->
         number`` (e.g. an answer verifier's output), joined as one column
         named by its key.
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -215,10 +225,11 @@ def load_reader_outputs(
         own_prefix = None if several and not Path(p).is_dir() else prefix
         runs.append(_load_one(p, dev, own_prefix, subset, label_column, id_column))
     if len(runs) == 1 and names is None and primary is None and not scores:
-        return runs[0]
-    return join_runs(
+        return frame_bunch(runs[0], as_frame)
+    joined = join_runs(
         paths, runs, names=names, primary=primary, scores=scores, subset=subset
     )
+    return frame_bunch(joined, as_frame)
 
 
 def _load_one(path, dev, prefix, subset, label_column, id_column):
@@ -381,7 +392,7 @@ def _credit(answers, ids, span_text, target, no_span):
 
 
 def load_squad_outputs(
-    dev_file, *, null_odds=None, nbest=None, predictions=None
+    dev_file, *, null_odds=None, nbest=None, predictions=None, as_frame=False
 ) -> Bunch:
     """Join named reader output files with SQuAD 2.0 dev answers.
 
@@ -392,6 +403,14 @@ def load_squad_outputs(
     null_odds, nbest, predictions : str or path-like, default=None
         ``null_odds.json``, ``nbest_predictions.json`` and
         ``predictions.json`` (span texts where no n-best file is given).
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame whose columns are
+        ``feature_names``, ``target`` a pandas Series named
+        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
+        loaders return them); the names in ``margin_columns`` then go
+        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        With False, ``frame`` is None.
 
     Returns
     -------
@@ -421,7 +440,7 @@ def load_squad_outputs(
     }
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return _load_files(files, dev_file)
+    return frame_bunch(_load_files(files, dev_file), as_frame)
 
 
 def _load_files(files, dev):
