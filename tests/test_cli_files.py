@@ -7,7 +7,6 @@ import pickle
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -272,44 +271,53 @@ def large_predict(tmp_path_factory):
     return folder
 
 
-def temp_files(folder, written):
-    found = [p for p in folder.iterdir() if "skfusion-tmp" in p.name]
-    try:
-        return [p for p in found if not written or p.stat().st_size > 0]
-    except FileNotFoundError:  # renamed or deleted meanwhile
-        return []
+# The command in a child process that signals itself at a chosen point of
+# the write: as the temporary file is opened, or after its first bytes. A
+# signal sent from outside could arrive after a fast write has ended.
+SIGNALLING_CHILD = """
+import builtins, json, os, sys
+import skfusion._io
+from skfusion.cli import main
+
+signum, when = int(sys.argv[1]), sys.argv[2]
+if when == "created":
+    def open_then_signal(*args, **kwargs):
+        os.kill(os.getpid(), signum)
+        return builtins.open(*args, **kwargs)
+    skfusion._io.open = open_then_signal
+else:
+    real_dump = json.dump
+    def dump_then_signal(obj, file, **kwargs):
+        file.write("{")
+        file.flush()
+        os.kill(os.getpid(), signum)
+        real_dump(obj, file, **kwargs)
+    json.dump = dump_then_signal
+sys.exit(main(sys.argv[3:]))
+"""
 
 
 @pytest.mark.parametrize(
-    ("signum", "written"),
-    [(signal.SIGTERM, False), (signal.SIGTERM, True), (signal.SIGINT, True)],
+    ("signum", "when"),
+    [
+        (signal.SIGTERM, "created"),
+        (signal.SIGTERM, "written"),
+        (signal.SIGINT, "written"),
+    ],
     ids=["SIGTERM as the file is created", "SIGTERM mid-write", "SIGINT mid-write"],
 )
-def test_a_signal_mid_write_keeps_the_old_file(
-    large_predict, tmp_path, signum, written
-):
+def test_a_signal_mid_write_keeps_the_old_file(large_predict, tmp_path, signum, when):
     out_file = tmp_path / "predictions.json"
     out_file.write_text('{"old": true}\n')
-    command = [sys.executable, "-m", "skfusion", "predict", "-q", "--decisions-only"]
-    command += [
-        "--allow-pickle",
-        large_predict / "m.joblib",
-        large_predict / "s.csv",
-        "--id-column",
-    ]
-    command += ["id", "-o", out_file]
-    process = subprocess.Popen(
-        [str(c) for c in command], stderr=subprocess.PIPE, text=True
+    command = [sys.executable, "-c", SIGNALLING_CHILD, int(signum), when]
+    command += ["predict", "-q", "--decisions-only", "--allow-pickle"]
+    command += [large_predict / "m.joblib", large_predict / "s.csv"]
+    command += ["--id-column", "id", "-o", out_file]
+    result = subprocess.run(
+        [str(c) for c in command], capture_output=True, text=True, timeout=240
     )
-    deadline = time.monotonic() + 240
-    while not temp_files(tmp_path, written):  # wait for the temporary file
-        assert process.poll() is None, "the write ended before it was seen"
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    process.send_signal(signum)
-    _, err = process.communicate(timeout=60)
     name = signal.Signals(signum).name
-    assert process.returncode == 128 + signum
-    assert err == f"skfusion predict: interrupted ({name})\n"
+    assert result.returncode == 128 + signum, result.stderr
+    assert result.stderr == f"skfusion predict: interrupted ({name})\n"
     assert out_file.read_text() == '{"old": true}\n'
     assert leftovers(tmp_path) == []
