@@ -269,7 +269,7 @@ class Comparison:
             One per estimator, in the order of `names`: ``estimator`` (the
             name), then for each recorded metric and ``fit_seconds`` its
             mean over the folds and, suffixed ``_std``, its standard
-            deviation.
+            deviation (the population one, ``numpy.std``'s default).
         """
         rows = []
         for name in self.names:

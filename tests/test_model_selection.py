@@ -273,3 +273,30 @@ def test_fits_and_predictions_run_with_one_blas_thread(backend):
         assert model.fit_threads_ == {1}
         # Predicted by the scorer and for the per-question decisions.
         assert model.predict_threads_ == [{1}, {1}]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    d=st.lists(st.floats(-0.1, 0.1), min_size=2, max_size=30).filter(
+        lambda d: statistics.variance(d) > 1e-12
+    ),
+    n_test=st.integers(10, 1000),
+    k=st.integers(2, 10),
+)
+def test_corrected_t_test_is_nadeau_and_bengios(d, n_test, k):
+    n_train = (k - 1) * n_test
+    t, p = corrected_resampled_ttest(d, n_train, n_test)
+    # Nadeau and Bengio's corrected variance, 1/J + n_test/n_train times the
+    # sample variance (n - 1 in the denominator), as in scikit-learn's example
+    # "Statistical comparison of models using grid search".
+    corrected = (1 / len(d) + n_test / n_train) * statistics.variance(d)
+    expected_t = statistics.fmean(d) / corrected**0.5
+    assert t == pytest.approx(expected_t, rel=1e-9)
+    assert p == pytest.approx(2 * stats.t.sf(abs(expected_t), len(d) - 1), rel=1e-7)
+
+
+def test_corrected_t_test_by_hand():
+    # mean 0.01125, sample variance 2.1875e-4 / 3, factor 1/4 + 200/800.
+    t, _ = corrected_resampled_ttest([0.01, 0.02, 0.0, 0.015], 800, 200)
+    assert t == pytest.approx(0.01125 / (0.5 * 2.1875e-4 / 3) ** 0.5)
+    assert round(t, 3) == 1.863
