@@ -357,6 +357,7 @@ def compare_estimators(
     See Also
     --------
     corrected_resampled_ttest : How `Comparison.pairwise_tests` tests pairs.
+    sklearn.model_selection.cross_validate : What runs each estimator's folds.
 
     Notes
     -----
