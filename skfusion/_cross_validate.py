@@ -7,6 +7,7 @@ or joblib's workers need. Every fit and prediction therefore runs with BLAS
 limited to one thread (benchmarks/bench_blas_threads.py measures it).
 """
 
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.model_selection import cross_validate
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .metrics import squad2_credit
 
@@ -27,18 +28,31 @@ class _SharedBlasLimit:
     restore the threads under the others (or the last would restore a limit
     it saw as the original). Callers are counted instead: the first one in
     sets the limit, the last one out restores it.
+
+    Finding the loaded libraries takes milliseconds, longer than a margin
+    rule's fit, so each process looks once, at its first limit (a joblib
+    worker has imported scikit-learn, and so numpy's and scipy's BLAS, by
+    then), and reuses what it found: setting a limit then takes
+    microseconds. A BLAS loaded later in the process is not limited.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._inside = 0
         self._limiter = None
+        self._controller = None
+        self._pid = None
+
+    def _libraries(self):
+        if self._pid != os.getpid():  # a forked child has its own libraries
+            self._controller, self._pid = ThreadpoolController(), os.getpid()
+        return self._controller
 
     @contextmanager
     def __call__(self):
         with self._lock:
             if self._inside == 0:
-                self._limiter = threadpool_limits(limits=1, user_api="blas")
+                self._limiter = self._libraries().limit(limits=1, user_api="blas")
             self._inside += 1
         try:
             yield
