@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import (
+    bench_blas_threads,
     bench_cold_start,
     bench_features,
     bench_fit,
@@ -46,6 +47,7 @@ def run(args):
         bench_fit.main(["--device", args.device])
     bench_threshold.main([])
     bench_threads.main([])
+    bench_blas_threads.main([])
     bench_vector_width.main([])
     bench_features.main([])
     bench_cold_start.main([])

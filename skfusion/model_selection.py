@@ -1,14 +1,13 @@
 """Honest comparison of no-answer rules: identical folds and corrected tests."""
 
 import itertools
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from ._cross_validate import cross_validate_one, record_folds, record_questions
 from ._fold_tests import corrected_resampled_ttest, holm_adjust
 from ._paired_tests import (
     FOLD_TEST_ASSUMES,
@@ -18,7 +17,7 @@ from ._paired_tests import (
 )
 from ._runs import RunComparison, compare_runs
 from ._tuning import _tune_metric
-from .metrics import squad2_credit, tuning_sample_weight
+from .metrics import tuning_sample_weight
 
 __all__ = [
     "Comparison",
@@ -38,9 +37,9 @@ METRICS = ("accuracy", "em", "f1")
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`, which fills it fold by fold; each
-    dictionary maps an estimator's name to one entry per fold, in the order
-    of the folds.
+    Returned by `compare_estimators`, which fills it estimator by
+    estimator; each dictionary maps an estimator's name to one entry per
+    fold, in the order of the folds.
 
     Parameters
     ----------
@@ -58,7 +57,7 @@ class Comparison:
     fit_seconds : dict of str to list of float, default={}
         Fit times.
     fitted : dict of str to list of estimator, default={}
-        The fitted models.
+        The fitted models; empty with ``return_estimator=False``.
     n_train : int, default=0
         Training questions per fold.
     n_test : int, default=0
@@ -72,6 +71,10 @@ class Comparison:
         Each question's ``"em"`` and ``"f1"`` if its best span is answered.
     groups : ndarray of shape (n_questions,) or None, default=None
         Each question's article, which `question_tests` resamples whole.
+    indices : dict or None, default=None
+        With ``return_indices=True``, ``{"train": [...], "test": [...]}``:
+        every fold's row indices, as `sklearn.model_selection.cross_validate`
+        returns them.
 
     See Also
     --------
@@ -107,6 +110,7 @@ class Comparison:
     unanswerable: np.ndarray | None = None
     answer_credit: dict = field(default_factory=dict)
     groups: np.ndarray | None = None
+    indices: dict | None = None
 
     def scores(self, metric):
         """Return the fold scores of one metric per estimator.
@@ -211,6 +215,53 @@ class Comparison:
             random_state=random_state,
         )
 
+    def to_frame(self):
+        """Return the fold scores as a pandas DataFrame, one row per fit.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``estimator``, ``fold`` (the fold's position, from 0, in
+            the order of `sklearn.model_selection.RepeatedStratifiedKFold`),
+            then every recorded metric and ``fit_seconds``.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed.
+
+        See Also
+        --------
+        summary : The mean and standard deviation of each column.
+
+        Examples
+        --------
+        >>> from skfusion.model_selection import Comparison
+        >>> result = Comparison(
+        ...     names=["a", "b"],
+        ...     accuracy={"a": [0.81, 0.80], "b": [0.79, 0.80]},
+        ... )
+        >>> frame = result.to_frame()
+        >>> frame.groupby("estimator")["accuracy"].mean().round(3).to_dict()
+        {'a': 0.805, 'b': 0.795}
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "Comparison.to_frame needs pandas: pip install pandas"
+            ) from exc
+        keys = [k for k in (*METRICS, "fit_seconds") if getattr(self, k)]
+        rows = []
+        for name in self.names:
+            per_fold = {k: getattr(self, k).get(name, []) for k in keys}
+            for fold in range(max(map(len, per_fold.values()), default=0)):
+                row = {"estimator": name, "fold": fold}
+                for key, values in per_fold.items():
+                    row[key] = values[fold] if fold < len(values) else np.nan
+                rows.append(row)
+        return pd.DataFrame(rows, columns=["estimator", "fold", *keys])
+
     def summary(self):
         """Return the mean and standard deviation of every recorded score.
 
@@ -220,7 +271,7 @@ class Comparison:
             One per estimator, in the order of `names`: ``estimator`` (the
             name), then for each recorded metric and ``fit_seconds`` its
             mean over the folds and, suffixed ``_std``, its standard
-            deviation.
+            deviation (the population one, ``numpy.std``'s default).
         """
         rows = []
         for name in self.names:
@@ -240,18 +291,6 @@ def _tuning_weights(y, tune, em, f1):
     return tuning_sample_weight(y, squad.get(tune, tune), em=em, f1=f1)
 
 
-def _warm_up(estimators, X, y):
-    """Fit each estimator once, untimed, on up to 100 questions per class.
-
-    One-off costs (imports, loading or compiling the numba kernel) are then
-    not counted as fit time of the first fold; taking both classes keeps
-    files sorted by label from giving a one-class warm-up.
-    """
-    rows = np.concatenate([np.flatnonzero(y == c)[:100] for c in np.unique(y)])
-    for estimator in estimators.values():
-        clone(estimator).fit(X[rows], y[rows])
-
-
 def compare_estimators(
     estimators: dict,
     X: ArrayLike,
@@ -264,6 +303,9 @@ def compare_estimators(
     n_splits: int = 5,
     n_repeats: int = 3,
     random_state: int = 0,
+    n_jobs: int | None = None,
+    return_estimator: bool = True,
+    return_indices: bool = False,
     progress=None,
 ) -> Comparison:
     """Fit every estimator on the same repeated stratified k-fold splits.
@@ -296,8 +338,17 @@ def compare_estimators(
         Repeats, each with another shuffle.
     random_state : int, default=0
         Seed of the folds.
+    n_jobs : int or None, default=None
+        Folds fitted in parallel, passed to
+        `sklearn.model_selection.cross_validate`; None is 1 unless in a
+        `joblib.parallel_config` context, which also picks the backend
+        (processes, threads, a dask cluster).
+    return_estimator : bool, default=True
+        Keep every fold's fitted model in `Comparison.fitted`.
+    return_indices : bool, default=False
+        Keep every fold's training and test rows in `Comparison.indices`.
     progress : callable or None, default=None
-        Called with a message after each fold.
+        Called with a message after each estimator's folds.
 
     Returns
     -------
@@ -308,11 +359,21 @@ def compare_estimators(
     See Also
     --------
     corrected_resampled_ttest : How `Comparison.pairwise_tests` tests pairs.
+    sklearn.model_selection.cross_validate : What runs each estimator's folds.
 
     Notes
     -----
     Every estimator sees the same training and test questions in each fold,
-    so per-fold differences are paired. With "squad_em" or "squad_f1", the weights come
+    so per-fold differences are paired: each estimator is cross-validated
+    by `sklearn.model_selection.cross_validate` on the same list of splits.
+    Fits and predictions run with BLAS limited to one thread
+    (`threadpoolctl`): with a handful of score columns BLAS threads gain
+    nothing, and their spinning workers would take the cores that the
+    fits' own threads or joblib's workers use. ``fit_seconds`` times the
+    fit alone; before the folds each estimator is fitted once, untimed, on
+    a few questions, so that one-off costs (the numba kernel's compilation)
+    are not counted in the first fold, except in a joblib worker process,
+    where its first fit pays them. With "squad_em" or "squad_f1", the weights come
     from `skfusion.metrics.squad2_sample_weight`: weighted accuracy is then
     the SQuAD total up to a constant, so the margin rule's exact threshold
     search maximises it.
@@ -340,56 +401,22 @@ def compare_estimators(
     splits = list(cv.split(X, y))
     result = Comparison(names=list(estimators), tune=tune, unanswerable=y)
     result.n_train, result.n_test = len(splits[0][0]), len(splits[0][1])
-    _record_questions(result, em, f1, groups, n_repeats)
-    _warm_up(estimators, X, y)
-    for fold, (train, test) in enumerate(splits, start=1):
-        for name, estimator in estimators.items():
-            model = clone(estimator)
-            seconds = _timed_fit(model, X[train], y[train], weight, train)
-            predicted_null = model.predict(X[test]).astype(bool)
-            result.predicted_null[name][(fold - 1) // n_splits, test] = predicted_null
-            result.fit_seconds.setdefault(name, []).append(seconds)
-            result.fitted.setdefault(name, []).append(model)
-            for metric, credit in (("accuracy", None), ("em", em), ("f1", f1)):
-                if metric == "accuracy" or credit is not None:
-                    score = _out_of_fold_score(predicted_null, y[test], credit, test)
-                    result.scores(metric).setdefault(name, []).append(score)
+    record_questions(result, em, f1, groups, n_repeats)
+    if return_indices:
+        result.indices = {
+            "train": [train for train, _ in splits],
+            "test": [test for _, test in splits],
+        }
+    for name, estimator in estimators.items():
+        folds = cross_validate_one(
+            estimator, X, y, splits, weight=weight, n_jobs=n_jobs
+        )
+        record_folds(result, name, folds, X, n_splits)
+        if return_estimator:
+            result.fitted[name] = [model.estimator_ for model in folds["models"]]
         if progress is not None:
-            times = ", ".join(
-                f"{n} {t[-1]:.2f} s" for n, t in result.fit_seconds.items()
+            seconds = folds["fit_seconds"]
+            progress(
+                f"{name}: {len(seconds)} folds fitted, {np.mean(seconds):.3f} s per fit"
             )
-            progress(f"fold {fold}/{len(splits)} fitted: {times}")
     return result
-
-
-def _record_questions(result, em, f1, groups, n_repeats):
-    """Set up the per-question record: credits, groups, decision arrays."""
-    n = result.unanswerable.size
-    for metric, credit in (("em", em), ("f1", f1)):
-        if credit is not None:
-            result.answer_credit[metric] = np.asarray(credit, dtype=float)
-    if groups is not None:
-        result.groups = np.asarray(groups)
-        if result.groups.shape != (n,):
-            raise ValueError(
-                f"groups must have one entry per question ({n}); got shape "
-                f"{result.groups.shape}."
-            )
-    for name in result.names:
-        result.predicted_null[name] = np.zeros((n_repeats, n), dtype=bool)
-
-
-def _timed_fit(model, X, y, weight, rows):
-    """Fit `model`, with `weight[rows]` if given; return the seconds taken."""
-    params = {} if weight is None else {"sample_weight": weight[rows]}
-    start = time.perf_counter()
-    model.fit(X, y, **params)
-    return time.perf_counter() - start
-
-
-def _out_of_fold_score(predicted_null, unanswerable, credit, test):
-    """Accuracy if `credit` is None, else the mean SQuAD credit on `test`."""
-    if credit is None:
-        return float(np.mean(predicted_null == unanswerable))
-    credit = np.asarray(credit, dtype=float)[test]
-    return float(squad2_credit(predicted_null, unanswerable, credit).mean())

@@ -56,7 +56,7 @@ def test_compare_on_bundled_data_json(capsys):
     assert result["margin_columns"] == {"null": ["joint_null"], "span": ["best_span"]}
     assert len(result["per_fold"]["LogisticRegression"]["accuracy"]) == 3
     assert result["seed"] == 0
-    assert "fold 3/3 fitted" in err
+    assert "LogisticRegression: 3 folds fitted" in err
 
 
 def test_compare_a_transformers_run_tuned_for_em(capsys, eval_run):
