@@ -275,11 +275,13 @@ def large_predict(tmp_path_factory):
 # the write: as the temporary file is opened, or after its first bytes. A
 # signal sent from outside could arrive after a fast write has ended.
 SIGNALLING_CHILD = """
-import builtins, json, os, sys
+import builtins, json, os, signal, sys
 import skfusion._io
 from skfusion.cli import main
 
 signum, when = int(sys.argv[1]), sys.argv[2]
+# As in a terminal: a shell's background job starts with SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if when == "created":
     def open_then_signal(*args, **kwargs):
         os.kill(os.getpid(), signum)
