@@ -11,7 +11,9 @@ import collections
 import errno
 import json
 import os
+import re
 import stat
+from itertools import chain, compress
 
 from ._base import few, short
 
@@ -42,6 +44,62 @@ def _strict_decoder(found):
         return obj
 
     return json.JSONDecoder(object_pairs_hook=strict_object)
+
+
+_PLAIN = json.JSONDecoder()
+_IS_DICT = frozenset({dict}).__contains__
+_IS_LIST = frozenset({list}).__contains__
+_IS_CONTAINER = frozenset({dict, list}).__contains__
+_SPACED_KEY_END = re.compile(r'"[ \t\n\r]+:')
+
+
+def _decode(text, found):
+    """Parse `text`, noting in `found` each object with a key given twice.
+
+    The hook that sees each object's pairs costs a Python call per object;
+    json's own dicts are built in C. So the text is parsed plainly, and the
+    number of entries of its objects compared with a bound on the number of
+    keys in the text (each key is followed by a colon): equal, no key was
+    given twice. Otherwise (colons inside strings, or a key given twice) the
+    text is parsed again, with the hook.
+    """
+    content = _PLAIN.decode(text)
+    entries = _entry_count(content)
+    if entries == text.count(":") or entries == _key_bound(text):
+        return content
+    return _strict_decoder(found).decode(text)
+
+
+def _key_bound(text):
+    """Return an upper bound on the keys in `text`: quotes before a colon.
+
+    Without an escaped backslash anywhere, a quote after a backslash is
+    inside a string, so not the end of a key.
+    """
+    bound = text.count('":') + len(_SPACED_KEY_END.findall(text))
+    if "\\\\" not in text:
+        bound -= text.count('\\":')
+    return bound
+
+
+def _entry_count(content):
+    """Return the number of entries of all objects in `content`, level by level."""
+    total, level = 0, [content]
+    while level:
+        kinds = list(map(type, level))
+        dicts = list(compress(level, map(_IS_DICT, kinds)))
+        lists = list(compress(level, map(_IS_LIST, kinds)))
+        total += sum(map(len, dicts))
+
+        def children(dicts=dicts, lists=lists):
+            values = chain.from_iterable(map(dict.values, dicts))
+            return chain(values, chain.from_iterable(lists))
+
+        if not any(map(_IS_CONTAINER, map(type, children()))):
+            break
+        level = list(children())
+        level = list(compress(level, map(_IS_CONTAINER, map(type, level))))
+    return total
 
 
 def _locate(root, target):
@@ -116,7 +174,7 @@ def _parse(text, path, what, line=None, top="key"):
     invalid = f"{path}: " + ("" if line is None else f"line {line} is ") + "not valid"
     found = []
     try:
-        content = _strict_decoder(found).decode(text)
+        content = _decode(text, found)
     except json.JSONDecodeError as exc:
         error = _ExtraData if exc.msg == "Extra data" else ValueError
         raise error(f"{invalid} JSON ({exc}); expected {what}.") from None
