@@ -127,6 +127,10 @@ def _token_f1(gold_tokens, pred_tokens):
     """`f1_overlap` of two normalised answers' tokens."""
     if not gold_tokens or not pred_tokens:
         return float(gold_tokens == pred_tokens)
+    if gold_tokens == pred_tokens:
+        return 1.0  # what the counts below give, sooner
+    if set(gold_tokens).isdisjoint(pred_tokens):
+        return 0.0
     common = collections.Counter(gold_tokens) & collections.Counter(pred_tokens)
     same = sum(common.values())
     if same == 0:
@@ -167,7 +171,8 @@ def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
     # Each distinct string normalised once: the same steps as exact_match
     # and f1_overlap, which normalise both sides per gold answer.
     normalized = {g: normalize_answer(g) for g in golds}
-    golds = [n for n in map(normalized.__getitem__, golds) if n] or [""]
+    # Equal gold answers have equal credit: each distinct one is scored once.
+    golds = [n for n in dict.fromkeys(normalized.values()) if n] or [""]
     pred = normalize_answer(prediction)
     pred_tokens = pred.split()
     return (
