@@ -8,7 +8,9 @@ kind are each an error that names the file and what was expected.
 """
 
 import collections
+import contextlib
 import errno
+import gc
 import json
 import os
 import re
@@ -49,7 +51,7 @@ def _strict_decoder(found):
 _PLAIN = json.JSONDecoder()
 _IS_DICT = frozenset({dict}).__contains__
 _IS_LIST = frozenset({list}).__contains__
-_IS_CONTAINER = frozenset({dict, list}).__contains__
+_CONTAINERS = frozenset({dict, list})
 _SPACED_KEY_END = re.compile(r'"[ \t\n\r]+:')
 
 
@@ -86,20 +88,35 @@ def _entry_count(content):
     """Return the number of entries of all objects in `content`, level by level."""
     total, level = 0, [content]
     while level:
-        kinds = list(map(type, level))
-        dicts = list(compress(level, map(_IS_DICT, kinds)))
-        lists = list(compress(level, map(_IS_LIST, kinds)))
-        total += sum(map(len, dicts))
-
-        def children(dicts=dicts, lists=lists):
-            values = chain.from_iterable(map(dict.values, dicts))
-            return chain(values, chain.from_iterable(lists))
-
-        if not any(map(_IS_CONTAINER, map(type, children()))):
+        kinds = set(map(type, level))
+        if kinds.isdisjoint(_CONTAINERS):
             break
-        level = list(children())
-        level = list(compress(level, map(_IS_CONTAINER, map(type, level))))
+        dicts = level if kinds == {dict} else _only(level, _IS_DICT)
+        lists = level if kinds == {list} else _only(level, _IS_LIST)
+        total += sum(map(len, dicts))
+        level = list(chain.from_iterable(map(dict.values, dicts)))
+        level.extend(chain.from_iterable(lists))
     return total
+
+
+def _only(level, keep):
+    return list(compress(level, map(keep, map(type, level))))
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector, restoring its state after.
+
+    Parsed JSON holds no reference cycles, but each of the collector's full
+    passes walks every object of it: loading a large run would pay several.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _locate(root, target):
