@@ -170,15 +170,13 @@ def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
     """
     # Each distinct string normalised once: the same steps as exact_match
     # and f1_overlap, which normalise both sides per gold answer.
-    normalized = {g: normalize_answer(g) for g in golds}
-    # Equal gold answers have equal credit: each distinct one is scored once.
-    golds = [n for n in dict.fromkeys(normalized.values()) if n] or [""]
+    normalized = map(normalize_answer, dict.fromkeys(golds))
+    golds = [n for n in dict.fromkeys(normalized) if n] or [""]
     pred = normalize_answer(prediction)
+    if pred in golds:
+        return 1, 1.0  # equal tokens: F1 1.0, the most it can be
     pred_tokens = pred.split()
-    return (
-        max(int(g == pred) for g in golds),
-        max(_token_f1(g.split(), pred_tokens) for g in golds),
-    )
+    return 0, max(_token_f1(g.split(), pred_tokens) for g in golds)
 
 
 def squad2_credit(
