@@ -86,17 +86,27 @@ def _key_bound(text):
 
 def _entry_count(content):
     """Return the number of entries of all objects in `content`, level by level."""
-    total, level = 0, [content]
-    while level:
-        kinds = set(map(type, level))
+    total, dicts, lists = 0, *_split([content], {type(content)})
+    while dicts or lists:
+        total += sum(map(len, dicts))
+
+        def below(dicts=dicts, lists=lists):
+            values = chain.from_iterable(map(dict.values, dicts))
+            return chain(values, chain.from_iterable(lists))
+
+        # The types first: the last level (numbers, strings) is not kept.
+        kinds = set(map(type, below()))
         if kinds.isdisjoint(_CONTAINERS):
             break
-        dicts = level if kinds == {dict} else _only(level, _IS_DICT)
-        lists = level if kinds == {list} else _only(level, _IS_LIST)
-        total += sum(map(len, dicts))
-        level = list(chain.from_iterable(map(dict.values, dicts)))
-        level.extend(chain.from_iterable(lists))
+        dicts, lists = _split(list(below()), kinds)
     return total
+
+
+def _split(level, kinds):
+    """Return the dicts and the lists of `level`, whose types are `kinds`."""
+    dicts = level if kinds == {dict} else _only(level, _IS_DICT)
+    lists = level if kinds == {list} else _only(level, _IS_LIST)
+    return dicts, lists
 
 
 def _only(level, keep):
