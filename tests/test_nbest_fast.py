@@ -70,3 +70,11 @@ def test_an_integer_score_takes_the_checked_pass():
     assert plain_columns(nbest, ["q"], "logits", keys, _precision) is None
     _, X, _, texts, _, _ = nbest_columns(nbest, ["q"], "nbest.json")
     assert X.tolist() == [[0.0, 1.5, 2.0, 0.5]] and texts == ["Seine"]
+
+
+def test_a_candidate_that_is_not_an_object_takes_the_checked_pass():
+    null = {"text": "", "start_logit": 0.5, "end_logit": 1.5}
+    keys = ENTRY_SCORES["logits"]
+    for odd in (1, "text", None, [null], True):
+        nbest = {"q": [null, odd]}
+        assert plain_columns(nbest, ["q"], "logits", keys, _precision) is None

@@ -10,6 +10,7 @@ exactly as it adds two scalars.
 """
 
 import itertools
+import operator
 from operator import itemgetter
 
 import numpy as np
@@ -29,9 +30,8 @@ def plain_columns(nbest, ids, kind, keys, precision):
     counts, flat, texts, cols = found
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     seg = np.repeat(np.arange(len(counts)), counts)
-    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
-    empty = lengths == 0
-    placeholder = _placeholders(texts, lengths, cols)
+    empty = np.array(list(map(operator.not_, texts)), dtype=bool)
+    placeholder = _placeholders(texts, cols)
     if kind == "log_probs":
         dtype = precision(np.concatenate([c[~empty] for c in cols]))
         null = []
@@ -69,13 +69,12 @@ def _plain_entries(nbest, ids, keys):
         if not counts.all():
             return None
         flat = list(itertools.chain.from_iterable(lists))
-        if set(map(type, flat)) != {dict}:
-            return None
+        # A value that is not an object fails the lookups: a TypeError.
         texts = list(map(itemgetter("text"), flat))
         if set(map(type, texts)) != {str}:
             return None
         scores = [list(map(itemgetter(key), flat)) for key in keys]
-    except KeyError:
+    except (KeyError, TypeError):
         return None
     if any(set(map(type, s)) != {float} for s in scores):
         return None  # integers, booleans, strings, null: the checked pass
@@ -85,10 +84,10 @@ def _plain_entries(nbest, ids, keys):
     return counts, flat, texts, cols
 
 
-def _placeholders(texts, lengths, cols):
+def _placeholders(texts, cols):
     """Where a candidate is the readers' ``{"text": "empty"}`` scored 0."""
-    mask = lengths == len(_PLACEHOLDER_TEXT)
-    for c in cols:
+    mask = cols[0] == 0.0
+    for c in cols[1:]:
         mask &= c == 0.0
     for i in np.flatnonzero(mask).tolist():
         mask[i] = texts[i] == _PLACEHOLDER_TEXT
