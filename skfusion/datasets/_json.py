@@ -66,7 +66,7 @@ def _decode(text, found):
     text is parsed again, with the hook.
     """
     content = _PLAIN.decode(text)
-    entries = _entry_count(content)
+    entries = _entry_count(content, text)
     if entries == text.count(":") or entries == _key_bound(text):
         return content
     return _strict_decoder(found).decode(text)
@@ -84,11 +84,20 @@ def _key_bound(text):
     return bound
 
 
-def _entry_count(content):
-    """Return the number of entries of all objects in `content`, level by level."""
+def _entry_count(content, text):
+    """Return the number of entries of all objects in `content`, level by level.
+
+    Each object or array comes from a brace or bracket of `text`: once as
+    many have been seen, no level below holds one, and the last level
+    (numbers and strings, the most values) is not looked at.
+    """
+    bound = text.count("{") + text.count("[")
     total, dicts, lists = 0, *_split([content], {type(content)})
+    seen = len(dicts) + len(lists)
     while dicts or lists:
         total += sum(map(len, dicts))
+        if seen == bound:
+            break
 
         def below(dicts=dicts, lists=lists):
             values = chain.from_iterable(map(dict.values, dicts))
@@ -99,6 +108,7 @@ def _entry_count(content):
         if kinds.isdisjoint(_CONTAINERS):
             break
         dicts, lists = _split(list(below()), kinds)
+        seen += len(dicts) + len(lists)
     return total
 
 
