@@ -18,6 +18,7 @@ from benchmarks import (
     bench_cold_start,
     bench_features,
     bench_fit,
+    bench_load_outputs,
     bench_predict_one,
     bench_scaling,
     bench_threads,
@@ -52,6 +53,7 @@ def run(args):
     bench_features.main([])
     bench_cold_start.main([])
     bench_predict_one.main([])
+    bench_load_outputs.main(["--sizes", "11873"] if args.quick else [])
     bench_scaling.main(["--max-rows", str(10**6 if args.quick else 10**7)])
 
 

@@ -143,3 +143,33 @@ def test_former_tune_names_warn_and_still_work(old):
         weight = tuning_sample_weight(unanswerable, old, **credit)
     expected = squad2_sample_weight(unanswerable, credit[old])
     assert_array_equal(weight, expected)
+
+
+# Unicode punctuation and white space (which the official script keeps and
+# splits on, respectively), letters whose lower case changes length, and
+# ASCII punctuation around the articles.
+_UNICODE = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c\x1c\x85\xa0"
+            "\u2003\u2028\u3000\u2010\u201c\u201d\u00ab\u00bb\u30fb\uff01"
+            "İẞΣςaAnNtThHeE"
+        ),
+        st.characters(),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_UNICODE)
+def test_normalisation_is_the_official_one_on_unicode(text):
+    assert normalize_answer(text) == official.normalize(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(golds=st.lists(_UNICODE, max_size=3), prediction=_UNICODE)
+def test_credit_is_the_official_raw_score_exactly(golds, prediction):
+    dataset = squad_dev({"q": golds})["data"]
+    exact, f1 = official.raw_scores(official.questions(dataset), {"q": prediction})
+    assert answer_credit(golds, prediction) == (exact["q"], f1["q"])

@@ -68,25 +68,28 @@ def _question_id(record, path, where):
 def _squad_answers(qa, path):
     qid = _question_id(qa, path, "a question")
     answers = qa.get("answers")
-    _expect(
+    # Checked before the message is written: most questions are well formed.
+    if not (
         isinstance(answers, list)
-        and all(
-            isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers
-        ),
-        path,
-        f"question {short(qid)}: 'answers'",
-        "a list of objects with a string 'text'",
-        answers,
-    )
+        and all(isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers)
+    ):
+        _expect(
+            False,
+            path,
+            f"question {short(qid)}: 'answers'",
+            "a list of objects with a string 'text'",
+            answers,
+        )
     if "is_impossible" in qa:
         impossible = qa["is_impossible"]
-        _expect(
-            isinstance(impossible, bool),
-            path,
-            f"question {short(qid)}: 'is_impossible'",
-            "a JSON boolean (true or false)",
-            impossible,
-        )
+        if not isinstance(impossible, bool):
+            _expect(
+                False,
+                path,
+                f"question {short(qid)}: 'is_impossible'",
+                "a JSON boolean (true or false)",
+                impossible,
+            )
         if impossible == bool(answers):
             raise ValueError(
                 f"{path}: question {short(qid)} has is_impossible={impossible} but "
@@ -100,11 +103,12 @@ def _record_answers(record, path, number):
     qid = _question_id(record, path, f"record {number}")
     answers = record.get("answers")
     texts = answers.get("text") if isinstance(answers, dict) else None
-    _expect(
-        isinstance(texts, list) and all(isinstance(t, str) for t in texts),
-        path,
-        f"question {short(qid)}: 'answers'",
-        "an object with a list of strings 'text' (squad_v2 format)",
-        answers,
-    )
+    if not (isinstance(texts, list) and all(isinstance(t, str) for t in texts)):
+        _expect(
+            False,
+            path,
+            f"question {short(qid)}: 'answers'",
+            "an object with a list of strings 'text' (squad_v2 format)",
+            answers,
+        )
     return qid, list(texts)

@@ -8,10 +8,14 @@ kind are each an error that names the file and what was expected.
 """
 
 import collections
+import contextlib
 import errno
+import gc
 import json
 import os
+import re
 import stat
+from itertools import chain, compress
 
 from ._base import few, short
 
@@ -42,6 +46,97 @@ def _strict_decoder(found):
         return obj
 
     return json.JSONDecoder(object_pairs_hook=strict_object)
+
+
+_PLAIN = json.JSONDecoder()
+_IS_DICT = frozenset({dict}).__contains__
+_IS_LIST = frozenset({list}).__contains__
+_CONTAINERS = frozenset({dict, list})
+_SPACED_KEY_END = re.compile(r'"[ \t\n\r]+:')
+
+
+def _decode(text, found):
+    """Parse `text`, noting in `found` each object with a key given twice.
+
+    The hook that sees each object's pairs costs a Python call per object;
+    json's own dicts are built in C. So the text is parsed plainly, and the
+    number of entries of its objects compared with a bound on the number of
+    keys in the text (each key is followed by a colon): equal, no key was
+    given twice. Otherwise (colons inside strings, or a key given twice) the
+    text is parsed again, with the hook.
+    """
+    content = _PLAIN.decode(text)
+    entries = _entry_count(content, text)
+    if entries == text.count(":") or entries == _key_bound(text):
+        return content
+    return _strict_decoder(found).decode(text)
+
+
+def _key_bound(text):
+    """Return an upper bound on the keys in `text`: quotes before a colon.
+
+    Without an escaped backslash anywhere, a quote after a backslash is
+    inside a string, so not the end of a key.
+    """
+    bound = text.count('":') + len(_SPACED_KEY_END.findall(text))
+    if "\\\\" not in text:
+        bound -= text.count('\\":')
+    return bound
+
+
+def _entry_count(content, text):
+    """Return the number of entries of all objects in `content`, level by level.
+
+    Each object or array comes from a brace or bracket of `text`: once as
+    many have been seen, no level below holds one, and the last level
+    (numbers and strings, the most values) is not looked at.
+    """
+    bound = text.count("{") + text.count("[")
+    total, dicts, lists = 0, *_split([content], {type(content)})
+    seen = len(dicts) + len(lists)
+    while dicts or lists:
+        total += sum(map(len, dicts))
+        if seen == bound:
+            break
+
+        def below(dicts=dicts, lists=lists):
+            values = chain.from_iterable(map(dict.values, dicts))
+            return chain(values, chain.from_iterable(lists))
+
+        # The types first: the last level (numbers, strings) is not kept.
+        kinds = set(map(type, below()))
+        if kinds.isdisjoint(_CONTAINERS):
+            break
+        dicts, lists = _split(list(below()), kinds)
+        seen += len(dicts) + len(lists)
+    return total
+
+
+def _split(level, kinds):
+    """Return the dicts and the lists of `level`, whose types are `kinds`."""
+    dicts = level if kinds == {dict} else _only(level, _IS_DICT)
+    lists = level if kinds == {list} else _only(level, _IS_LIST)
+    return dicts, lists
+
+
+def _only(level, keep):
+    return list(compress(level, map(keep, map(type, level))))
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector, restoring its state after.
+
+    Parsed JSON holds no reference cycles, but each of the collector's full
+    passes walks every object of it: loading a large run would pay several.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _locate(root, target):
@@ -116,7 +211,7 @@ def _parse(text, path, what, line=None, top="key"):
     invalid = f"{path}: " + ("" if line is None else f"line {line} is ") + "not valid"
     found = []
     try:
-        content = _strict_decoder(found).decode(text)
+        content = _decode(text, found)
     except json.JSONDecodeError as exc:
         error = _ExtraData if exc.msg == "Extra data" else ValueError
         raise error(f"{invalid} JSON ({exc}); expected {what}.") from None

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ._base import few, json_number, short
+from ._nbest_fast import plain_columns
 
 # BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
 # this entry first when a question has no valid span, and score it 0.
@@ -59,6 +60,15 @@ def nbest_columns(nbest, ids, path):
     placeholder) gets the placeholder's scores and span text None.
     """
     kind = entry_kind(nbest, ids)
+    found = plain_columns(nbest, ids, kind, ENTRY_SCORES[kind], _precision)
+    if found is None:
+        found = checked_columns(nbest, ids, path, kind)
+    X, span_text, no_span, dtype = found
+    return kind, X, _COLUMNS[kind], span_text, no_span, dtype
+
+
+def checked_columns(nbest, ids, path, kind):
+    """`nbest_columns`' selection, one candidate at a time, checking each."""
     dtype = _precision(_all_scores(nbest, ids, kind))
     rows, span_text = [], []
     no_span = np.zeros(len(ids), dtype=bool)
@@ -78,7 +88,7 @@ def nbest_columns(nbest, ids, path):
             span_text.append(None)
             no_span[i] = True
         rows.append([*null, *best["scores"]])
-    return kind, np.array(rows, dtype=float), _COLUMNS[kind], span_text, no_span, dtype
+    return np.array(rows, dtype=float), span_text, no_span, dtype
 
 
 def _all_scores(nbest, ids, kind):

@@ -17,7 +17,7 @@ from ._base import (
 from ._columns import run_columns
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
-from ._json import read_json_object
+from ._json import paused_gc, read_json_object
 from ._loaders import load_csv
 from ._multi import join_runs
 from ._pickle import load_notebook_pickle
@@ -317,14 +317,15 @@ def _load_json_outputs(files, dev, subset, style=None):
             f"{files['na_prob']}: a probability of no answer beside the run's own "
             "scores (n-best lists or null_odds); load one or the other."
         )
-    sources = _read_sources(files)
-    answers = None if dev is None else read_dev_answers(dev)
-    ids = _question_ids(sources, files, answers, dev, subset)
-    run = run_columns(sources, files, ids, style)
-    target = em = f1 = None
-    if answers is not None:
-        target = np.array([not answers[q] for q in ids])
-        em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
+    with paused_gc():
+        sources = _read_sources(files)
+        answers = None if dev is None else read_dev_answers(dev)
+        ids = _question_ids(sources, files, answers, dev, subset)
+        run = run_columns(sources, files, ids, style)
+        target = em = f1 = None
+        if answers is not None:
+            target = np.array([not answers[q] for q in ids])
+            em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
     descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
     return reader_bunch(
         run.X,
@@ -378,8 +379,9 @@ def _credit(answers, ids, span_text, target, no_span):
     if span_text is None:
         return None, None
     credit = []
+    no_span = [False] * len(ids) if no_span is None else no_span.tolist()
     for i, (q, text) in enumerate(zip(ids, span_text, strict=True)):
-        if no_span is not None and no_span[i]:
+        if no_span[i]:
             text = ""
         if text is not None:
             credit.append(answer_credit(answers[q], text))
