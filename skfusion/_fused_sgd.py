@@ -33,7 +33,7 @@ element by element (an array assignment compiles the formatting of its
 shape-mismatch error message, seconds on a first compile).
 """
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -296,32 +296,21 @@ def _run_threads(train, n_restarts, n_threads):
 
     Ranges hold whole pairs (they start at even restarts), so every split
     pairs the restarts alike and a restart's arithmetic never depends on
-    it. The calling thread takes the first range and one new thread each of
-    the others; the first error raised in any of them is raised here.
+    it. The calling thread takes the first range and a pool thread each of
+    the others; an error raised in any of them is raised here.
     """
     n_pairs = _n_pairs(n_restarts)
     bounds = [
         min(2 * (n_pairs * t // n_threads), n_restarts) for t in range(n_threads + 1)
     ]
-    errors = []
-
-    def run(first, stop):
-        try:
-            train(first, stop)
-        except BaseException as exc:  # re-raised in the calling thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=run, args=bounds[t : t + 2])
-        for t in range(1, n_threads)
-    ]
-    for thread in threads:
-        thread.start()
-    run(*bounds[:2])
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    if n_threads == 1:
+        train(*bounds)
+        return
+    with ThreadPoolExecutor(max_workers=n_threads - 1) as pool:
+        others = [pool.submit(train, *bounds[t : t + 2]) for t in range(1, n_threads)]
+        train(*bounds[:2])
+        for other in others:
+            other.result()
 
 
 def _run_fused_sgd(
