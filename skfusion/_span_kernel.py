@@ -11,15 +11,15 @@ from ._numba_math import _jit
 
 
 @_jit(fastmath=False)
-def group_maxima(logits, maxima, chunk_max):
+def group_maxima(logits, maxima):
     """Per row, the maxima of its tokens dealt round-robin into groups.
 
     With ``groups = maxima.shape[1]``: group ``g`` holds tokens ``g``,
-    ``g + groups``, ...; ``chunk_max`` gets the maximum of each run of
-    `groups` consecutive tokens. Returns the first row holding a
-    non-finite logit, or -1.
+    ``g + groups``, ... Returns the first row holding a non-finite logit,
+    or -1. Both run lane by lane, so that they vectorise without
+    reassociating: a maximum or sum across lanes would be one long chain.
     """
-    n_rows = logits.shape[0]
+    n_rows, seq_len = logits.shape
     groups = maxima.shape[1]
     lanes = np.empty(groups, dtype=logits.dtype)
     for row in range(n_rows):
@@ -27,15 +27,12 @@ def group_maxima(logits, maxima, chunk_max):
         group_max = maxima[row]
         group_max[:] = x[:groups]
         lanes[:] = 0
-        for c in range(chunk_max.shape[1]):
-            chunk = x[c * groups : (c + 1) * groups]
-            top = chunk[0]
+        for base in range(0, seq_len, groups):
+            chunk = x[base : base + groups]
             for g in range(len(chunk)):
                 v = chunk[g]
                 lanes[g] += v - v  # NaN for an infinity or a NaN
                 group_max[g] = v if v > group_max[g] else group_max[g]
-                top = v if v > top else top
-            chunk_max[row, c] = top
         for g in range(groups):
             if lanes[g] != 0:
                 return row
@@ -43,7 +40,7 @@ def group_maxima(logits, maxima, chunk_max):
 
 
 @_jit(fastmath=False)
-def top_tokens(logits, n, bounds, chunk_max, size, tokens, clear):
+def top_tokens(logits, n, bounds, tokens, clear):
     """Per row, its `n` highest logits' tokens, highest first, where clear.
 
     A row is clear where its `n` highest logits are distinct and beat all
@@ -52,41 +49,51 @@ def top_tokens(logits, n, bounds, chunk_max, size, tokens, clear):
     caller (an argsort).
 
     ``bounds`` holds per row a value that at least n + 1 of its logits
-    reach, at most the row's (n + 1)-th highest (see `group_maxima`): the
-    few logits at least that high, found in the chunks (runs of `size`
-    tokens, maxima ``chunk_max``) that hold one, are ranked by counting
-    the higher ones, in a loop that vectorises without reassociating.
+    reach, at most the row's (n + 1)-th highest (see `group_maxima`). The
+    few logits at least that high are flagged in one vectorised pass,
+    gathered from the 8-token words that hold a flag, and ranked by
+    counting the higher ones, in a loop that vectorises without
+    reassociating.
     """
     n_rows, seq_len = logits.shape
-    n_chunks = chunk_max.shape[1]
-    found = np.empty(seq_len, dtype=np.intp)
+    n_words = -(-seq_len // 8)
+    # Zero past seq_len, so that the last word reads no stale flag.
+    flags = np.zeros(n_words * 8, dtype=np.uint8)
+    words = flags.view(np.uint64)
+    found = np.empty(seq_len + 8, dtype=np.intp)
     # Padded with -inf, below every finite logit, to whole vectors.
     found_value = np.full(seq_len + 16, -np.inf, dtype=logits.dtype)
     ranks = np.empty(seq_len + 16, dtype=np.int32)
-    hits = np.empty(n, dtype=np.int32)
+    ranked = np.empty(seq_len, dtype=np.intp)
+    hits = np.empty(seq_len, dtype=np.int32)
     for row in range(n_rows):
         x = logits[row]
         bound = bounds[row]
+        for k in range(seq_len):
+            flags[k] = x[k] >= bound
         count = 0
-        for c in range(n_chunks):
-            if chunk_max[row, c] < bound:
-                continue
-            for k in range(c * size, min(seq_len, (c + 1) * size)):
-                found[count] = k
-                count += x[k] >= bound
+        for w in range(n_words):
+            if words[w]:
+                for k in range(8 * w, 8 * w + 8):
+                    found[count] = k
+                    count += flags[k]
         for a in range(count):
             found_value[a] = x[found[a]]
         padded = count + (-count) % 16
         found_value[count:padded] = -np.inf
         _count_higher(found_value, padded, count, ranks)
-        hits[:] = 0
+        # Without branches: each logit files its token under its rank.
+        hits[:count] = 0
         for a in range(count):
-            if ranks[a] < n:
-                tokens[row, ranks[a]] = found[a]
-                hits[ranks[a]] += 1
+            ranked[ranks[a]] = found[a]
+            hits[ranks[a]] += 1
         # Each of the first n ranks held by one logit: distinct, and the
         # others (ranked n or more) strictly below them.
-        clear[row] = (hits == 1).all()
+        each_once = True
+        for r in range(n):
+            each_once &= hits[r] == 1
+            tokens[row, r] = ranked[r]
+        clear[row] = each_once
 
 
 @_jit(fastmath=False, inline="always")

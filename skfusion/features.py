@@ -285,11 +285,10 @@ def _top_indexes(logits, n, name):
         # the row's (n + 1)-th highest: n + 1 groups hold a logit that high.
         groups = max(n + 1, min(32, seq_len))
         maxima = np.empty((n_windows, groups), dtype=logits.dtype)
-        chunk_max = np.empty((n_windows, -(-seq_len // groups)), dtype=logits.dtype)
-        bad_row = group_maxima(logits, maxima, chunk_max)
+        bad_row = group_maxima(logits, maxima)
         if bad_row < 0:
             bounds = np.sort(maxima, axis=1)[:, -n - 1]
-            top_tokens(logits, n, bounds, chunk_max, groups, tokens, clear)
+            top_tokens(logits, n, bounds, tokens, clear)
     if bad_row >= 0:
         bad = logits[bad_row][~np.isfinite(logits[bad_row])][0]
         raise ValueError(

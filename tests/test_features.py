@@ -109,7 +109,8 @@ def test_matches_transformers_loop_with_offset_mapping(case):
 def logit_matrices(draw):
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     values = draw(st.sampled_from([TIED, WIDE, st.one_of(TIED, WIDE)]))
-    # Past 32 tokens, a row is dealt into 32 groups and several chunks.
+    # Past 32 tokens, a row is dealt into 32 groups; rows of any length end
+    # in a partial 8-token word of flags.
     shape = (draw(st.integers(1, 6)), draw(st.integers(1, 90)))
     return draw(arrays(dtype, shape, elements=values))
 
@@ -119,6 +120,16 @@ def logit_matrices(draw):
 def test_top_indexes_are_argsorts_last_n_reversed(logits, n):
     expected = [np.argsort(row)[-1 : -n - 1 : -1] for row in logits]
     assert_array_equal(_top_indexes(logits, n, "logits"), expected)
+
+
+@pytest.mark.parametrize("seq_len", [37, 40, 41])
+def test_top_indexes_never_read_past_a_rows_end(seq_len):
+    # Each row is followed in memory by a higher one: a token read past the
+    # end of a row would outrank the row's own.
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, seq_len)) + 100.0 * np.arange(4)[:, None]
+    expected = [np.argsort(row)[-1:-21:-1] for row in logits]
+    assert_array_equal(_top_indexes(logits, 20, "logits"), expected)
 
 
 def _realistic_logits(n_windows, seq_len, rng, dtype=np.float32):
