@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from skfusion.metrics import (
+    _answer_credits,
+    _normalize_all,
     answer_credit,
     exact_match,
     f1_overlap,
@@ -173,3 +175,27 @@ def test_credit_is_the_official_raw_score_exactly(golds, prediction):
     dataset = squad_dev({"q": golds})["data"]
     exact, f1 = official.raw_scores(official.questions(dataset), {"q": prediction})
     assert answer_credit(golds, prediction) == (exact["q"], f1["q"])
+
+
+_TEXTS_WITH_NUL = st.one_of(_UNICODE, st.sampled_from(["a\0b", "\0", "ΣΑΣ\0Σ"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(_TEXTS_WITH_NUL, max_size=6))
+def test_batch_normalisation_is_the_official_one_text_by_text(texts):
+    # Joined texts must not lower, strip or drop articles across their ends.
+    assert _normalize_all(texts) == [official.normalize(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    questions=st.lists(st.tuples(st.lists(_UNICODE, max_size=3), _UNICODE), max_size=5)
+)
+def test_batch_credit_is_the_official_raw_score_of_each_question(questions):
+    golds = {f"q{i}": g for i, (g, _) in enumerate(questions)}
+    predictions = {f"q{i}": p for i, (_, p) in enumerate(questions)}
+    dataset = squad_dev(golds)["data"]
+    exact, f1 = official.raw_scores(official.questions(dataset), predictions)
+    em_all, f1_all = _answer_credits(list(golds.values()), list(predictions.values()))
+    assert_array_equal(em_all, [exact[q] for q in golds])
+    assert_array_equal(f1_all, [f1[q] for q in golds])

@@ -13,9 +13,10 @@ import errno
 import gc
 import json
 import os
-import re
 import stat
 from itertools import chain, compress
+
+import numpy as np
 
 from ._base import few, short
 
@@ -52,10 +53,9 @@ _PLAIN = json.JSONDecoder()
 _IS_DICT = frozenset({dict}).__contains__
 _IS_LIST = frozenset({list}).__contains__
 _CONTAINERS = frozenset({dict, list})
-_SPACED_KEY_END = re.compile(r'"[ \t\n\r]+:')
 
 
-def _decode(text, found):
+def _decode(text, found, counts=None):
     """Parse `text`, noting in `found` each object with a key given twice.
 
     The hook that sees each object's pairs costs a Python call per object;
@@ -63,64 +63,103 @@ def _decode(text, found):
     number of entries of its objects compared with a bound on the number of
     keys in the text (each key is followed by a colon): equal, no key was
     given twice. Otherwise (colons inside strings, or a key given twice) the
-    text is parsed again, with the hook.
+    text is parsed again, with the hook. Characters are counted in the
+    text's UTF-8 bytes, where the ASCII ones looked for are single bytes,
+    never part of another character; `counts` are `_ascii_counts` of them
+    where the caller made them from the file's bytes.
     """
     content = _PLAIN.decode(text)
-    entries = _entry_count(content, text)
-    if entries == text.count(":") or entries == _key_bound(text):
+    counts = counts or _ascii_counts(text.encode())
+    entries = _entry_count(content, counts["{"] + counts["["])
+    if entries == counts[":"] or entries == _key_bound(text.encode()):
         return content
     return _strict_decoder(found).decode(text)
 
 
-def _key_bound(text):
-    """Return an upper bound on the keys in `text`: quotes before a colon.
+_CHUNK = 1 << 20  # bytes counted at a time, in cache (no file-sized mask)
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+_JSON_SPACE = np.frombuffer(b" \t\n\r", dtype=np.uint8)
 
-    Without an escaped backslash anywhere, a quote after a backslash is
-    inside a string, so not the end of a key.
+
+def _ascii_counts(raw):
+    """Return how many colons, braces and brackets the bytes `raw` hold."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    counts = dict.fromkeys(":{[", 0)
+    for first in range(0, len(codes), _CHUNK):
+        chunk = codes[first : first + _CHUNK]
+        for c in counts:
+            counts[c] += int(np.count_nonzero(chunk == ord(c)))
+    return counts
+
+
+def _key_bound(raw):
+    """Return an upper bound on the keys in the bytes `raw`.
+
+    A colon counts where the last character before it other than JSON white
+    space is a quote. Without an escaped backslash anywhere, a quote right
+    after a backslash is inside a string, so not the end of a key.
     """
-    bound = text.count('":') + len(_SPACED_KEY_END.findall(text))
-    if "\\\\" not in text:
-        bound -= text.count('\\":')
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    unescaped = b"\\\\" not in raw
+    bound = 0
+    for first in range(0, len(codes), _CHUNK):
+        colons = first + np.flatnonzero(codes[first : first + _CHUNK] == ord(":"))
+        bound += _quoted_colons(codes, colons[colons > 0], unescaped)
     return bound
 
 
-def _entry_count(content, text):
+def _quoted_colons(codes, colons, unescaped):
+    """How many of the `colons` (indexes in `codes`) follow a key's quote."""
+    before = colons - 1
+    quoted = codes[before] == _QUOTE
+    count = int(np.count_nonzero(quoted))
+    if unescaped:
+        escaped = before[quoted & (before > 0)]
+        count -= int(np.count_nonzero(codes[escaped - 1] == _BACKSLASH))
+    # Colons after white space: step back over it, all at once.
+    spaced = before[np.isin(codes[before], _JSON_SPACE)]
+    while spaced.size:
+        spaced = spaced[spaced > 0] - 1
+        space = np.isin(codes[spaced], _JSON_SPACE)
+        count += int(np.count_nonzero(codes[spaced[~space]] == _QUOTE))
+        spaced = spaced[space]
+    return count
+
+
+def _entry_count(content, containers):
     """Return the number of entries of all objects in `content`, level by level.
 
-    Each object or array comes from a brace or bracket of `text`: once as
-    many have been seen, no level below holds one, and the last level
-    (numbers and strings, the most values) is not looked at.
+    Each object or array comes from a brace or bracket of the text (of which
+    there are `containers`): once as many have been seen, no level below
+    holds one, and the last level (numbers and strings, the most values) is
+    not looked at.
     """
-    bound = text.count("{") + text.count("[")
-    total, dicts, lists = 0, *_split([content], {type(content)})
+    total, dicts, lists = 0, *_split([content], [type(content)])
     seen = len(dicts) + len(lists)
     while dicts or lists:
         total += sum(map(len, dicts))
-        if seen == bound:
+        if seen == containers:
             break
-
-        def below(dicts=dicts, lists=lists):
-            values = chain.from_iterable(map(dict.values, dicts))
-            return chain(values, chain.from_iterable(lists))
-
-        # The types first: the last level (numbers, strings) is not kept.
-        kinds = set(map(type, below()))
-        if kinds.isdisjoint(_CONTAINERS):
+        values = chain.from_iterable(map(dict.values, dicts))
+        values = list(chain(values, chain.from_iterable(lists)))
+        kinds = list(map(type, values))
+        if _CONTAINERS.isdisjoint(kinds):
             break
-        dicts, lists = _split(list(below()), kinds)
+        dicts, lists = _split(values, kinds)
         seen += len(dicts) + len(lists)
     return total
 
 
 def _split(level, kinds):
     """Return the dicts and the lists of `level`, whose types are `kinds`."""
-    dicts = level if kinds == {dict} else _only(level, _IS_DICT)
-    lists = level if kinds == {list} else _only(level, _IS_LIST)
+    present = set(kinds)
+    dicts = level if present == {dict} else _only(level, kinds, _IS_DICT)
+    lists = level if present == {list} else _only(level, kinds, _IS_LIST)
     return dicts, lists
 
 
-def _only(level, keep):
-    return list(compress(level, map(keep, map(type, level))))
+def _only(level, kinds, keep):
+    return list(compress(level, map(keep, kinds)))
 
 
 @contextlib.contextmanager
@@ -205,13 +244,16 @@ class _ExtraData(ValueError):
     """More than one JSON document: perhaps JSON lines."""
 
 
-def _parse(text, path, what, line=None, top="key"):
-    """Parse one JSON document; any fault is a ValueError naming the file."""
+def _parse(text, path, what, line=None, top="key", counts=None):
+    """Parse one JSON document; any fault is a ValueError naming the file.
+
+    `counts`: `_ascii_counts` of the text, where at hand.
+    """
     lead = f"{path}: " if line is None else f"{path}: line {line}: "
     invalid = f"{path}: " + ("" if line is None else f"line {line} is ") + "not valid"
     found = []
     try:
-        content = _decode(text, found)
+        content = _decode(text, found, counts)
     except json.JSONDecodeError as exc:
         error = _ExtraData if exc.msg == "Extra data" else ValueError
         raise error(f"{invalid} JSON ({exc}); expected {what}.") from None
@@ -246,9 +288,12 @@ def read_json(path, *, what, lines=False, top="key"):
     top : str, default="key"
         What the keys of the top-level object are, for the error messages.
     """
-    text = decode_text(read_bytes(path, what=what), path, what)
+    raw = read_bytes(path, what=what)
+    text = decode_text(raw, path, what)
+    counts = _ascii_counts(raw)
+    del raw  # not kept beside the parsed content
     try:
-        return _parse(text, path, what, top=top)
+        return _parse(text, path, what, top=top, counts=counts)
     except _ExtraData:
         if not lines:
             raise

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..metrics import answer_credit
+from ..metrics import _answer_credits
 from ._base import (
     check_same_ids,
     frame_bunch,
@@ -378,19 +378,19 @@ def _credit(answers, ids, span_text, target, no_span):
     """
     if span_text is None:
         return None, None
-    credit = []
-    no_span = [False] * len(ids) if no_span is None else no_span.tolist()
-    for i, (q, text) in enumerate(zip(ids, span_text, strict=True)):
-        if no_span[i]:
-            text = ""
-        if text is not None:
-            credit.append(answer_credit(answers[q], text))
-        elif target[i]:
-            credit.append((0.0, 0.0))
-        else:
-            return None, None
-    em, f1 = zip(*credit, strict=True)
-    return np.array(em, dtype=float), np.array(f1, dtype=float)
+    texts = list(span_text)
+    if no_span is not None:
+        for i in np.flatnonzero(no_span).tolist():
+            texts[i] = ""
+    unknown = np.array([text is None for text in texts], dtype=bool)
+    if not target[unknown].all():
+        return None, None
+    known = np.flatnonzero(~unknown).tolist()
+    em, f1 = np.zeros(len(ids)), np.zeros(len(ids))  # unknown texts score 0
+    em[known], f1[known] = _answer_credits(
+        [answers[ids[i]] for i in known], [texts[i] for i in known]
+    )
+    return em, f1
 
 
 def load_squad_outputs(
