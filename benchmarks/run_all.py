@@ -25,6 +25,7 @@ from benchmarks import (
     bench_threshold,
     bench_vector_width,
 )
+from skfusion._io import atomic_write
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -71,14 +72,17 @@ def main(argv=None):
         run(args)
     if args.output != "-":
         today = datetime.date.today().isoformat()
-        Path(args.output).write_text(
-            f"# Benchmark results\n\nOutput of `{command}` on {today}. Each "
-            "comparison is a ratio of medians measured in the same run; the "
-            "Machine line under each table names the CPU it came from and, "
-            "with its load average, how busy the machine was. README.md and "
-            "the user guide link here rather than copying these figures.\n"
-            + tables.getvalue()
-        )
+        with atomic_write(args.output) as f:
+            f.write(
+                f"# Benchmark results\n\nOutput of `{command}` on {today}. Each "
+                "comparison is a ratio of medians measured in the same run; the "
+                "Machine line under each table names the CPU it came from and, "
+                "with its load average, how busy the machine was. README.md and "
+                "the user guide link here rather than copying these figures. "
+                "Runs on other machines: `RESULTS_INTEL.md` (an earlier run on "
+                "an Intel Xeon, Emerald Rapids, AVX-512) and `RESULTS_GPU.md`.\n"
+                + tables.getvalue()
+            )
 
 
 if __name__ == "__main__":
