@@ -3,7 +3,7 @@
 import json
 import math
 
-from ._paired_tests import FOLD_TEST_ASSUMES
+from ._fold_tests import FOLD_TEST_ASSUMES
 from ._report import margin_names
 from .persistence import calibrator_report
 

@@ -1,8 +1,17 @@
 """Fold-level tests of paired cross-validation scores."""
 
+import itertools
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
+
+# What the fold-level test assumes, as the reports label it.
+FOLD_TEST_ASSUMES = (
+    "fold-level: the per-fold differences are normal; overlapping training "
+    "sets are corrected for (Nadeau & Bengio); a claim about the fitting "
+    "procedure on data like these"
+)
 
 
 def corrected_resampled_ttest(
@@ -96,3 +105,22 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
     adjusted = np.empty_like(p)
     adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
     return adjusted
+
+
+def pairwise_tests(comparison, metric, *, alpha):
+    """Run `Comparison.pairwise_tests`: every pair, Holm-adjusted."""
+    scores = comparison.scores(metric)
+    if not scores:
+        raise ValueError(f"No {metric} scores were recorded.")
+    tests = []
+    for a, b in itertools.combinations(comparison.names, 2):
+        diff = np.subtract(scores[a], scores[b])
+        t, p = corrected_resampled_ttest(diff, comparison.n_train, comparison.n_test)
+        tests.append(
+            {"a": a, "b": b, "mean_difference": float(diff.mean()), "t": t, "p": p}
+        )
+        tests[-1]["assumes"] = FOLD_TEST_ASSUMES
+    for test, adjusted in zip(tests, holm_adjust([t["p"] for t in tests]), strict=True):
+        test["p_holm"] = float(adjusted)
+        test["significant"] = bool(adjusted <= alpha)
+    return tests

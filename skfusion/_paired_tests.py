@@ -11,11 +11,6 @@ from ._fold_tests import holm_adjust
 from .metrics import squad2_credit
 
 # What each test assumes, as the reports label it.
-FOLD_TEST_ASSUMES = (
-    "fold-level: the per-fold differences are normal; overlapping training "
-    "sets are corrected for (Nadeau & Bengio); a claim about the fitting "
-    "procedure on data like these"
-)
 MCNEMAR_ASSUMES = (
     "per-question: questions independent (articles ignored) and the fitted "
     "rules held fixed; exact binomial test on the questions only one rule "

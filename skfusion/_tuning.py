@@ -83,6 +83,12 @@ def tuning_sample_weight(
     return squad2_sample_weight(unanswerable, credit)
 
 
+def _tuning_weights(y, tune, em, f1):
+    """Sample weights that turn weighted accuracy into the EM or F1 total."""
+    squad = {"em": "squad_em", "f1": "squad_f1"}
+    return tuning_sample_weight(y, squad.get(tune, tune), em=em, f1=f1)
+
+
 def no_answer_report(
     predicted_null: ArrayLike,
     unanswerable: ArrayLike,

@@ -1,23 +1,17 @@
 """Honest comparison of no-answer rules: identical folds and corrected tests."""
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from ._comparison_tables import METRICS, fold_rows, summary_rows
 from ._cross_validate import cross_validate_one, record_folds, record_questions
-from ._fold_tests import corrected_resampled_ttest, holm_adjust
-from ._paired_tests import (
-    FOLD_TEST_ASSUMES,
-    mcnemar_exact,
-    paired_bootstrap_ci,
-    question_tests,
-)
+from ._fold_tests import corrected_resampled_ttest, holm_adjust, pairwise_tests
+from ._paired_tests import mcnemar_exact, paired_bootstrap_ci, question_tests
 from ._runs import RunComparison, compare_runs
-from ._tuning import _tune_metric
-from .metrics import tuning_sample_weight
+from ._tuning import _tune_metric, _tuning_weights
 
 __all__ = [
     "Comparison",
@@ -29,8 +23,6 @@ __all__ = [
     "mcnemar_exact",
     "paired_bootstrap_ci",
 ]
-
-METRICS = ("accuracy", "em", "f1")
 
 
 @dataclass
@@ -147,23 +139,7 @@ class Comparison:
             ``t``, ``p``, ``p_holm``, ``significant`` (``p_holm <= alpha``)
             and ``assumes``, what the test assumes.
         """
-        scores = self.scores(metric or self.tune)
-        if not scores:
-            raise ValueError(f"No {metric or self.tune} scores were recorded.")
-        tests = []
-        for a, b in itertools.combinations(self.names, 2):
-            diff = np.subtract(scores[a], scores[b])
-            t, p = corrected_resampled_ttest(diff, self.n_train, self.n_test)
-            tests.append(
-                {"a": a, "b": b, "mean_difference": float(diff.mean()), "t": t, "p": p}
-            )
-            tests[-1]["assumes"] = FOLD_TEST_ASSUMES
-        for test, adjusted in zip(
-            tests, holm_adjust([t["p"] for t in tests]), strict=True
-        ):
-            test["p_holm"] = float(adjusted)
-            test["significant"] = bool(adjusted <= alpha)
-        return tests
+        return pairwise_tests(self, metric or self.tune, alpha=alpha)
 
     def question_tests(
         self,
@@ -251,15 +227,7 @@ class Comparison:
             raise ImportError(
                 "Comparison.to_frame needs pandas: pip install pandas"
             ) from exc
-        keys = [k for k in (*METRICS, "fit_seconds") if getattr(self, k)]
-        rows = []
-        for name in self.names:
-            per_fold = {k: getattr(self, k).get(name, []) for k in keys}
-            for fold in range(max(map(len, per_fold.values()), default=0)):
-                row = {"estimator": name, "fold": fold}
-                for key, values in per_fold.items():
-                    row[key] = values[fold] if fold < len(values) else np.nan
-                rows.append(row)
+        keys, rows = fold_rows(self)
         return pd.DataFrame(rows, columns=["estimator", "fold", *keys])
 
     def summary(self):
@@ -273,22 +241,7 @@ class Comparison:
             mean over the folds and, suffixed ``_std``, its standard
             deviation (the population one, ``numpy.std``'s default).
         """
-        rows = []
-        for name in self.names:
-            row = {"estimator": name}
-            for key in (*METRICS, "fit_seconds"):
-                values = getattr(self, key).get(name)
-                if values:
-                    row[key] = float(np.mean(values))
-                    row[f"{key}_std"] = float(np.std(values))
-            rows.append(row)
-        return rows
-
-
-def _tuning_weights(y, tune, em, f1):
-    """Sample weights that turn weighted accuracy into the EM or F1 total."""
-    squad = {"em": "squad_em", "f1": "squad_f1"}
-    return tuning_sample_weight(y, squad.get(tune, tune), em=em, f1=f1)
+        return summary_rows(self)
 
 
 def compare_estimators(

@@ -1,19 +1,11 @@
 """One entry point for every reader's output files, one run or several."""
 
 import os
-import warnings
 from pathlib import Path
 
-import numpy as np
 from sklearn.utils import Bunch
 
-from ..metrics import _answer_credits
-from ._base import (
-    check_same_ids,
-    frame_bunch,
-    reader_bunch,
-    short,
-)
+from ._base import frame_bunch, reader_bunch, short
 from ._columns import run_columns
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
@@ -21,6 +13,7 @@ from ._json import paused_gc, read_json_object
 from ._loaders import load_csv
 from ._multi import join_runs
 from ._pickle import load_notebook_pickle
+from ._questions import _labels_and_credit, _question_ids
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth")
 
@@ -322,10 +315,7 @@ def _load_json_outputs(files, dev, subset, style=None):
         answers = None if dev is None else read_dev_answers(dev)
         ids = _question_ids(sources, files, answers, dev, subset)
         run = run_columns(sources, files, ids, style)
-        target = em = f1 = None
-        if answers is not None:
-            target = np.array([not answers[q] for q in ids])
-            em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
+        target, em, f1 = _labels_and_credit(answers, ids, run)
     descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
     return reader_bunch(
         run.X,
@@ -340,57 +330,6 @@ def _load_json_outputs(files, dev, subset, style=None):
         reader=run.reader,
         descr=descr + (f"; dev answers: {dev}" if dev is not None else ""),
     )
-
-
-def _question_ids(sources, files, answers, dev, subset):
-    """Return the questions to load: dev's (or the first file's) ids."""
-    named = [(str(files[k]), list(v)) for k, v in sources.items()]
-    if answers is not None:
-        named.insert(0, (str(dev), list(answers)))
-    ids = named[0][1]
-    if subset == "intersection":
-        kept = set(ids).intersection(*(set(found) for _, found in named[1:]))
-        ids = [q for q in ids if q in kept]
-        if not ids:
-            raise ValueError(f"{', '.join(n for n, _ in named)}: no id in common.")
-        dropped = [f"{len(found) - len(ids)} of {n}" for n, found in named]
-        if len(ids) < max(len(found) for _, found in named):
-            warnings.warn(
-                f"Kept the {len(ids)} question(s) present in every file; dropped "
-                + ", ".join(dropped)
-                + ".",
-                UserWarning,
-                stacklevel=5,
-            )
-        return ids
-    for name, found in named[1:]:
-        check_same_ids(ids, found, name)
-    return ids
-
-
-def _credit(answers, ids, span_text, target, no_span):
-    """Per-question EM and F1 of answering with the best span.
-
-    An answer whose text is unknown ("" in predictions.json) is taken to
-    score 0 on an unanswerable question; on an answerable one it makes the
-    credit unknown (None, None). A question without a span can only be
-    answered "": it gets the credit of "".
-    """
-    if span_text is None:
-        return None, None
-    texts = list(span_text)
-    if no_span is not None:
-        for i in np.flatnonzero(no_span).tolist():
-            texts[i] = ""
-    unknown = np.array([text is None for text in texts], dtype=bool)
-    if not target[unknown].all():
-        return None, None
-    known = np.flatnonzero(~unknown).tolist()
-    em, f1 = np.zeros(len(ids)), np.zeros(len(ids))  # unknown texts score 0
-    em[known], f1[known] = _answer_credits(
-        [answers[ids[i]] for i in known], [texts[i] for i in known]
-    )
-    return em, f1
 
 
 def load_squad_outputs(
