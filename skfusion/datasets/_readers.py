@@ -316,6 +316,9 @@ def _load_json_outputs(files, dev, subset, style=None):
         ids = _question_ids(sources, files, answers, dev, subset)
         run = run_columns(sources, files, ids, style)
         target, em, f1 = _labels_and_credit(answers, ids, run)
+        # Freed before the collector resumes, so that its first pass after
+        # the pause does not walk the parsed files.
+        del sources, answers
     descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
     return reader_bunch(
         run.X,
