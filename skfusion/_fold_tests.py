@@ -117,9 +117,15 @@ def pairwise_tests(comparison, metric, *, alpha):
         diff = np.subtract(scores[a], scores[b])
         t, p = corrected_resampled_ttest(diff, comparison.n_train, comparison.n_test)
         tests.append(
-            {"a": a, "b": b, "mean_difference": float(diff.mean()), "t": t, "p": p}
+            {
+                "a": a,
+                "b": b,
+                "mean_difference": float(diff.mean()),
+                "t": t,
+                "p": p,
+                "assumes": FOLD_TEST_ASSUMES,
+            }
         )
-        tests[-1]["assumes"] = FOLD_TEST_ASSUMES
     for test, adjusted in zip(tests, holm_adjust([t["p"] for t in tests]), strict=True):
         test["p_holm"] = float(adjusted)
         test["significant"] = bool(adjusted <= alpha)

@@ -75,8 +75,7 @@ def _plain_squad_questions(data):
     """
     try:
         paragraphs = _flat(map(itemgetter("paragraphs"), _all_of(data, dict)))
-        qas = _flat(map(itemgetter("qas"), _all_of(paragraphs, dict)))
-        qas = _all_of(qas, dict)
+        qas = _all_of(_flat(map(itemgetter("qas"), _all_of(paragraphs, dict))), dict)
         ids = _all_of(list(map(itemgetter("id"), qas)), str)
         answers = _all_of(list(map(itemgetter("answers"), qas)), list)
         texts = _all_of(list(map(itemgetter("text"), _flat(answers))), str)

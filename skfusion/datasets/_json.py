@@ -134,7 +134,7 @@ def _entry_count(content, containers):
     holds one, and the last level (numbers and strings, the most values) is
     not looked at.
     """
-    total, dicts, lists = 0, *_split([content], [type(content)])
+    total, dicts, lists = 0, *_split([content], [type(content)], {type(content)})
     seen = len(dicts) + len(lists)
     while dicts or lists:
         total += sum(map(len, dicts))
@@ -143,16 +143,19 @@ def _entry_count(content, containers):
         values = chain.from_iterable(map(dict.values, dicts))
         values = list(chain(values, chain.from_iterable(lists)))
         kinds = list(map(type, values))
-        if _CONTAINERS.isdisjoint(kinds):
+        present = set(kinds)
+        if present.isdisjoint(_CONTAINERS):
             break
-        dicts, lists = _split(values, kinds)
+        dicts, lists = _split(values, kinds, present)
         seen += len(dicts) + len(lists)
     return total
 
 
-def _split(level, kinds):
-    """Return the dicts and the lists of `level`, whose types are `kinds`."""
-    present = set(kinds)
+def _split(level, kinds, present):
+    """Return the dicts and the lists of `level`, whose types are `kinds`.
+
+    `present` is the set of `kinds`.
+    """
     dicts = level if present == {dict} else _only(level, kinds, _IS_DICT)
     lists = level if present == {list} else _only(level, kinds, _IS_LIST)
     return dicts, lists
