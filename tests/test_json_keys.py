@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skfusion.datasets._json import read_json
+from tests._parsers import PARSERS, parser
 
 # Keys and strings with colons, quotes and backslashes: what fools a count.
 _STRINGS = st.text(alphabet=st.sampled_from('ab:"\\ \t{}'), max_size=4)
@@ -46,14 +47,16 @@ def _has_repeated_key(text):
     return json.loads(text, object_pairs_hook=hook), any(repeated)
 
 
+@pytest.mark.parametrize("name", PARSERS)
 @settings(max_examples=500, deadline=None)
 @given(text=_values())
-def test_a_key_given_twice_is_found_wherever_it_is(text, tmp_path_factory):
+def test_a_key_given_twice_is_found_wherever_it_is(name, text, tmp_path_factory):
     path = tmp_path_factory.mktemp("keys") / "f.json"
     path.write_text(text, encoding="utf-8")
     expected, repeated = _has_repeated_key(text)
-    if repeated:
-        with pytest.raises(ValueError, match="given twice"):
-            read_json(path, what="anything")
-    else:
-        assert read_json(path, what="anything") == expected
+    with parser(name):
+        if repeated:
+            with pytest.raises(ValueError, match="given twice"):
+                read_json(path, what="anything")
+        else:
+            assert read_json(path, what="anything") == expected

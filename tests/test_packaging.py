@@ -1,10 +1,12 @@
-"""What the installed package promises: one version, its licence, an optional torch."""
+"""What the installed package promises: one version, its licence, optional extras."""
 
 import ast
 import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import skfusion
 
@@ -21,11 +23,12 @@ def test_metadata_declares_the_licence_file():
     assert "LICENSE" in metadata.get_all("License-File")
 
 
-def test_torch_is_an_extra_not_a_dependency():
+@pytest.mark.parametrize("package, extra", [("torch", "torch"), ("orjson", "fast")])
+def test_an_optional_package_is_an_extra_not_a_dependency(package, extra):
     requirements = importlib.metadata.requires("skfusion")
-    torch = [r for r in requirements if r.split(";")[0].strip().startswith("torch")]
-    assert torch, "the torch extra is missing"
-    assert all('extra == "torch"' in r for r in torch), torch
+    found = [r for r in requirements if r.split(";")[0].strip().startswith(package)]
+    assert found, f"the {extra} extra is missing"
+    assert all(f'extra == "{extra}"' in r for r in found), found
 
 
 def private_sklearn_imports(path):
@@ -83,19 +86,45 @@ for params in [{"engine": "torch"}, {"device": "cuda"}]:
 """
 
 
-def test_torch_without_the_extra_is_an_import_error_naming_it():
-    out = subprocess.run(
-        [sys.executable, "-c", WITHOUT_TORCH],
-        capture_output=True,
-        text=True,
-        check=True,
+def _python_lines(code):
+    """The lines `code` prints, run by this Python in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
+
+
+def test_torch_without_the_extra_is_an_import_error_naming_it():
+    out = _python_lines(WITHOUT_TORCH)
     asked = ["engine='torch' with device='cpu'", "engine='auto' with device='cuda'"]
     assert len(out) == len(asked), out
     for line, needed_by in zip(out, asked, strict=True):
         assert line.startswith(f"{needed_by} needs PyTorch, which could not be ")
         assert "https://pytorch.org" in line
         assert "pip install -e '.[torch]'" in line
+
+
+# The loaders without the fast extra: json reads every file.
+WITHOUT_ORJSON = """
+import sys, tempfile, warnings
+
+class NoOrjson:
+    def find_spec(self, name, path=None, target=None):
+        if name == "orjson":
+            raise ModuleNotFoundError("No module named 'orjson'", name=name)
+
+sys.meta_path.insert(0, NoOrjson())
+from skfusion.datasets import _fast_json, load_reader_outputs, write_squad_example
+
+assert _fast_json.orjson is None
+with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the simulator's no-span questions
+    paths = write_squad_example(folder, n_questions=100, random_state=0)
+    print(load_reader_outputs(folder, dev=paths["dev"]).data.shape)
+"""
+
+
+def test_the_loaders_work_without_the_fast_extra():
+    assert _python_lines(WITHOUT_ORJSON)[-1] == "(100, 4)"
 
 
 def imported_top_level_modules(path):

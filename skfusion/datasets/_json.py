@@ -4,7 +4,9 @@ Python's ``json`` keeps the last of two equal keys: a score file with a
 question given twice would load one of its scores silently. Here a key given
 twice in any object, a byte that is not UTF-8, a compressed or binary file,
 nesting beyond the interpreter's recursion limit and a document of the wrong
-kind are each an error that names the file and what was expected.
+kind are each an error that names the file and what was expected. orjson
+parses a file first where it gives ``json``'s values (`_fast_json`); every
+fault is found and named by ``json``'s reading.
 """
 
 import collections
@@ -19,6 +21,7 @@ from itertools import chain, compress
 import numpy as np
 
 from ._base import few, short
+from ._fast_json import fast_loads
 
 # The first bytes of files that are often given by mistake for JSON.
 _MAGIC = {
@@ -69,11 +72,22 @@ def _decode(text, found, counts=None):
     where the caller made them from the file's bytes.
     """
     content = _PLAIN.decode(text)
-    counts = counts or _ascii_counts(text.encode())
-    entries = _entry_count(content, counts["{"] + counts["["])
-    if entries == counts[":"] or entries == _key_bound(text.encode()):
+    if _keys_once(content, counts or _ascii_counts(text.encode()), text):
         return content
     return _strict_decoder(found).decode(text)
+
+
+def _keys_once(content, counts, source):
+    """Whether no object of `content` was given a key twice in its text.
+
+    `counts` are `_ascii_counts` of the text, `source` the text or its UTF-8
+    bytes (encoded only where the colons alone do not settle it).
+    """
+    entries = _entry_count(content, counts["{"] + counts["["])
+    if entries == counts[":"]:
+        return True
+    raw = source.encode() if isinstance(source, str) else source
+    return entries == _key_bound(raw)
 
 
 _CHUNK = 1 << 20  # bytes counted at a time, in cache (no file-sized mask)
@@ -229,11 +243,16 @@ def read_bytes(path, *, what, limit=None):
         raise type(exc)(f"{path}: cannot read {what}: {reason}.") from None
 
 
-def decode_text(raw, path, what):
-    """`raw` as UTF-8 text; a binary or compressed file is one line naming it."""
+def refuse_binary(raw, path, what):
+    """Refuse the bytes `raw` of a compressed or binary file, naming it."""
     for magic, kind in _MAGIC.items():
         if raw.startswith(magic):
             raise ValueError(f"{path}: is {kind}; expected {what}, as UTF-8 text.")
+
+
+def decode_text(raw, path, what):
+    """`raw` as UTF-8 text; a binary or compressed file is one line naming it."""
+    refuse_binary(raw, path, what)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -292,8 +311,13 @@ def read_json(path, *, what, lines=False, top="key"):
         What the keys of the top-level object are, for the error messages.
     """
     raw = read_bytes(path, what=what)
-    text = decode_text(raw, path, what)
+    refuse_binary(raw, path, what)
     counts = _ascii_counts(raw)
+    content = fast_loads(raw)
+    if content is not None and _keys_once(content, counts, raw):
+        return content
+    del content  # json reads it again, naming any fault
+    text = decode_text(raw, path, what)
     del raw  # not kept beside the parsed content
     try:
         return _parse(text, path, what, top=top, counts=counts)

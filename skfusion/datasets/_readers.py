@@ -179,7 +179,8 @@ def load_reader_outputs(
     it is the official script's ``--na-prob-thresh`` (beam-search readers
     always predict their best span). Scores must be JSON numbers and
     ``is_impossible`` a JSON boolean; anything else is an error naming the
-    file and the question.
+    file and the question. JSON is parsed with orjson where the ``fast``
+    extra is installed, with the values and errors of Python's ``json``.
 
     Examples
     --------
