@@ -214,6 +214,26 @@ def test_what_orjson_refuses_is_left_to_json(text, tmp_path):
     _same_outcome(path)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n    "a": 1,\n    "b": [2]\n]',
+        '{\n    "a": 1,\n    "b": [2]\n}}',
+        '{\n    "a": 1,\n    "b": [2]\n}\n{',
+        'x{\n    "a": 1,\n    "b": [2]\n}',
+        'x\n    "a": 1,\n    "b": [2]\n}',
+        '[\n    "a": 1,\n    "b": [2]\n}',
+        '{\n    "a": 1,\n    "b": [2]\n',
+        '{\n    "a": 1,,\n    "b": [2]\n}',
+    ],
+)
+def test_a_damaged_object_one_member_per_line_is_refused_alike(text, tmp_path):
+    # Each piece alone may parse: only the whole says the document is broken.
+    path = tmp_path / "f.json"
+    path.write_text(text, encoding="utf-8")
+    _same_outcome(path, piece=1)
+
+
 def test_without_orjson_json_reads_every_file():
     with parser("json"):
         assert fast_loads(b"[1]") is None
