@@ -30,9 +30,9 @@ def _outcome(path, **kwargs):
 
 
 def _exact(value):
-    """`value` with each number's type kept, so that 1 and 1.0 differ."""
+    """`value` with each number's type and each object's order kept."""
     if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
+        return ("object", [(k, _exact(v)) for k, v in value.items()])
     if isinstance(value, list):
         return [_exact(v) for v in value]
     if isinstance(value, float):
