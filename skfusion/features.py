@@ -48,8 +48,9 @@ def features_from_logits(
     ----------
     start_logits, end_logits : array-like of shape (n_windows, seq_len)
         The float32 or float64 start and end logits, token 0 being the null
-        (``[CLS]``) token. Scores are summed in their dtype, as transformers
-        sums them, so float32 ties are float32 ties.
+        (``[CLS]``) token. Scores are summed in their dtype (float64 where
+        one is float64), as transformers sums them, so float32 ties are
+        float32 ties.
     example_ids : array-like of shape (n_windows,)
         The example (question) id of every window. An example's windows need
         not be contiguous; they are taken in input order.
@@ -315,7 +316,8 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
         _top_indexes(end_logits, n_best, "end_logits"),
     )
     out = (
-        np.empty(n_windows, dtype=start_logits.dtype),
+        # Mixed float32 and float64 logits sum in float64, as in transformers.
+        np.empty(n_windows, dtype=np.result_type(start_logits, end_logits)),
         np.empty(n_windows, dtype=np.intp),
         np.empty(n_windows, dtype=np.intp),
     )

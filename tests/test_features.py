@@ -105,6 +105,23 @@ def test_matches_transformers_loop_with_offset_mapping(case):
     _assert_same_selection(ours, expected, start, end)
 
 
+@pytest.mark.parametrize("as_offsets", [False, True])
+def test_float32_and_float64_logits_sum_in_float64(as_offsets):
+    # transformers adds a float32 start logit to a float64 end logit in
+    # float64: 1 + 2**-24 beats 1, which float32 would round to a tie.
+    start = np.array([[0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
+    end = np.array([[0.0, 0.0], [2.0**-24, 2.0**-24]])
+    mask = np.ones(start.shape, dtype=bool)
+    offsets = mask_to_offset_mapping(mask)
+    params = {"n_best_size": 1, "max_answer_length": 1}
+    context = {"offset_mapping": offsets} if as_offsets else {"context_mask": mask}
+    ours = features_from_logits(start, end, ["a", "a"], **context, **params)
+    _assert_same_selection(
+        ours, _transformers(start, end, ["a", "a"], offsets, params), start, end
+    )
+    assert ours.span_window.tolist() == [1]
+
+
 @st.composite
 def logit_matrices(draw):
     dtype = draw(st.sampled_from([np.float32, np.float64]))
