@@ -13,9 +13,10 @@ collector paused, as the loader pauses it, which is ``json.load`` at its
 fastest. Times are medians of interleaved rounds after a warm-up. Memory
 is the peak resident set size each adds, measured alone in a fresh process
 (Linux's VmHWM, reset before the call through /proc/self/clear_refs):
-orjson reserves a buffer of about 12 times the file's size up front and
+orjson reserves a buffer of about 12 times the text it parses up front and
 touches only part of it, so tracemalloc's count of allocated bytes would
-overstate what it uses. Sizes: SQuAD 2.0 dev (11,873 questions) and about
+overstate what it uses, and resident memory is what a machine runs out of.
+Sizes: SQuAD 2.0 dev (11,873 questions) and about
 its train set (130,000).
 
 Run: ``python -m benchmarks.bench_load_outputs [--repeats 5] [--large-repeats 3]``
