@@ -39,6 +39,12 @@ def _exact(value):
     return json.dumps(value)
 
 
+def _json_file(folder, text):
+    path = folder / "f.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _same_outcome(path, piece=None, **kwargs):
     # Small pieces split a document at many of its members.
     pieces = mock.patch.object(_fast_json, "_PIECE", piece or _fast_json._PIECE)
@@ -85,8 +91,7 @@ def test_the_long_integer_scan_finds_what_a_regex_finds(pieces, chunk):
 )
 def test_an_integer_beyond_64_bits_stays_an_int(text, tmp_path):
     # orjson alone would make each of these a float.
-    path = tmp_path / "big.json"
-    path.write_text(text, encoding="utf-8")
+    path = _json_file(tmp_path, text)
     assert fast_loads(text.encode()) is None
     with parser("orjson"):
         content = read_json(path, what="anything")
@@ -228,9 +233,7 @@ def test_what_orjson_refuses_is_left_to_json(text, tmp_path):
 )
 def test_a_damaged_object_one_member_per_line_is_refused_alike(text, tmp_path):
     # Each piece alone may parse: only the whole says the document is broken.
-    path = tmp_path / "f.json"
-    path.write_text(text, encoding="utf-8")
-    _same_outcome(path, piece=1)
+    _same_outcome(_json_file(tmp_path, text), piece=1)
 
 
 def test_without_orjson_json_reads_every_file():
