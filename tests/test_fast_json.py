@@ -236,6 +236,13 @@ def test_a_damaged_object_one_member_per_line_is_refused_alike(text, tmp_path):
     _same_outcome(_json_file(tmp_path, text), piece=1)
 
 
+def test_json_reads_a_file_for_which_orjson_has_no_memory(tmp_path):
+    path = _json_file(tmp_path, '{"a": [1.5, "b"]}')
+    with parser("orjson"), mock.patch.object(orjson, "loads", side_effect=MemoryError):
+        assert fast_loads(path.read_bytes()) is None
+        assert read_json(path, what="anything") == {"a": [1.5, "b"]}
+
+
 def test_without_orjson_json_reads_every_file():
     with parser("json"):
         assert fast_loads(b"[1]") is None

@@ -48,14 +48,19 @@ _TAIL = 64  # trailing bytes looked at for the object's closing brace
 def fast_loads(raw):
     """Return the JSON document of the bytes `raw` as orjson parses it, or None.
 
-    None where orjson is not installed, refuses the document, or where it may
-    hold an integer beyond 64 bits: ``json`` is then the one to read it.
+    None where orjson is not installed, refuses the document or cannot
+    reserve its buffer, or where the document may hold an integer beyond 64
+    bits: ``json`` is then the one to read it.
     """
     if orjson is None or may_hold_long_integer(raw):
         return None
     try:
         return _loads_in_pieces(raw)
     except orjson.JSONDecodeError:
+        return None
+    except MemoryError:
+        # Its buffer is reserved up front (a whole file's, where the file
+        # is not one member per line); json allocates as it goes.
         return None
 
 
