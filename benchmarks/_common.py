@@ -18,6 +18,25 @@ def median_seconds(fn, *, repeats=5, warmup=1):
     return float(np.median(times))
 
 
+def memory_mib(field):
+    """A memory figure of this process from Linux's /proc/self/status, in MiB.
+
+    ``"VmRSS"`` is the resident set now, ``"VmHWM"`` its peak since the
+    process started or since `reset_peak_memory`.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def reset_peak_memory():
+    """Reset VmHWM to the resident set now (Linux 4.0 or later)."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
 def interleaved_medians(fns, *, repeats=5, warmup=1):
     """Median wall time of each of `fns` (a dict), measured in rounds.
 

@@ -42,14 +42,10 @@ SIZES = (11_873, 130_000)
 CHILD = """
 import json, sys, warnings
 from unittest import mock
+from benchmarks._common import memory_mib, reset_peak_memory
 from skfusion.datasets import _fast_json, load_reader_outputs
 
 what, folder, dev, *paths = sys.argv[1:]
-
-def status(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1]) * 1024
 
 def call():
     if what == "json":
@@ -60,10 +56,10 @@ def call():
 
 with mock.patch.object(_fast_json, "orjson", None if what == "json only" else
                        _fast_json.orjson):
-    before = status("VmRSS:")
-    open("/proc/self/clear_refs", "w").write("5")
+    before = memory_mib("VmRSS")
+    reset_peak_memory()
     result = call()
-    print(status("VmHWM:") - before)
+    print(memory_mib("VmHWM") - before)
 """
 
 
@@ -93,14 +89,14 @@ def _loader(folder, dev, json_only=False):
 
 
 def _peak_rss(what, folder, dev, paths):
-    """Bytes the call `what` adds to a fresh process's peak resident set."""
+    """MiB the call `what` adds to a fresh process's peak resident set."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, what, str(folder), str(dev), *map(str, paths)],
         capture_output=True,
         text=True,
         check=True,
     )
-    return int(out.stdout.split()[-1])
+    return float(out.stdout.split()[-1])
 
 
 def _rows(n, folder, repeats):
@@ -133,7 +129,7 @@ def _rows(n, folder, repeats):
     ]
     memory = [
         f"{n:,}",
-        *(f"{peaks[w] / 2**20:.0f}" for w in ("json", "loader", "json only")),
+        *(f"{peaks[w]:.0f}" for w in ("json", "loader", "json only")),
         f"{peaks['loader'] / peaks['json']:.2f}x",
         f"{peaks['json only'] / peaks['json']:.2f}x",
     ]

@@ -24,7 +24,7 @@ from benchmarks._common import machine_line, print_table
 CHILD = """
 import json, sys
 import numpy as np
-from benchmarks._common import median_seconds
+from benchmarks._common import median_seconds, memory_mib, reset_peak_memory
 from skfusion import TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 
@@ -37,24 +37,14 @@ TorchLogisticFusion(n_restarts=1, n_steps=2, device=device).fit(
 X, y = make_squad2_scores(n_questions=n, random_state=0)
 est = TorchLogisticFusion(random_state=0, device=device)
 
-def peak_rss_mib():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-
-def rss_mib():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-
-before = rss_mib()
-open("/proc/self/clear_refs", "w").write("5")
+before = memory_mib("VmRSS")
+reset_peak_memory()
 warmup = 1 if n <= 10**6 else 0
 if device != "cpu":
     import torch
     torch.cuda.reset_peak_memory_stats()
 seconds = median_seconds(lambda: est.fit(X, y), repeats=repeats, warmup=warmup)
-result = {"seconds": seconds, "rss_before": before, "peak": peak_rss_mib()}
+result = {"seconds": seconds, "rss_before": before, "peak": memory_mib("VmHWM")}
 if device != "cpu":
     result["device_peak"] = torch.cuda.max_memory_allocated() / 2**20
 print(json.dumps({**result, "accuracy": est.best_score_}))
