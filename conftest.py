@@ -25,7 +25,7 @@ _HAS_TORCH = importlib.util.find_spec("torch") is not None
 # import torch at their top; neither has doctests, and the tests that use
 # them are marked `torch`.
 collect_ignore = (
-    [] if _HAS_TORCH else ["skfusion/_batched_sgd.py", "tests/_notebook_loop.py"]
+    [] if _HAS_TORCH else ["skfusion/_solvers/_torch.py", "tests/_notebook_loop.py"]
 )
 # skfusion.onnx's examples run skl2onnx and onnxruntime, the optional `onnx`
 # extra; tests/test_onnx.py skips with a reason where they are absent.

@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 from benchmarks._common import machine_line, median_seconds, print_table
-from skfusion._batched_sgd import (
+from skfusion._solvers._common import _linear_init_parameters
+from skfusion._solvers._torch import (
     DEVICE_WORK_BUFFER_BYTES,
     _chunk_rows,
     _run_batched_sgd,
 )
-from skfusion._sgd_common import _linear_init_parameters
 from skfusion.datasets import make_squad2_scores
 
 BUFFER_MIB = (1, 16, 64, 256, 1024)

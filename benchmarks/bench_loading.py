@@ -6,7 +6,7 @@ for keys given twice. Each row times a loader against the unchecked read of
 the same bytes (``pickle.loads``, which would run any code in the file, or
 ``json.loads``), on SQuAD 2.0 dev's size, 11,873 questions; rounds are
 interleaved. The last rows time the refusal of the hostile files of
-tests/test_pickle.py.
+tests/datasets/test_pickle.py.
 
 Run: ``python -m benchmarks.bench_loading [--repeats 5]``
 """
@@ -49,7 +49,7 @@ def _pickles(folder):
 
 
 def shared_tuple_pickle(levels):
-    """t[k] = (t[k-1], t[k-1]) as a dict key, as in tests/test_pickle.py."""
+    """t[k] = (t[k-1], t[k-1]) as a dict key, as in tests/datasets/test_pickle.py."""
     ops = [b"\x80\x02}", b")q\x00"]
     for k in range(1, levels + 1):
         ops.append(b"h%ch%c\x86q%c" % (k - 1, k - 1, k))

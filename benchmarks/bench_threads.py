@@ -26,7 +26,7 @@ from benchmarks._common import (
     print_table,
 )
 from skfusion import TorchLogisticFusion
-from skfusion._fused_sgd import _n_threads
+from skfusion._solvers._fused import _n_threads
 from skfusion.datasets import make_squad2_scores
 from tests._notebook_loop import notebook_fit
 

@@ -2,7 +2,7 @@
 
 On AVX-512 server CPUs LLVM prefers 256-bit vectors, so a float64 vector
 holds 4 numbers rather than 8. The kernel asks LLVM for 512-bit vectors for
-its own compiled function (`skfusion._numba_math._prefer_wide_vectors`).
+its own compiled function (`skfusion._solvers._numba_math._prefer_wide_vectors`).
 This measures what that request gives: each variant fits in a fresh
 process with its own empty numba cache, once as shipped and once with the
 request replaced by one that does nothing. On CPUs without AVX-512 the two
@@ -24,7 +24,7 @@ from benchmarks._common import machine_line, print_table
 WITHOUT_REQUEST = """
 from numba import types
 from numba.extending import intrinsic
-import skfusion._numba_math
+import skfusion._solvers._numba_math
 
 @intrinsic
 def _no_request(typingctx):
@@ -33,7 +33,7 @@ def _no_request(typingctx):
     return types.none(), codegen
 
 # Replaced before the kernel's module imports it.
-skfusion._numba_math._prefer_wide_vectors = _no_request
+skfusion._solvers._numba_math._prefer_wide_vectors = _no_request
 """
 
 CHILD = """

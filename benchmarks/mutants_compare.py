@@ -2,7 +2,8 @@
 
 Each mutant changes one documented behaviour of `compare_estimators`, its
 `Comparison`, the BLAS limit or the fold tests; the tests of
-``tests/test_model_selection.py`` and ``tests/test_paired_tests.py`` must
+``tests/model_selection/test_model_selection.py`` and
+``tests/model_selection/test_paired_tests.py`` must
 fail on every one. A mutation tool (mutmut, cosmic-ray) explores more
 mutants but takes hours on 2 cores; these are the ones a reviewer named and
 the ones the cross_validate rewrite could break.
@@ -18,93 +19,96 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = ["tests/test_model_selection.py", "tests/test_paired_tests.py"]
+TESTS = [
+    "tests/model_selection/test_model_selection.py",
+    "tests/model_selection/test_paired_tests.py",
+]
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
 
 MUTANTS = [
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         'row[f"{key}_std"] = float(np.std(values))',
         'row[f"{key}_std"] = float(np.std(values, ddof=1))',
     ),
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         'row[f"{key}_std"] = float(np.std(values))',
         'row[f"{key}_std"] = float(np.std(self.accuracy[name]))',
     ),
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         "row[key] = float(np.mean(values))",
         "row[key] = float(np.median(values))",
     ),
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         "row[key] = values[fold] if fold < len(values) else np.nan",
         "row[key] = values[-1 - fold] if fold < len(values) else np.nan",
     ),
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         '"train": [train for train, _ in splits],',
         '"train": [test for _, test in splits],',
     ),
     (
-        "model_selection.py",
+        "model_selection/_compare.py",
         'result.fitted[name] = [model.estimator_ for model in folds["models"]]',
         'result.fitted[name] = [m.estimator_ for m in folds["models"]][::-1]',
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         "result.predicted_null[name][fold // n_splits, test]",
         "result.predicted_null[name][0, test]",
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         "out_of_fold_score(predicted_null, y[test], credit[test])",
         "out_of_fold_score(predicted_null, y[test], 1 - credit[test])",
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         'params=None if weight is None else {"sample_weight": weight},',
         "params=None,",
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         "        with one_blas_thread():\n"
         "            return self.estimator_.predict(X)",
         "        return self.estimator_.predict(X)",
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         "        with one_blas_thread():\n            start = time.perf_counter()",
         "        if True:\n            start = time.perf_counter()",
     ),
     (
-        "_cross_validate.py",
+        "model_selection/_cross_validate.py",
         "if self._inside == 0:\n                    self._limiter.restore",
         "if True:\n                    self._limiter.restore",
     ),
     (
-        "_fold_tests.py",
+        "model_selection/_fold_tests.py",
         "(1 / k + n_test / n_train) * variance",
         "(1 / k + n_train / n_test) * variance",
     ),
     (
-        "_fold_tests.py",
+        "model_selection/_fold_tests.py",
         "(1 / k + n_test / n_train) * variance",
         "(1 / k) * variance",
     ),
     (
-        "_fold_tests.py",
+        "model_selection/_fold_tests.py",
         "variance = d.var(ddof=1)",
         "variance = d.var(ddof=0)",
     ),
     (
-        "_fold_tests.py",
+        "model_selection/_fold_tests.py",
         "scaled = p[order] * (p.size - np.arange(p.size))",
         "scaled = p[order] * p.size",
     ),
     (
-        "_fold_tests.py",
+        "model_selection/_fold_tests.py",
         "np.minimum(1.0, np.maximum.accumulate(scaled))",
         "np.minimum(1.0, scaled)",
     ),

@@ -12,7 +12,7 @@ set -u
 out=${1:-.}
 device=${DEVICE:-cuda}
 python=${PYTHON:-python3}
-"$python" -m pytest tests/test_fused_sgd.py tests/test_fusion.py \
+"$python" -m pytest tests/solvers/test_fused_sgd.py tests/test_fusion.py \
     --torch-device "$device" -p no:cacheprovider -q -rs 2>&1 |
     tee "$out/device_tests.txt"
 "$python" -m benchmarks.bench_fit --device "$device" 2>&1 |

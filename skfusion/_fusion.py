@@ -11,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import _BinaryScoreClassifier, _plain_rows
 from ._compat import Interval, LinearClassifierMixin, StrOptions, _fit_context
-from ._fit_setup import _fit_and_eval_weights, _resolve_engine
-from ._sgd_common import _linear_init_parameters
+from ._solvers._common import _linear_init_parameters
+from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
 
 
 def _linear_scores(X, coef, intercept):
@@ -255,13 +255,13 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         # Engines are imported here: numba's and torch's imports take
         # seconds, and predicting needs neither.
         if engine == "numba":
-            from ._fused_sgd import _run_fused_sgd
+            from ._solvers._fused import _run_fused_sgd
 
             curve, history = _run_fused_sgd(
                 X, y01, fit_weight, eval_weight, init, n_jobs=self.n_jobs, **schedule
             )
         else:
-            from ._batched_sgd import _run_batched_sgd
+            from ._solvers._torch import _run_batched_sgd
 
             curve, history = _run_batched_sgd(
                 X, y01, fit_weight, eval_weight, init, device=device, **schedule

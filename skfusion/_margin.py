@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import _BinaryScoreClassifier, _plain_rows
 from ._compat import Interval, StrOptions, _fit_context
 from ._margin_tools import _column_positions
-from ._operating_point import (
+from ._sweep import (
     check_answer_credit,
     constrained_threshold,
     threshold_at_cut,

@@ -10,7 +10,7 @@ candidate dict also records its window and token indexes, which the original
 does not keep, so the result can be compared with
 `skfusion.features.features_from_logits`.
 
-It is the oracle of ``tests/test_features.py`` and the baseline of
+It is the oracle of ``tests/features/test_features.py`` and the baseline of
 ``benchmarks/bench_features.py``.
 """
 

@@ -14,8 +14,8 @@ from sklearn.model_selection import train_test_split
 
 import skfusion
 from skfusion import TorchLogisticFusion
-from skfusion._reference_sgd import _run_reference_sgd
-from skfusion._sgd_common import _linear_init_parameters, _warmup_linear_lr
+from skfusion._solvers._common import _linear_init_parameters, _warmup_linear_lr
+from skfusion._solvers._reference import _run_reference_sgd
 from skfusion.datasets import make_squad2_scores
 
 try:
@@ -301,7 +301,7 @@ def test_verbose_reports_each_restart(scores, capsys):
 
 @pytest.mark.torch
 def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
-    from skfusion import _batched_sgd
+    from skfusion._solvers import _torch as _batched_sgd
 
     X, y = scores
     seen, fail = [], []
@@ -336,7 +336,7 @@ def test_fit_bounds_torch_threads_and_restores_them(scores, monkeypatch):
 
 @pytest.mark.torch
 def test_chunked_rows_give_the_same_fit(scores):
-    from skfusion._batched_sgd import _run_batched_sgd
+    from skfusion._solvers._torch import _run_batched_sgd
 
     X, y = scores
     y01 = y.astype(float)
@@ -466,7 +466,7 @@ for folder in (os.path.dirname(skfusion.__file__), os.environ["HOME"]):
     else:
         raise AssertionError(folder + " is writable")
 from skfusion import TorchLogisticFusion
-from skfusion._fused_sgd import _train_restarts
+from skfusion._solvers._fused import _train_restarts
 X, y = np.load({str(tmp_path / "X.npy")!r}), np.load({str(tmp_path / "y.npy")!r})
 clf = TorchLogisticFusion(n_restarts=2, random_state=0).fit(X, y)
 print(type(_train_restarts._cache).__name__, clf.coef_.tolist())

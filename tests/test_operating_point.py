@@ -8,8 +8,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion._operating_point import fixed_operating_point, threshold_at_cut
+from skfusion._sweep import threshold_at_cut
 from skfusion.datasets import make_squad2_scores
+from skfusion.model_selection._operating_point import fixed_operating_point
 
 TARGETS = st.sampled_from([None, 0.0, 0.3, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 1.0])
 

@@ -142,7 +142,7 @@ def test_tests_never_import_benchmarks():
     tests = Path(__file__).parent
     importing = [
         path.name
-        for path in [*sorted(tests.glob("*.py")), tests.parent / "conftest.py"]
+        for path in [*sorted(tests.rglob("*.py")), tests.parent / "conftest.py"]
         if "benchmarks" in set(imported_top_level_modules(path))
     ]
     assert importing == []

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..metrics import _answer_credits
+from ..metrics._squad import _answer_credits
 from ._base import check_same_ids
 
 

@@ -1,0 +1,70 @@
+"""How a `TorchLogisticFusion` fit is set up before its training loop.
+
+Which engine runs the loop, on which device, and which rows' weights the
+loss and the accuracy use.
+"""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from .._compat import _import_torch
+
+
+def _resolve_engine(engine, device):
+    """Return ``("numba", None)`` or ``("torch", torch.device)``.
+
+    Torch is imported only where it runs the loop, or to parse a device
+    name other than "cpu": a CPU fit with the fused kernel never loads it.
+    """
+    if engine != "torch" and device == "cpu":
+        return "numba", None
+    torch = _import_torch(f"engine={engine!r} with device={device!r}")
+
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available "
+            "(torch.cuda.is_available() is False); use device='cpu'."
+        )
+    if resolved.type != "cpu" and engine == "numba":
+        raise ValueError(
+            f"engine='numba' runs on the CPU only, but device={device!r}; "
+            "use engine='torch' or 'auto' to train on that device."
+        )
+    if engine == "torch" or resolved.type != "cpu":
+        return "torch", resolved
+    return "numba", None
+
+
+def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
+    """Split the sample weights into a loss part and an accuracy part.
+
+    Without a validation fraction both are the sample weights (the notebook's
+    in-sample selection); with one, a stratified split gives each row to
+    exactly one of them.
+    """
+    if validation_fraction is None:
+        return sample_weight, sample_weight
+    indices = np.arange(y.shape[0])
+    try:
+        train, _ = train_test_split(
+            indices, test_size=validation_fraction, stratify=y, random_state=rng
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} cannot give a stratified "
+            f"split of {y.shape[0]} samples: {exc}"
+        ) from exc
+    in_train = np.zeros(y.shape[0], dtype=bool)
+    in_train[train] = True
+    fit_weight = np.where(in_train, sample_weight, 0.0)
+    eval_weight = np.where(in_train, 0.0, sample_weight)
+    if fit_weight.sum() <= 0 or eval_weight.sum() <= 0:
+        raise ValueError(
+            "The sample weights of the training or the validation part are all "
+            "zero; change validation_fraction or random_state."
+        )
+    return fit_weight, eval_weight

@@ -1,0 +1,345 @@
+"""SQuAD 2.0 metrics: answer normalisation, EM and F1, and official-style reports.
+
+Everything here follows the official SQuAD 2.0 evaluation script
+(``evaluate-v2.0.py``; Rajpurkar, Jia and Liang, "Know What You Don't Know:
+Unanswerable Questions for SQuAD", ACL 2018), so that scores computed here
+are the leaderboard's.
+"""
+
+import collections
+import re
+import string
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+# str.translate deletes exactly the characters the official script filters out.
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+
+
+def normalize_answer(text: str) -> str:
+    """Normalise an answer as SQuAD does before comparing it.
+
+    Parameters
+    ----------
+    text : str
+        An answer or a prediction.
+
+    Returns
+    -------
+    normalized : str
+        Lower case, without punctuation or the articles "a", "an" and "the",
+        with runs of white space squashed to one space.
+
+    See Also
+    --------
+    exact_match : Compares two normalised answers.
+
+    Notes
+    -----
+    The steps and their order are the official script's ``normalize_answer``.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import normalize_answer
+    >>> normalize_answer("The  Eiffel Tower!")
+    'eiffel tower'
+    """
+    text = text.lower().translate(_NO_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def exact_match(gold: str, prediction: str) -> int:
+    """Exact match of a prediction against one gold answer.
+
+    Parameters
+    ----------
+    gold : str
+        A gold answer.
+    prediction : str
+        A predicted answer ("" for "no answer").
+
+    Returns
+    -------
+    match : int
+        1 if the normalised strings are equal, else 0.
+
+    See Also
+    --------
+    f1_overlap : Partial credit by token overlap.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import exact_match
+    >>> exact_match("the Seine", "Seine"), exact_match("Seine", "Paris")
+    (1, 0)
+    """
+    return int(normalize_answer(gold) == normalize_answer(prediction))
+
+
+def f1_overlap(gold: str, prediction: str) -> float:
+    """Token-overlap F1 of a prediction against one gold answer.
+
+    Parameters
+    ----------
+    gold : str
+        A gold answer.
+    prediction : str
+        A predicted answer ("" for "no answer").
+
+    Returns
+    -------
+    f1 : float
+        Harmonic mean of the precision and recall of the normalised tokens;
+        where either side has no tokens, 1.0 if both have none, else 0.0.
+
+    See Also
+    --------
+    exact_match : All-or-nothing credit.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import f1_overlap
+    >>> f1_overlap("river Seine", "the Seine")
+    0.6666666666666666
+    """
+    return _token_f1(
+        normalize_answer(gold).split(), normalize_answer(prediction).split()
+    )
+
+
+def _token_f1(gold_tokens, pred_tokens):
+    """`f1_overlap` of two normalised answers' tokens."""
+    if not gold_tokens or not pred_tokens:
+        return float(gold_tokens == pred_tokens)
+    if gold_tokens == pred_tokens:
+        return 1.0  # what the counts below give, sooner
+    if set(gold_tokens).isdisjoint(pred_tokens):
+        return 0.0
+    common = collections.Counter(gold_tokens) & collections.Counter(pred_tokens)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred_tokens), same / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
+    """EM and F1 of one prediction against a question's gold answers.
+
+    Parameters
+    ----------
+    golds : list of str
+        The question's gold answers. Those that normalise to "" are dropped;
+        if none is left, the only gold answer is "" (as for an unanswerable
+        question).
+    prediction : str
+        The predicted answer.
+
+    Returns
+    -------
+    em : int
+        The best exact match over the gold answers.
+    f1 : float
+        The best F1 over the gold answers.
+
+    See Also
+    --------
+    squad2_credit : The credit of a no-answer decision per question.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import answer_credit
+    >>> answer_credit(["the Seine", "river Seine"], "Seine")
+    (1, 1.0)
+    """
+    # Each distinct string normalised once: the same steps as exact_match
+    # and f1_overlap, which normalise both sides per gold answer.
+    normalized = list(map(normalize_answer, dict.fromkeys(golds)))
+    return _normalized_credit(normalized, normalize_answer(prediction))
+
+
+def _normalized_credit(golds, pred):
+    """`answer_credit` of normalised gold answers and prediction."""
+    golds = [n for n in dict.fromkeys(golds) if n] or [""]
+    if pred in golds:
+        return 1, 1.0  # equal tokens: F1 1.0, the most it can be
+    pred_tokens = pred.split()
+    return 0, max(_token_f1(g.split(), pred_tokens) for g in golds)
+
+
+def _answer_credits(golds, predictions):
+    """`answer_credit` of each prediction against its question's `golds`.
+
+    Returns the EM and F1 arrays. Every text is normalised in one batch.
+    """
+    distinct = dict.fromkeys(g for question in golds for g in question)
+    normal = dict(zip(distinct, _normalize_all(list(distinct)), strict=True))
+    credit = [
+        _normalized_credit([normal[g] for g in question], pred)
+        for question, pred in zip(golds, _normalize_all(predictions), strict=True)
+    ]
+    em, f1 = zip(*credit, strict=True) if credit else ((), ())
+    return np.array(em, dtype=float), np.array(f1, dtype=float)
+
+
+def _normalize_all(texts):
+    """``[normalize_answer(t) for t in texts]``, in a few calls on one string.
+
+    The texts are joined with NUL, which no step changes and which bounds
+    the steps as a string's ends do: it is neither a letter nor a word
+    character, nor ignored in casing (so final sigmas lower as at an end),
+    nor white space. Texts holding a NUL are normalised one by one.
+    """
+    joined = "\0".join(texts)
+    if not texts or joined.count("\0") != len(texts) - 1:
+        return list(map(normalize_answer, texts))
+    joined = _ARTICLES.sub(" ", joined.lower().translate(_NO_PUNCTUATION))
+    return [" ".join(text.split()) for text in joined.split("\0")]
+
+
+def squad2_credit(
+    predicted_null: ArrayLike, unanswerable: ArrayLike, answer_credit: ArrayLike
+) -> np.ndarray:
+    """Per-question SQuAD 2.0 EM (or F1) of a no-answer decision.
+
+    Parameters
+    ----------
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+    unanswerable : array-like of shape (n_questions,) of bool
+        True where the question has no answer.
+    answer_credit : array-like of shape (n_questions,)
+        Each question's EM (or F1) if its best span is given as the answer,
+        as `answer_credit` computes it: for an unanswerable question, 0
+        unless the span normalises to the empty string.
+
+    Returns
+    -------
+    credit : ndarray of shape (n_questions,)
+        1 for a question correctly predicted unanswerable, 0 for an
+        answerable one predicted so, and the span's credit for a question
+        that is answered.
+
+    See Also
+    --------
+    squad2_report : Averages the credit as the official script reports it.
+    squad2_sample_weight : Weights that make accuracy this credit's total.
+
+    Notes
+    -----
+    This is the official script's ``apply_no_ans_threshold``: a question
+    predicted unanswerable scores ``float(not has_ans)``, any other its raw
+    score.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import squad2_credit
+    >>> squad2_credit([True, False, True], [True, False, False], [0.0, 0.5, 1.0])
+    array([1. , 0.5, 0. ])
+    """
+    predicted_null = np.asarray(predicted_null, dtype=bool)
+    unanswerable = np.asarray(unanswerable, dtype=bool)
+    return np.where(
+        predicted_null,
+        unanswerable.astype(float),
+        np.asarray(answer_credit, dtype=float),
+    )
+
+
+def squad2_sample_weight(
+    unanswerable: ArrayLike, answer_credit: ArrayLike
+) -> np.ndarray:
+    """Sample weights under which accuracy is the SQuAD 2.0 EM (or F1) total.
+
+    Parameters
+    ----------
+    unanswerable : array-like of shape (n_questions,) of bool
+        True where the question has no answer.
+    answer_credit : array-like of shape (n_questions,)
+        Each question's EM (or F1) if its best span is the answer, as for
+        `squad2_credit`.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_questions,)
+        ``answer_credit`` for an answerable question (what answering it
+        gains) and ``1 - answer_credit`` for an unanswerable one (what
+        predicting "no answer" gains over answering).
+
+    See Also
+    --------
+    squad2_credit : The credit whose total the weighted accuracy tracks.
+
+    Notes
+    -----
+    The SQuAD total of predictions with "no answer" meaning the positive
+    class is a constant plus the weighted number of correct predictions, so
+    a classifier fitted to maximise weighted accuracy with these weights
+    maximises EM (or F1). `MarginThresholdClassifier` finds that optimum
+    exactly, as the official script's ``find_best_thresh`` does.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import squad2_sample_weight
+    >>> squad2_sample_weight([True, False, False], [0.0, 1.0, 0.5])
+    array([1. , 1. , 0.5])
+    """
+    credit = np.asarray(answer_credit, dtype=float)
+    return np.where(np.asarray(unanswerable, dtype=bool), 1.0 - credit, credit)
+
+
+def squad2_report(
+    predicted_null: ArrayLike,
+    unanswerable: ArrayLike,
+    em: ArrayLike,
+    f1: ArrayLike,
+) -> dict:
+    """Summarise no-answer decisions as the official script does.
+
+    Parameters
+    ----------
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+    unanswerable : array-like of shape (n_questions,) of bool
+        True where the question has no answer.
+    em, f1 : array-like of shape (n_questions,)
+        Each question's EM and F1 if its best span is the answer (see
+        `squad2_credit`).
+
+    Returns
+    -------
+    report : dict
+        ``exact``, ``f1`` and ``total``, then the same prefixed ``HasAns_``
+        for answerable and ``NoAns_`` for unanswerable questions (a subset
+        that is empty is left out), scores in percent: the keys and values
+        ``evaluate-v2.0.py`` prints.
+
+    See Also
+    --------
+    squad2_credit : The per-question credit that is averaged.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import squad2_report
+    >>> report = squad2_report([False, True], [False, True], [1, 0], [1.0, 0.0])
+    >>> report["exact"], report["HasAns_total"], report["NoAns_f1"]
+    (100.0, 1, 100.0)
+    """
+    unanswerable = np.asarray(unanswerable, dtype=bool)
+    credit = {
+        "exact": squad2_credit(predicted_null, unanswerable, em),
+        "f1": squad2_credit(predicted_null, unanswerable, f1),
+    }
+    report = {}
+    for prefix, rows in (
+        ("", np.ones_like(unanswerable)),
+        ("HasAns_", ~unanswerable),
+        ("NoAns_", unanswerable),
+    ):
+        if rows.any():
+            for key, values in credit.items():
+                report[f"{prefix}{key}"] = 100.0 * float(values[rows].mean())
+            report[f"{prefix}total"] = int(rows.sum())
+    return report

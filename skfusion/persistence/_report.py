@@ -1,0 +1,136 @@
+"""What a fitted calibrator does on its fit data: threshold, weights, scores."""
+
+import numpy as np
+from sklearn.model_selection import FixedThresholdClassifier
+
+from .._margin import MarginThresholdClassifier
+from .._margin_tools import margin_column_indices
+from ..datasets._formats import threshold_advice
+from ..metrics import no_answer_report
+
+
+def margin_names(rule, data):
+    """Return the (null, span) column names of a margin rule on `data`."""
+    names = list(data.feature_names)
+    null, span = margin_column_indices(names, rule.null_column, rule.span_column)
+    return [names[i] for i in null], None if span is None else [names[i] for i in span]
+
+
+def margin_formula(rule, data):
+    """Write the margin as an expression of column names."""
+    null, span = margin_names(rule, data)
+    text = " + ".join(null)
+    if span is None:
+        return text
+    if len(null) > 1:
+        text = f"({text})"
+    spans = " + ".join(span)
+    return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
+
+
+def _threshold_fields(rule, data):
+    null, span = margin_names(rule, data)
+    fields = {
+        "margin": margin_formula(rule, data),
+        "threshold": rule.best_threshold_,
+        "reader": data.get("reader"),
+        "score_kind": data.get("score_kind"),
+    }
+    # The reader's own terms hold only for the margin the reader computes.
+    if (null, span) == tuple(data.margin_columns) and (
+        data.get("reader") or span is None
+    ):
+        extra, fields["apply"] = threshold_advice(
+            data.get("reader"), null[0], rule.best_threshold_
+        )
+        fields.update(extra)
+    return fields
+
+
+def _operating_point(predicted_null, unanswerable, em, targets):
+    answered = ~predicted_null
+    right = (~unanswerable).astype(float) if em is None else em
+    return {
+        "target_precision": targets.get("target_precision"),
+        "target_noans_recall": targets.get("target_noans_recall"),
+        "precision_of": "answerable" if em is None else "em",
+        "coverage": float(answered.mean()),
+        "answered_precision": float(right[answered].mean()) if answered.any() else None,
+        "noans_recall": float(predicted_null[unanswerable].mean()),
+    }
+
+
+def calibrator_report(estimator, data, *, targets=None) -> dict:
+    """Describe a fitted calibrator and score it on a loader's data.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted `~skfusion.MarginThresholdClassifier`, a
+        `~skfusion.TorchLogisticFusion`, or a
+        `~sklearn.model_selection.FixedThresholdClassifier` around a frozen
+        fusion (an operating point).
+    data : Bunch
+        What a loader of `skfusion.datasets` returns, with labels: its
+        ``data``, ``target``, ``feature_names``, ``margin_columns`` and
+        ``em``/``f1`` (None allowed), as arrays or frames.
+    targets : dict, default=None
+        The ``target_precision`` and ``target_noans_recall`` that chose the
+        threshold, if any.
+
+    Returns
+    -------
+    report : dict
+        ``n_questions``, ``feature_names`` and ``report``
+        (`~skfusion.metrics.no_answer_report` of the decisions, in percent).
+        For a margin rule: ``margin`` (the formula in column names),
+        ``threshold``, ``reader``, ``score_kind`` and, where the margin is
+        the reader's own, ``apply`` (where the threshold goes) and the
+        reader's option (e.g. ``null_score_diff_threshold``). For a fusion:
+        ``coef``, ``intercept`` and, at an operating point,
+        ``decision_threshold``. With `targets`: ``operating_point``
+        (coverage, precision of the answered questions, NoAns recall).
+
+    See Also
+    --------
+    skfusion.metrics.no_answer_report : The scores.
+    save_calibrator : Saves the calibrator.
+
+    Examples
+    --------
+    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion.datasets import load_reader_outputs, write_squad_example
+    >>> from skfusion.persistence import calibrator_report
+    >>> paths = write_squad_example("example", n_questions=200)
+    >>> data = load_reader_outputs(paths["null_odds"], dev=paths["dev"])
+    >>> rule = MarginThresholdClassifier(span_column=None).fit(data.data, data.target)
+    >>> report = calibrator_report(rule, data)
+    >>> report["margin"], report["threshold"] == rule.best_threshold_
+    ('null_odds', True)
+    >>> report["report"]["total"], sorted(report["report"])[:2]  # no EM: no n-best
+    (200, ['HasAns_accuracy', 'HasAns_total'])
+    """
+    unanswerable = np.asarray(data.target, dtype=bool)
+    em = None if data.em is None else np.asarray(data.em, dtype=float)
+    f1 = None if data.f1 is None else np.asarray(data.f1, dtype=float)
+    predicted_null = np.asarray(estimator.predict(data.data)).astype(bool)
+    content = {
+        "n_questions": len(unanswerable),
+        "feature_names": list(data.feature_names),
+        "report": no_answer_report(predicted_null, unanswerable, em, f1),
+    }
+    if isinstance(estimator, MarginThresholdClassifier):
+        content.update(_threshold_fields(estimator, data))
+    else:
+        fusion = estimator
+        if isinstance(estimator, FixedThresholdClassifier):
+            # A FixedThresholdClassifier around a FrozenEstimator of a fusion.
+            fusion = estimator.estimator.estimator
+            content["decision_threshold"] = float(estimator.threshold)
+        content["coef"] = fusion.coef_[0].tolist()
+        content["intercept"] = float(fusion.intercept_[0])
+    if targets:
+        content["operating_point"] = _operating_point(
+            predicted_null, unanswerable, em, targets
+        )
+    return content
