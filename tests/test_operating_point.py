@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion._sweep import threshold_at_cut
 from skfusion.datasets import make_squad2_scores
-from skfusion.model_selection._operating_point import fixed_operating_point
+from skfusion.model_selection import fixed_operating_point
 
 TARGETS = st.sampled_from([None, 0.0, 0.3, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 1.0])
 
@@ -67,14 +68,18 @@ def test_constrained_threshold_is_the_brute_force_optimum(data, target_p, target
     rule = MarginThresholdClassifier(
         span_column=None, target_precision=target_p, target_noans_recall=target_r
     )
+    best = brute_force_best_coverage(margin, y, weight, credit, target_p, target_r)
+    if best == 0 and target_p is not None:
+        # Answering nothing has no precision: an error names the best one.
+        with pytest.raises(ValueError, match="not reachable on the fit data"):
+            rule.fit(margin[:, None], y, sample_weight=weight, answer_credit=credit)
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         rule.fit(margin[:, None], y, sample_weight=weight, answer_credit=credit)
     null = rule.predict(margin[:, None])
     covered, precision, recall = operating_point(margin, y, weight, credit, null)
-    assert covered == brute_force_best_coverage(
-        margin, y, weight, credit, target_p, target_r
-    )
+    assert covered == best
     if target_p is not None and precision is not None:
         assert precision >= target_p
     if target_r is not None:
@@ -94,11 +99,18 @@ def test_precision_target_trades_coverage_on_simulated_data():
     assert coverage[0] > coverage[1] > coverage[2] > 0
 
 
-def test_unreachable_target_answers_nothing_with_a_warning():
+def test_unreachable_target_is_an_error_naming_the_best_precision():
     X = np.array([[0.0], [1.0], [2.0]])
     y = np.array([True, False, True])
     rule = MarginThresholdClassifier(span_column=None, target_precision=1.0)
-    with pytest.warns(UserWarning, match="target_precision=1.0 on the fit data"):
+    # Answering the first two questions gives 1/2, all three 1/3.
+    with pytest.raises(
+        ValueError, match=r"best precision of the answered .* is 0\.5\."
+    ):
+        rule.fit(X, y)
+    # A recall target alone is met by answering nothing: a warning says so.
+    rule = MarginThresholdClassifier(span_column=None, target_noans_recall=1.0)
+    with pytest.warns(UserWarning, match="target_noans_recall=1.0 on the fit data"):
         rule.fit(X, y)
     assert rule.predict(X).all()
 
@@ -121,15 +133,21 @@ def test_fused_model_at_an_operating_point_is_the_brute_force_optimum():
     X, y = make_squad2_scores(n_questions=1500, random_state=4)
     em = np.where(y, 0.0, (np.random.RandomState(0).rand(len(y)) < 0.8) * 1.0)
     fusion = TorchLogisticFusion(n_restarts=3, random_state=0).fit(X, y)
-    fixed = fixed_operating_point(fusion, X, y, answer_credit=em, target_precision=0.85)
+    fixed = fixed_operating_point(
+        TorchLogisticFusion(n_restarts=3, random_state=0),
+        X,
+        y,
+        answer_credit=em,
+        target_precision=0.85,
+    )
     null = fixed.predict(X)
     decision = fusion.decision_function(X)
     ones = np.ones(len(y))
     covered, precision, _ = operating_point(decision, y, ones, em, null)
     assert precision >= 0.85
     assert covered == brute_force_best_coverage(decision, y, ones, em, 0.85, None)
-    # The wrapper is scikit-learn's, around the unchanged fitted fusion.
-    assert fixed.estimator.estimator is fusion
+    # The wrapper is scikit-learn's, around the fusion fitted on all of X.
+    assert_array_equal(fixed.estimator.estimator.coef_, fusion.coef_)
 
 
 @settings(max_examples=200, deadline=None)

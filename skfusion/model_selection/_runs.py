@@ -8,7 +8,7 @@ import numpy as np
 from scipy import stats
 
 from ._compare import compare_estimators
-from ._fold_tests import holm_adjust
+from ._fold_tests import all_equal, holm_flags
 
 RUN_TEST_ASSUMES = (
     "across runs: each run (checkpoint or seed) an independent draw of the "
@@ -102,9 +102,11 @@ class RunComparison:
             minus b, averaged over runs), ``wins_a`` and ``wins_b`` (runs on
             which each is ahead), ``t``, ``p_t``, ``p_t_holm``,
             ``significant_t`` (one-sample t-test of the per-run
-            differences), ``p_wilcoxon``, ``p_wilcoxon_holm``,
-            ``significant_wilcoxon`` (Wilcoxon's signed-rank test; None
-            where every difference is zero) and ``assumes``.
+            differences; ``t`` and ``p_t`` NaN and ``significant_t`` None
+            where all differences are equal), ``p_wilcoxon``,
+            ``p_wilcoxon_holm``, ``significant_wilcoxon`` (Wilcoxon's
+            signed-rank test; None where every difference is zero) and
+            ``assumes``.
         """
         rows = self.per_run(metric)
         tests = []
@@ -125,17 +127,15 @@ class RunComparison:
                     "assumes": RUN_TEST_ASSUMES,
                 }
             )
-        for key in ("t", "wilcoxon"):
-            _holm(tests, key, alpha)
+        for key in ("p_t", "p_wilcoxon"):
+            holm_flags(tests, alpha, key)
         return tests
 
 
 def _t_test(d):
-    """One-sample t-test of the differences; degenerate cases made explicit."""
-    if d.size < 2 or d.var() == 0:
-        if d.size >= 2 and d.mean() != 0:
-            return float(np.copysign(np.inf, d.mean())), 0.0
-        return 0.0, 1.0
+    """One-sample t-test of the differences; NaN where they are all equal."""
+    if d.size < 2 or all_equal(d):
+        return np.nan, np.nan
     result = stats.ttest_1samp(d, 0.0)
     return float(result.statistic), float(result.pvalue)
 
@@ -148,18 +148,6 @@ def _wilcoxon(d):
         # scipy warns that ties or zeros make it leave the exact distribution.
         warnings.simplefilter("ignore", UserWarning)
         return float(stats.wilcoxon(d).pvalue)
-
-
-def _holm(tests, key, alpha):
-    tested = [t for t in tests if t[f"p_{key}"] is not None]
-    for t, adjusted in zip(
-        tested, holm_adjust([t[f"p_{key}"] for t in tested]), strict=True
-    ):
-        t[f"p_{key}_holm"] = float(adjusted)
-        t[f"significant_{key}"] = bool(adjusted <= alpha)
-    for t in tests:
-        t.setdefault(f"p_{key}_holm", None)
-        t.setdefault(f"significant_{key}", None)
 
 
 def compare_runs(runs, estimators, **kwargs):
