@@ -142,12 +142,15 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
 def holm_flags(tests, alpha, key="p"):
     """Set each test's Holm-adjusted ``{key}_holm`` and ``significant``.
 
-    ``significant`` is None where the test is undefined (NaN), and where its
-    measured false-positive rate is above `RATE_LIMIT`.
+    ``significant`` is None where the test is undefined (NaN p-value, then
+    ``undefined`` says why), and where its measured false-positive rate is
+    above `RATE_LIMIT`.
     """
     for test, adjusted in zip(tests, holm_adjust([t[key] for t in tests]), strict=True):
         rate = test.get("false_positive_rate")
         usable = not np.isnan(adjusted) and (rate is None or rate <= RATE_LIMIT)
+        if test[key] is not None and np.isnan(test[key]):
+            test["undefined"] = "all differences equal"
         test[f"{key}_holm"] = float(adjusted)
         test["significant" if key == "p" else f"significant_{key[2:]}"] = (
             bool(adjusted <= alpha) if usable else None
