@@ -7,12 +7,13 @@ from numpy.typing import ArrayLike
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 from sklearn.utils import check_random_state
 
+from .._compat import _import_pandas
 from ..metrics import squad2_credit, tuning_sample_weight
 from ._cross_validate import cross_validate_one, one_blas_thread, take_rows
 from ._fold_tests import pairwise_tests
 from ._question_tests import group_levels, grouping, question_tests
-from ._tables import METRICS, fold_rows, summary_rows
 
+METRICS = ("accuracy", "em", "f1")
 # compare_estimators' tune, and the key of the scores it names.
 _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
@@ -21,60 +22,50 @@ _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`, which fills it estimator by
-    estimator; each dictionary maps an estimator's name to one entry per
-    fold, in the order of the folds.
+    Returned by `compare_estimators`; each dict of scores maps an
+    estimator's name to one entry per fold, in the order of the folds.
 
     Parameters
     ----------
     names : list of str
-        The estimators' names, in the order they were given.
+        The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
-        What every fit maximised, as the key of its scores: "em" and "f1"
-        are SQuAD's (``tune="squad_em"`` or ``"squad_f1"``).
-    accuracy : dict of str to list of float, default={}
-        Out-of-fold accuracy of the no-answer decision.
-    em : dict of str to list of float, default={}
-        Out-of-fold SQuAD 2.0 EM; empty without per-question credit.
-    f1 : dict of str to list of float, default={}
-        Out-of-fold SQuAD 2.0 F1; empty without per-question credit.
+        The score every fit maximised ("em", "f1": SQuAD's).
+    accuracy, em, f1 : dict of str to list of float, default={}
+        Out-of-fold accuracy of the decisions, SQuAD 2.0 EM and F1 (these
+        two only with per-question credit).
     fit_seconds : dict of str to list of float, default={}
         Fit times.
     fitted : dict of str to list of estimator, default={}
-        The fitted models; empty with ``return_estimator=False``.
-    n_train : int, default=0
-        Training questions per fold.
-    n_test : int, default=0
-        Test questions per fold.
+        The fitted models (empty with ``return_estimator=False``).
+    n_train, n_test : int, default=0
+        Mean training and test questions per fold.
     predicted_null : dict of str to ndarray, default={}
         Out-of-fold "no answer" decisions, of shape ``(n_repeats,
         n_questions)``: each repeat predicts every question once.
     unanswerable : ndarray of shape (n_questions,) or None, default=None
-        The labels the decisions are scored against.
+        The labels.
     answer_credit : dict, default={}
-        ``{"em": {name: credit}, "f1": {name: credit}}``: each question's EM
-        and F1 if the estimator answers it (with its reader's best span).
+        ``{"em": {name: credit}, "f1": {...}}``: each question's EM and F1
+        if the estimator answers it, with its reader's best span.
     coverage, answered_precision : dict of str to list of float, default={}
-        Per fold, the fraction of test questions answered and the mean
-        credit (EM where given, else 1 for answerable) of those answered,
-        NaN where none is: how an operating point holds out of fold.
+        Per fold, the share of test questions answered, and the mean credit
+        (EM where given, else 1 if answerable) of those (NaN if none).
     groups : dict of str to ndarray, default={}
-        Each grouping level's group codes, coarsest first (e.g. article,
-        paragraph), for the per-question tests.
+        Group codes of each level, coarsest first, for the per-question
+        tests.
     min_groups : int, default=20
         Fewest groups a level needs to be used.
     fold_groups : dict, default={"by": "question", "n_groups": 0}
-        What the folds kept together: ``by`` (the level, or "question"
-        where folds split questions freely) and ``n_groups``.
+        What the folds kept together: ``by`` (a level, or "question") and
+        ``n_groups``.
     indices : dict or None, default=None
-        With ``return_indices=True``, ``{"train": [...], "test": [...]}``:
-        every fold's row indices, as `sklearn.model_selection.cross_validate`
-        returns them.
+        With ``return_indices=True``, every fold's ``"train"`` and
+        ``"test"`` rows.
 
     See Also
     --------
     compare_estimators : Runs the comparison.
-    corrected_resampled_ttest : The test of `pairwise_tests`.
 
     Examples
     --------
@@ -112,7 +103,7 @@ class Comparison:
     indices: dict | None = None
 
     def scores(self, metric):
-        """Return the fold scores of one metric per estimator.
+        """Return each estimator's fold scores of one metric.
 
         Parameters
         ----------
@@ -122,8 +113,7 @@ class Comparison:
         Returns
         -------
         scores : dict of str to list of float
-            Each estimator's score on every fold; empty where the metric
-            was not recorded.
+            Empty where the metric was not recorded.
         """
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} must be one of {METRICS}.")
@@ -144,11 +134,10 @@ class Comparison:
         tests : list of dict
             One per pair: ``a``, ``b``, ``mean_difference`` (a minus b),
             ``t``, ``p``, ``p_holm``, ``significant`` (``p_holm <= alpha``;
-            None where the test is undefined, NaN ``t`` and ``p`` from
-            equal differences, or where its measured false-positive rate is
-            above 0.065), ``assumes`` (what the test assumes, and how the
-            folds were grouped) and ``false_positive_rate`` (measured on
-            data like SQuAD 2.0 dev's, None if not measured).
+            None where the test is undefined, NaN from equal differences,
+            or its measured false-positive rate exceeds 0.065),
+            ``assumes`` (with how the folds were grouped) and
+            ``false_positive_rate`` (measured, or None).
         """
         return pairwise_tests(self, metric or self.tune, alpha=alpha)
 
@@ -167,34 +156,31 @@ class Comparison:
         Parameters
         ----------
         metric : {"accuracy", "em", "f1"} or None, default=None
-            The per-question credit compared; None is the one the fits
-            maximised.
+            The credit compared; None is the one the fits maximised.
         repeat : int, default=0
-            Which repeat's out-of-fold decisions: in each, every question is
-            predicted once, by a model fitted without it.
+            Whose decisions: each repeat predicts every question once, by a
+            model fitted without it.
         n_resamples : int, default=10000
             Bootstrap resamples.
         confidence_level : float, default=0.95
-            Coverage of the bootstrap intervals.
+            Coverage of the intervals.
         alpha : float, default=0.05
-            Family-wise level of McNemar's ``significant`` (Holm).
+            Family-wise level of ``significant`` (Holm).
         random_state : int, RandomState instance or None, default=0
-            Seed of the bootstrap; each pair's resamples are drawn with it.
+            Seed of the bootstrap, the same for each pair.
 
         Returns
         -------
         tests : list of dict
             One per pair: ``a``, ``b``, ``metric``, ``repeat``,
-            ``n_questions``, ``n_disagree`` (questions whose no-answer
-            decisions differ), ``bootstrap`` (`paired_bootstrap_ci`'s result
-            over the coarsest level of `groups` with `min_groups` groups,
-            plus ``excludes_zero``), ``cluster_t``
-            (`cluster_robust_ttest`'s, over the same level, plus ``p_holm``
-            and ``significant``) and ``mcnemar`` (`mcnemar_exact`'s result
-            plus ``p_holm`` and ``significant``; None for a credit that is
-            not 0 or 1, as F1). Each carries ``assumes`` and its measured
-            ``false_positive_rate``; ``significant`` is None where that rate
-            is above 0.065 or the test is undefined.
+            ``n_questions``, ``n_disagree`` (questions decided differently),
+            ``cluster_t`` (`cluster_robust_ttest`), ``bootstrap``
+            (`paired_bootstrap_ci`, plus ``excludes_zero``), both over the
+            coarsest level of `groups` with `min_groups` groups, and
+            ``mcnemar`` (`mcnemar_exact`; None for a credit other than 0 or
+            1, as F1). Each has ``assumes`` and ``false_positive_rate``;
+            the tests, ``p_holm`` and ``significant`` as in
+            `pairwise_tests`.
         """
         return question_tests(
             self,
@@ -207,7 +193,7 @@ class Comparison:
         )
 
     def target_met(self, name, target_precision):
-        """How often the out-of-fold answers of `name` met a precision target.
+        """Count the test folds whose answered questions met a precision target.
 
         Parameters
         ----------
@@ -219,20 +205,18 @@ class Comparison:
         Returns
         -------
         result : dict
-            ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (test
-            folds whose answered questions reach the target; a fold with
-            none answered meets it), and the mean ``coverage`` and
+            ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (a
+            fold answering nothing meets it), and the mean ``coverage`` and
             ``precision`` over the folds.
         """
         precision = np.array(self.answered_precision[name])
-        met = np.isnan(precision) | (precision >= target_precision)
         return {
             "estimator": name,
             "target_precision": float(target_precision),
             "n_folds": int(precision.size),
-            "n_met": int(met.sum()),
+            "n_met": int(np.sum(~(precision < target_precision))),
             "coverage": float(np.mean(self.coverage[name])),
-            "precision": float(np.nanmean(precision)),
+            "precision": float(np.mean(precision[~np.isnan(precision)])),
         }
 
     def to_frame(self):
@@ -241,18 +225,9 @@ class Comparison:
         Returns
         -------
         frame : pandas.DataFrame
-            Columns ``estimator``, ``fold`` (the fold's position, from 0, in
-            the order of `sklearn.model_selection.RepeatedStratifiedKFold`),
-            then every recorded metric and ``fit_seconds``.
-
-        Raises
-        ------
-        ImportError
-            If pandas is not installed.
-
-        See Also
-        --------
-        summary : The mean and standard deviation of each column.
+            Columns ``estimator``, ``fold`` (its position, from 0), then
+            every recorded metric and ``fit_seconds`` (NaN where a fold
+            lacks one).
 
         Examples
         --------
@@ -265,14 +240,21 @@ class Comparison:
         >>> frame.groupby("estimator")["accuracy"].mean().round(3).to_dict()
         {'a': 0.805, 'b': 0.795}
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError(
-                "Comparison.to_frame needs pandas: pip install pandas"
-            ) from exc
-        keys, rows = fold_rows(self)
-        return pd.DataFrame(rows, columns=["estimator", "fold", *keys])
+        pd = _import_pandas("Comparison.to_frame")
+        keys = [k for k in (*METRICS, "fit_seconds") if getattr(self, k)]
+        frames = [
+            pd.DataFrame(
+                {
+                    k: pd.Series(getattr(self, k).get(name, []), dtype=float)
+                    for k in keys
+                }
+            )
+            .rename_axis("fold")
+            .reset_index()
+            .assign(estimator=name)
+            for name in self.names
+        ]
+        return pd.concat(frames, ignore_index=True)[["estimator", "fold", *keys]]
 
     def summary(self):
         """Return the mean and standard deviation of every recorded score.
@@ -280,12 +262,22 @@ class Comparison:
         Returns
         -------
         rows : list of dict
-            One per estimator, in the order of `names`: ``estimator`` (the
-            name), then for each recorded metric and ``fit_seconds`` its
-            mean over the folds and, suffixed ``_std``, its standard
-            deviation (the population one, ``numpy.std``'s default).
+            One per estimator, in the order of `names`: ``estimator``, then
+            for each recorded metric and ``fit_seconds`` its mean over the
+            folds and, suffixed ``_std``, its (population) standard
+            deviation.
         """
-        return summary_rows(self)
+        rows = []
+        for name in self.names:
+            row = {"estimator": name}
+            for key in (*METRICS, "fit_seconds"):
+                values = getattr(self, key).get(name)
+                if values:
+                    row[key], row[f"{key}_std"] = np.mean(values), np.std(values)
+            rows.append(
+                {k: v if k == "estimator" else float(v) for k, v in row.items()}
+            )
+        return rows
 
 
 def compare_estimators(
@@ -313,78 +305,63 @@ def compare_estimators(
     estimators : dict of str to estimator
         Classifiers to compare, by name; each predicts True for "no answer".
     X : array-like or DataFrame of shape (n_questions, n_features)
-        Score columns; a DataFrame reaches every fit as a DataFrame, so a
-        rule may name its columns.
+        Score columns; a DataFrame reaches each fit as is (columns by name).
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
     em, f1 : array-like of shape (n_questions,), dict or None, default=None
-        Each question's EM / F1 if its best span is the answer, for
-        out-of-fold SQuAD 2.0 EM / F1; a dict gives each estimator its own
-        (rules on different readers answer with different spans).
+        Each question's EM / F1 if its best span is the answer; a dict
+        gives each estimator its own (rules on different readers answer
+        with different spans). A fit taking ``answer_credit`` gets the EM.
     groups : array-like of shape (n_questions,), dict or None, default=None
-        Each question's group, or a dict of such arrays from the coarsest
-        level to the finest, e.g. ``{"article": titles, "paragraph":
-        contexts}``: the folds keep each group of the coarsest level with at
-        least `min_groups` groups together (questions on one text are not
-        independent), and the per-question tests use the same level. None,
-        or no level with enough groups, splits single questions.
+        Each question's group, or a dict of such arrays, coarsest first
+        (``{"article": titles, "paragraph": contexts}``): folds and
+        per-question tests keep together the groups of the coarsest level
+        with at least `min_groups` (and `n_splits`) groups; None, or no such
+        level: single questions.
     tune : {"accuracy", "squad_em", "squad_f1"}, default="accuracy"
-        What every fit maximises: with "squad_em" or "squad_f1" (SQuAD 2.0's
-        EM or F1) each fit gets the sample weights that make its weighted
-        accuracy that total.
+        What every fit maximises (SQuAD 2.0's EM or F1 through weights).
     n_splits : int, default=5
         Folds per repeat.
     n_repeats : int, default=3
         Repeats, each with another shuffle.
     min_groups : int, default=20
-        Fewest groups a level of `groups` needs to be used (and at least
-        `n_splits`).
+        Fewest groups a level of `groups` needs to be used.
     random_state : int, default=0
         Seed of the folds.
     n_jobs : int or None, default=None
-        Folds fitted in parallel, passed to
-        `sklearn.model_selection.cross_validate`; None is 1 unless in a
-        `joblib.parallel_config` context, which also picks the backend
-        (processes, threads, a dask cluster).
+        Folds fitted in parallel by `sklearn.model_selection.cross_validate`;
+        a `joblib.parallel_config` context picks the backend.
     return_estimator : bool, default=True
         Keep every fold's fitted model in `Comparison.fitted`.
     return_indices : bool, default=False
-        Keep every fold's training and test rows in `Comparison.indices`.
+        Keep every fold's rows in `Comparison.indices`.
     progress : callable or None, default=None
         Called with a message after each estimator's folds.
 
     Returns
     -------
     comparison : Comparison
-        Out-of-fold scores, fit times and fitted models per fold, and the
-        out-of-fold decisions per question.
+        Out-of-fold scores, fit times, fitted models and decisions.
 
     See Also
     --------
     corrected_resampled_ttest : How `Comparison.pairwise_tests` tests pairs.
-    sklearn.model_selection.cross_validate : What runs each estimator's folds.
     sklearn.model_selection.StratifiedGroupKFold : The grouped folds.
 
     Notes
     -----
-    Every estimator sees the same training and test questions in each fold,
-    so per-fold differences are paired: each estimator is cross-validated
-    by `sklearn.model_selection.cross_validate` on the same list of splits.
-    Without a level of `groups` to keep together they are
-    `sklearn.model_selection.RepeatedStratifiedKFold`'s; with one,
-    `sklearn.model_selection.StratifiedGroupKFold`'s, shuffled anew in
-    each repeat. Fits and predictions run with BLAS limited to one thread
-    (`threadpoolctl`): with a handful of score columns BLAS threads gain
-    nothing, and their spinning workers would take the cores that the
-    fits' own threads or joblib's workers use. ``fit_seconds`` times the
-    fit alone; before the folds each estimator is fitted once, untimed, on
-    a few questions, so that one-off costs (the numba kernel's compilation)
-    are not counted in the first fold, except in a joblib worker process,
-    where its first fit pays them. With "squad_em" or "squad_f1", the
-    weights come from `skfusion.metrics.squad2_sample_weight`: weighted
-    accuracy is then the SQuAD total up to a constant, so the margin rule's
-    exact threshold search maximises it. The weights reach each fit with
-    scikit-learn's metadata routing on or off.
+    Every estimator is cross-validated by
+    `sklearn.model_selection.cross_validate` on one list of splits (those
+    of `sklearn.model_selection.RepeatedStratifiedKFold`, or of
+    `sklearn.model_selection.StratifiedGroupKFold` shuffled anew in each
+    repeat), so per-fold differences are paired. BLAS runs one thread
+    (`threadpoolctl`): a few score columns gain nothing from more, whose
+    spinning takes the cores of the fits' own threads. ``fit_seconds``
+    times the fit alone, after an untimed fit on a few questions (numba's
+    compilation). The weights of "squad_em" and "squad_f1",
+    `skfusion.metrics.squad2_sample_weight`, make weighted accuracy the SQuAD
+    total up to a constant; they reach each fit with metadata routing on or
+    off.
 
     Examples
     --------
@@ -405,21 +382,34 @@ def compare_estimators(
     y = np.asarray(y, dtype=bool)
     levels = group_levels(groups, y.size)
     by, codes, n_groups, _ = grouping(levels, y.size, max(min_groups, n_splits))
-    splits = _splits(y, codes, n_splits, n_repeats, random_state)
+    if codes is None:
+        cv = RepeatedStratifiedKFold(
+            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+        )
+        splits = list(cv.split(np.zeros(y.size), y))
+    else:
+        rng = check_random_state(random_state)
+        splits = [
+            split
+            for _ in range(n_repeats)
+            for split in StratifiedGroupKFold(
+                n_splits, shuffle=True, random_state=rng
+            ).split(np.zeros(y.size), y, codes)
+        ]
     result = Comparison(
         names=list(estimators),
         tune=_TUNE[tune],
         unanswerable=y,
+        n_train=round(np.mean([len(train) for train, _ in splits])),
+        n_test=round(np.mean([len(test) for _, test in splits])),
         groups=levels,
         min_groups=min_groups,
         fold_groups={"by": by, "n_groups": n_groups},
     )
-    result.n_train = round(np.mean([len(train) for train, _ in splits]))
-    result.n_test = round(np.mean([len(test) for _, test in splits]))
     if return_indices:
         result.indices = {
-            "train": [train for train, _ in splits],
-            "test": [test for _, test in splits],
+            "train": [s[0] for s in splits],
+            "test": [s[1] for s in splits],
         }
     for metric, credit in (("em", em), ("f1", f1)):
         if credit is not None:
@@ -430,10 +420,10 @@ def compare_estimators(
     with one_blas_thread():
         for name, estimator in estimators.items():
             credit = {m: c[name] for m, c in result.answer_credit.items()}
-            weight = tuning_sample_weight(
-                y, tune, em=credit.get("em"), f1=credit.get("f1")
-            )
-            params = {"sample_weight": weight, "answer_credit": credit.get("em")}
+            params = {
+                "sample_weight": tuning_sample_weight(y, tune, **credit),
+                "answer_credit": credit.get("em"),
+            }
             folds = cross_validate_one(
                 estimator, X, y, splits, params=params, n_jobs=n_jobs
             )
@@ -441,36 +431,17 @@ def compare_estimators(
             if return_estimator:
                 result.fitted[name] = [m.estimator_ for m in folds["models"]]
             if progress is not None:
-                seconds = folds["fit_seconds"]
-                progress(
-                    f"{name}: {len(seconds)} folds fitted, "
-                    f"{np.mean(seconds):.3f} s per fit"
-                )
+                seconds = np.mean(folds["fit_seconds"])
+                progress(f"{name}: {len(splits)} folds fitted, {seconds:.3f} s per fit")
     return result
-
-
-def _splits(y, codes, n_splits, n_repeats, random_state):
-    """Every repeat's folds; grouped ones shuffled anew in each repeat."""
-    if codes is None:
-        cv = RepeatedStratifiedKFold(
-            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
-        )
-        return list(cv.split(np.zeros(y.size), y))
-    rng = check_random_state(random_state)
-    return [
-        split
-        for _ in range(n_repeats)
-        for split in StratifiedGroupKFold(
-            n_splits, shuffle=True, random_state=rng
-        ).split(np.zeros(y.size), y, codes)
-    ]
 
 
 def _record_folds(result, name, folds, X, credit, n_splits):
     """Store one estimator's fold scores, fit times and decisions."""
     y = result.unanswerable
-    n_repeats = len(folds["test"]) // n_splits
-    result.predicted_null[name] = np.zeros((n_repeats, y.size), dtype=bool)
+    result.predicted_null[name] = np.zeros(
+        (len(folds["test"]) // n_splits, y.size), bool
+    )
     result.accuracy[name] = folds["accuracy"]
     result.fit_seconds[name] = folds["fit_seconds"]
     right = credit.get("em", (~y).astype(float))

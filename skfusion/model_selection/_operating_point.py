@@ -26,48 +26,39 @@ def fixed_operating_point(
     Parameters
     ----------
     estimator : estimator
-        An unfitted classifier with a ``decision_function`` whose high values
-        mean ``classes_[1]``, "no answer" (a `~skfusion.TorchLogisticFusion`,
-        say).
+        An unfitted classifier whose ``decision_function`` is high for
+        "no answer" (``classes_[1]``), such as `~skfusion.TorchLogisticFusion`.
     X : array-like or DataFrame of shape (n_questions, n_features)
         Score columns.
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
-    target_precision, target_noans_recall : float in [0, 1] or None
-        The targets, as `~skfusion.MarginThresholdClassifier` takes them.
-    confidence : float in (0, 1) or None, default=None
-        With `target_precision`: guarantee it on new questions with this
-        probability. None fits and meets the targets on all of `X` (in
-        sample).
+    target_precision, target_noans_recall, confidence : float or None
+        As `~skfusion.MarginThresholdClassifier` takes them.
     answer_credit : array-like of shape (n_questions,) or None, default=None
-        Each question's EM (or F1) if answered; None counts an answerable
-        question as right.
+        Each question's EM if answered; None counts answerable as right.
     calibration_size : float in (0, 1), default=0.5
-        With `confidence`, the share of the questions (stratified by `y`)
-        kept out of the fit to choose the threshold on.
+        With `confidence`, the share of questions (stratified by `y`) kept
+        out of the fit to choose the threshold on.
     random_state : int, default=0
         Seed of that split.
 
     Returns
     -------
     classifier : sklearn.model_selection.FixedThresholdClassifier
-        The fitted estimator, frozen, with the threshold on its decision
-        function.
+        The fitted estimator, frozen, at the threshold.
 
     See Also
     --------
-    skfusion.MarginThresholdClassifier : Finds the threshold, here on the
-        decision function.
+    skfusion.MarginThresholdClassifier : Finds the threshold.
 
     Notes
     -----
     The exact search of `~skfusion.MarginThresholdClassifier` runs on the
-    decision function; scikit-learn's ``FixedThresholdClassifier`` then
-    applies it (it predicts the positive class where the decision is at
-    least its threshold, so it gets the next float above ours). A guarantee
-    (Learn then Test) needs scores that did not see the questions it is
-    calibrated on, so with `confidence` the estimator is fitted on the other
-    questions only.
+    decision function; scikit-learn's ``FixedThresholdClassifier`` predicts
+    "no answer" where the decision is at least its threshold, the next float
+    above ours. A guarantee (Learn then Test) needs scores that did not see
+    their calibration questions: with `confidence`, the estimator is fitted
+    on the others. Without, all is fitted and chosen in sample.
 
     Examples
     --------
@@ -75,12 +66,11 @@ def fixed_operating_point(
     >>> from skfusion.datasets import make_squad2_scores
     >>> from skfusion.model_selection import fixed_operating_point
     >>> X, y = make_squad2_scores(n_questions=2000, random_state=0)
-    >>> fusion = TorchLogisticFusion(n_restarts=2, random_state=0)
     >>> point = fixed_operating_point(
-    ...     fusion, X, y, target_precision=0.85, confidence=0.9
+    ...     TorchLogisticFusion(n_restarts=2, random_state=0),
+    ...     X, y, target_precision=0.85, confidence=0.9,
     ... )
-    >>> answered = ~point.predict(X)
-    >>> bool((~y[answered]).mean() >= 0.85)
+    >>> bool((~y[~point.predict(X)]).mean() >= 0.85)
     True
     """
     y = np.asarray(y, dtype=bool)

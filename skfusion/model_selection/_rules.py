@@ -14,18 +14,14 @@ def no_answer_rules(
     Parameters
     ----------
     margins : tuple or dict of str to tuple
-        ``(null_column, span_column)`` of one reader's margin, by name or
-        position as `~skfusion.MarginThresholdClassifier` takes them (a
-        loader's ``margin_columns``); or, for runs joined on question ids, a
-        dict mapping each run's name to its own (``run_margins``).
+        ``(null_column, span_column)`` of a reader's margin, as
+        `~skfusion.MarginThresholdClassifier` takes them (a loader's
+        ``margin_columns``), or each joined run's (``run_margins``).
     primary : str or None, default=None
-        The run whose best spans answer the questions for the rules on every
-        column and whose margin gets the default threshold 0; None is the
-        first.
-    target_precision : float or None, default=None
-        Also run the primary margin rule at this operating point.
-    confidence : float or None, default=None
-        With `target_precision`: its confidence (Learn then Test).
+        The run whose spans answer for the rules on every column and whose
+        margin gets threshold 0 and the target; None is the first.
+    target_precision, confidence : float or None, default=None
+        Also run the primary's rule at this operating point.
     random_state : int, default=0
         Seed of `~skfusion.TorchLogisticFusion`'s restarts.
 
@@ -33,14 +29,10 @@ def no_answer_rules(
     -------
     rules : dict of str to estimator
         ``TorchLogisticFusion``, BERT's rule on the primary's margin tuned
-        (``MarginThreshold <run> (tuned)``) and at threshold 0,
-        ``LogisticRegression``, BERT's rule tuned on each other run's margin,
-        and the primary's rule at the target. Run names appear only for
-        several runs; the fusion and ``LogisticRegression`` use every
-        column.
+        and at threshold 0, ``LogisticRegression``, each other run's tuned
+        rule, then the target's; run names only for several runs.
     spans : dict of str to str or None
-        For each rule, the run whose best spans it answers with (None for a
-        single reader): the spans its EM and F1 are scored with.
+        Each rule's run, whose best spans answer and score it.
 
     See Also
     --------

@@ -22,8 +22,7 @@ RUN_TEST_ASSUMES = (
 class RunComparison:
     """Cross-validated comparisons of the same rules on several runs.
 
-    Returned by `compare_runs`: one `Comparison` per run of a reader
-    (checkpoints, or training seeds), on the same folds.
+    Returned by `compare_runs`: one `Comparison` per run of a reader.
 
     Parameters
     ----------
@@ -71,8 +70,7 @@ class RunComparison:
         Returns
         -------
         rows : list of dict
-            One per run: ``run``, then each estimator's name with its mean
-            score over the folds.
+            One per run: ``run``, then each estimator's mean score.
         """
         rows = []
         for run in self.runs:
@@ -80,9 +78,9 @@ class RunComparison:
             scores = comparison.scores(metric or comparison.tune)
             if not scores:
                 raise ValueError(f"Run {run!r} recorded no {metric} scores.")
-            row = {"run": run}
-            row.update({n: float(np.mean(scores[n])) for n in self.names})
-            rows.append(row)
+            rows.append(
+                {"run": run, **{n: float(np.mean(scores[n])) for n in self.names}}
+            )
         return rows
 
     def run_tests(self, metric=None, *, alpha=0.05):
@@ -99,20 +97,24 @@ class RunComparison:
         -------
         tests : list of dict
             One per pair: ``a``, ``b``, ``n_runs``, ``mean_difference`` (a
-            minus b, averaged over runs), ``wins_a`` and ``wins_b`` (runs on
-            which each is ahead), ``t``, ``p_t``, ``p_t_holm``,
-            ``significant_t`` (one-sample t-test of the per-run
-            differences; ``t`` and ``p_t`` NaN and ``significant_t`` None
-            where all differences are equal), ``p_wilcoxon``,
-            ``p_wilcoxon_holm``, ``significant_wilcoxon`` (Wilcoxon's
-            signed-rank test; None where every difference is zero) and
+            minus b), ``wins_a`` and ``wins_b`` (runs each is ahead on),
+            ``t``, ``p_t``, ``p_t_holm`` and ``significant_t`` (one-sample
+            t-test of the per-run differences: NaN, NaN, NaN and None where
+            they are all equal, with ``undefined`` saying so),
+            ``p_wilcoxon``, ``p_wilcoxon_holm`` and ``significant_wilcoxon``
+            (signed-rank test; None where every difference is zero) and
             ``assumes``.
         """
         rows = self.per_run(metric)
         tests = []
         for a, b in itertools.combinations(self.names, 2):
             d = np.array([row[a] - row[b] for row in rows])
-            t, p_t = _t_test(d)
+            t = p_t = np.nan
+            if d.size > 1 and not all_equal(d):
+                t, p_t = (float(v) for v in stats.ttest_1samp(d, 0.0))
+            with warnings.catch_warnings():  # ties leave the exact distribution
+                warnings.simplefilter("ignore", UserWarning)
+                wilcoxon = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
             tests.append(
                 {
                     "a": a,
@@ -123,7 +125,7 @@ class RunComparison:
                     "wins_b": int(np.sum(d < 0)),
                     "t": t,
                     "p_t": p_t,
-                    "p_wilcoxon": _wilcoxon(d),
+                    "p_wilcoxon": wilcoxon,
                     "assumes": RUN_TEST_ASSUMES,
                 }
             )
@@ -132,46 +134,25 @@ class RunComparison:
         return tests
 
 
-def _t_test(d):
-    """One-sample t-test of the differences; NaN where they are all equal."""
-    if d.size < 2 or all_equal(d):
-        return np.nan, np.nan
-    result = stats.ttest_1samp(d, 0.0)
-    return float(result.statistic), float(result.pvalue)
-
-
-def _wilcoxon(d):
-    """Two-sided signed-rank p-value, or None where every difference is 0."""
-    if not np.any(d != 0):
-        return None
-    with warnings.catch_warnings():
-        # scipy warns that ties or zeros make it leave the exact distribution.
-        warnings.simplefilter("ignore", UserWarning)
-        return float(stats.wilcoxon(d).pvalue)
-
-
 def compare_runs(runs, estimators, **kwargs):
     """Compare the same rules on several runs of one reader.
 
     Parameters
     ----------
     runs : dict of str to mapping
-        One entry per run (a checkpoint, or a training seed) of the same
-        reader on the same questions, such as the Bunch of
-        `skfusion.datasets.load_reader_outputs`: ``data`` (the score
-        columns), ``target`` and, if known, ``em``, ``f1`` and ``groups``.
+        Each run (checkpoint or training seed) of one reader on the same
+        questions, as `skfusion.datasets.load_reader_outputs` gives it:
+        ``data``, ``target`` and, if known, ``em``, ``f1`` and ``groups``.
     estimators : dict of str to estimator
         The rules compared on every run.
     **kwargs : dict
-        Passed to `compare_estimators` for every run (``tune``,
-        ``n_splits``, ``n_repeats``, ``random_state``, ``progress``): every
-        run gets the same folds where it has the same labels.
+        Passed to `compare_estimators` for every run, whose folds are then
+        the same where the labels are.
 
     Returns
     -------
     result : RunComparison
-        Each run's `Comparison`, with `RunComparison.per_run` and
-        `RunComparison.run_tests` across runs.
+        Each run's `Comparison`, and the tests across runs.
 
     See Also
     --------
@@ -179,11 +160,10 @@ def compare_runs(runs, estimators, **kwargs):
 
     Notes
     -----
-    Different runs of one reader differ by their training randomness; a
-    gain that holds on one checkpoint may not on the next (Reimers and
-    Gurevych, "Reporting Score Distributions Makes a Difference", EMNLP
-    2017). The tests across runs take each run's mean out-of-fold score as
-    one observation. This is not fusing several readers: each run is
+    Runs of one reader differ by their training randomness; a gain on one
+    checkpoint may vanish on the next (Reimers and Gurevych, "Reporting
+    Score Distributions Makes a Difference", EMNLP 2017). Each run's mean
+    out-of-fold score is one observation. This is not fusion: each run is
     calibrated on its own scores.
 
     Examples
@@ -206,15 +186,14 @@ def compare_runs(runs, estimators, **kwargs):
     """
     if len(runs) < 2:
         raise ValueError(f"compare_runs needs at least 2 runs; got {len(runs)}.")
-    comparisons = {}
-    for name, run in runs.items():
-        comparisons[name] = compare_estimators(
+    comparisons = {
+        name: compare_estimators(
             estimators,
             run["data"],
             run["target"],
-            em=run.get("em"),
-            f1=run.get("f1"),
-            groups=run.get("groups"),
+            **{key: run.get(key) for key in ("em", "f1", "groups")},
             **kwargs,
         )
+        for name, run in runs.items()
+    }
     return RunComparison(list(estimators), list(runs), comparisons)
