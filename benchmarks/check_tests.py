@@ -19,8 +19,9 @@ its Monte Carlo standard error. A test whose false-positive rate exceeds
 0.065 is not used to say "significant" (skfusion's
 ``MEASURED_FALSE_POSITIVE_RATES`` holds the rates the user guide shows).
 
-Run: ``python -m benchmarks.check_tests [--simulations 200] [--jobs 2]``;
-the user guide's table used ``--simulations 1000``.
+Run: ``python -m benchmarks.check_tests [--simulations 200] [--jobs 2]``
+(about 2.5 s per simulation and core); the user guide's table is of
+``--simulations 500 --power-simulations 150 --jobs 1``.
 """
 
 import argparse
@@ -178,7 +179,7 @@ def main(argv=None):
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     print(line)
-    measured = {key: round(rate, 3) for key, (rate, _) in null.items()}
+    measured = {key: round(float(rate), 3) for key, (rate, _) in null.items()}
     print(f"\nMEASURED_FALSE_POSITIVE_RATES = {measured}")
     print(f"\nMachine: {machine_line()}")
 

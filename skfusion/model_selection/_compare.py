@@ -1,5 +1,6 @@
 """Honest comparison of no-answer rules: identical folds and corrected tests."""
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,10 +11,22 @@ from sklearn.utils import check_random_state
 from .._compat import _import_pandas
 from ..metrics import squad2_credit, tuning_sample_weight
 from ._cross_validate import cross_validate_one, one_blas_thread, take_rows
-from ._fold_tests import pairwise_tests
-from ._question_tests import group_levels, grouping, question_tests
+from ._fold_tests import corrected_resampled_ttest, holm_flags, measured_rate
+from ._question_tests import (
+    cluster_robust_ttest,
+    group_levels,
+    grouping,
+    labelled,
+    mcnemar_exact,
+    paired_bootstrap_ci,
+)
 
 METRICS = ("accuracy", "em", "f1")
+_FOLD_TEST_ASSUMES = (
+    "the per-fold differences are normal; overlapping training sets are "
+    "corrected for (Nadeau & Bengio); a claim about the fitting procedure on "
+    "data like these"
+)
 # compare_estimators' tune, and the key of the scores it names.
 _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
@@ -22,7 +35,7 @@ _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`; each dict of scores maps an
+    Returned by `compare_estimators`. Each dict of scores maps an
     estimator's name to one entry per fold, in the order of the folds.
 
     Parameters
@@ -31,37 +44,31 @@ class Comparison:
         The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
         The score every fit maximised ("em", "f1": SQuAD's).
-    accuracy, em, f1 : dict of str to list of float, default={}
-        Out-of-fold accuracy of the decisions, SQuAD 2.0 EM and F1 (these
-        two only with per-question credit).
-    fit_seconds : dict of str to list of float, default={}
-        Fit times.
+    accuracy, em, f1, fit_seconds : dict of str to list of float, default={}
+        Out-of-fold accuracy, SQuAD 2.0 EM and F1 (with per-question
+        credit only), and fit times.
     fitted : dict of str to list of estimator, default={}
         The fitted models (empty with ``return_estimator=False``).
     n_train, n_test : int, default=0
         Mean training and test questions per fold.
     predicted_null : dict of str to ndarray, default={}
-        Out-of-fold "no answer" decisions, of shape ``(n_repeats,
-        n_questions)``: each repeat predicts every question once.
+        Out-of-fold "no answer" decisions, ``(n_repeats, n_questions)``.
     unanswerable : ndarray of shape (n_questions,) or None, default=None
         The labels.
     answer_credit : dict, default={}
-        ``{"em": {name: credit}, "f1": {...}}``: each question's EM and F1
-        if the estimator answers it, with its reader's best span.
+        ``{"em": {name: credit}, "f1": {...}}``, each estimator's own.
     coverage, answered_precision : dict of str to list of float, default={}
-        Per fold, the share of test questions answered, and the mean credit
-        (EM where given, else 1 if answerable) of those (NaN if none).
+        Per fold, the share of questions answered and their mean credit
+        (EM where given, else 1 if answerable; NaN if none).
     groups : dict of str to ndarray, default={}
-        Group codes of each level, coarsest first, for the per-question
-        tests.
+        Group codes of each level, coarsest first.
     min_groups : int, default=20
         Fewest groups a level needs to be used.
     fold_groups : dict, default={"by": "question", "n_groups": 0}
         What the folds kept together: ``by`` (a level, or "question") and
         ``n_groups``.
     indices : dict or None, default=None
-        With ``return_indices=True``, every fold's ``"train"`` and
-        ``"test"`` rows.
+        Every fold's ``"train"`` and ``"test"`` rows (``return_indices``).
 
     See Also
     --------
@@ -139,7 +146,33 @@ class Comparison:
             ``assumes`` (with how the folds were grouped) and
             ``false_positive_rate`` (measured, or None).
         """
-        return pairwise_tests(self, metric or self.tune, alpha=alpha)
+        scores = self.scores(metric or self.tune)
+        if not scores:
+            raise ValueError(f"No {metric or self.tune} scores were recorded.")
+        by, n_groups = self.fold_groups["by"], self.fold_groups["n_groups"]
+        folds = (
+            "folds split questions at random, so a paragraph or article can "
+            "fall on both sides"
+            if by == "question"
+            else f"folds keep each {by} together ({n_groups} {by}s)"
+        )
+        tests = []
+        for a, b in itertools.combinations(self.names, 2):
+            d = np.subtract(scores[a], scores[b])
+            t, p = corrected_resampled_ttest(d, self.n_train, self.n_test)
+            tests.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "mean_difference": float(d.mean()),
+                    "t": t,
+                    "p": p,
+                    "assumes": f"fold-level: {folds}; {_FOLD_TEST_ASSUMES}",
+                    "false_positive_rate": measured_rate(f"fold_t:{by}"),
+                }
+            )
+        holm_flags(tests, alpha)
+        return tests
 
     def question_tests(
         self,
@@ -182,15 +215,56 @@ class Comparison:
             the tests, ``p_holm`` and ``significant`` as in
             `pairwise_tests`.
         """
-        return question_tests(
-            self,
-            metric or self.tune,
-            repeat=repeat,
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            alpha=alpha,
-            random_state=random_state,
-        )
+        if not self.predicted_null:
+            raise ValueError("No out-of-fold predictions were recorded.")
+        n_repeats = next(iter(self.predicted_null.values())).shape[0]
+        if not 0 <= repeat < n_repeats:
+            raise ValueError(f"repeat={repeat} must be in [0, {n_repeats - 1}].")
+        metric = metric or self.tune
+        credits = self.answer_credit.get(metric, {})
+        if metric != "accuracy" and not credits:
+            raise ValueError(f"No per-question {metric} was recorded.")
+        y = self.unanswerable
+        decisions = {n: p[repeat] for n, p in self.predicted_null.items()}
+        credit = {
+            n: (d == y) * 1.0
+            if metric == "accuracy"
+            else squad2_credit(d, y, credits[n])
+            for n, d in decisions.items()
+        }
+        binary = all(np.isin(c, (0.0, 1.0)).all() for c in credit.values())
+        options = {"groups": self.groups, "min_groups": self.min_groups}
+        tests = []
+        for a, b in itertools.combinations(self.names, 2):
+            boot = paired_bootstrap_ci(
+                credit[a],
+                credit[b],
+                n_resamples=n_resamples,
+                confidence_level=confidence_level,
+                random_state=random_state,
+                **options,
+            )
+            boot["excludes_zero"] = bool(boot["ci_low"] > 0 or boot["ci_high"] < 0)
+            cluster = cluster_robust_ttest(
+                credit[a], credit[b], confidence_level=confidence_level, **options
+            )
+            mcnemar = mcnemar_exact(credit[a] == 1, credit[b] == 1) if binary else None
+            tests.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "metric": metric,
+                    "repeat": repeat,
+                    "n_questions": int(y.size),
+                    "n_disagree": int(np.sum(decisions[a] != decisions[b])),
+                    "bootstrap": labelled(boot, "bootstrap", boot["resampled"]),
+                    "cluster_t": labelled(cluster, "cluster_t", cluster["clustered"]),
+                    "mcnemar": mcnemar and labelled(mcnemar, "mcnemar", "question"),
+                }
+            )
+        for key in ("cluster_t", "mcnemar"):
+            holm_flags([t[key] for t in tests if t[key] is not None], alpha)
+        return tests
 
     def target_met(self, name, target_precision):
         """Count the test folds whose answered questions met a precision target.

@@ -1,11 +1,10 @@
 """The fits of `compare_estimators`: `cross_validate` with one BLAS thread.
 
-Score columns are a handful, so a BLAS thread pool speeds nothing up here;
-its workers only spin after each call and take the cores that a fit's own
-threads (``TorchLogisticFusion(n_jobs=2)``) or joblib's workers need
-(benchmarks/bench_blas_threads.py measures it). The calling process is
-limited once, around all the folds, which also covers joblib's threads; a
-worker process limits each fit itself.
+A BLAS thread pool speeds nothing up on a handful of score columns; its
+workers only spin and take the cores of a fit's own threads or joblib's
+(benchmarks/bench_blas_threads.py). The calling process is limited once,
+around all the folds (joblib's threads included); a worker process limits
+each fit.
 """
 
 import inspect
@@ -32,13 +31,10 @@ def take_rows(X, rows):
 
 
 class _OneBlasThread(MetaEstimatorMixin, BaseEstimator):
-    """Fit `estimator` with one BLAS thread; time the fit alone.
+    """Fit `estimator` with one BLAS thread (`pid` limits it already); time it.
 
-    `pid` is the process that limits BLAS around all the folds; in any
-    other (a joblib worker process), each fit and prediction sets the limit.
     Both fit parameters are requested, so that metadata routing passes the
-    comparison's tuning weights, and each question's EM to a fit that takes
-    ``answer_credit`` (the precision an operating point counts).
+    tuning weights, and the EM to a fit that takes ``answer_credit``.
     """
 
     __metadata_request__fit = {"sample_weight": True, "answer_credit": True}
@@ -73,16 +69,13 @@ class _OneBlasThread(MetaEstimatorMixin, BaseEstimator):
 
 
 def cross_validate_one(estimator, X, y, splits, *, params, n_jobs):
-    """`cross_validate` of `estimator` on `splits` under one BLAS thread.
+    """Return the models, test rows, accuracy and fit seconds of every fold.
 
-    Returns the fitted `_OneBlasThread` of every fold, each fold's test
-    rows, accuracy and fit seconds, in the order of `splits`. A first,
-    untimed fit on up to 100 questions per class keeps one-off costs (the
-    numba kernel's compilation) out of the first fold's time.
+    A first, untimed fit on up to 100 questions per class keeps one-off
+    costs (numba's compilation) out of the first fold's time.
     """
     rows = np.concatenate([np.flatnonzero(y == c)[:100] for c in np.unique(y)])
-    # A target unreachable on so few questions may fail; a real fit would
-    # fail again below, with its own error.
+    # A target unreachable on so few questions may fail; a real fit would too.
     with suppress(ValueError), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clone(estimator).fit(take_rows(X, rows), y[rows])

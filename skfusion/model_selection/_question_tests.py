@@ -1,14 +1,11 @@
 """Per-question paired tests of two rules' out-of-fold decisions."""
 
-import itertools
-
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 from sklearn.utils import check_random_state
 
-from ..metrics import squad2_credit
-from ._fold_tests import all_equal, holm_flags, measured_rate
+from ._fold_tests import all_equal, measured_rate
 
 # What each test assumes, as the reports label it.
 MCNEMAR_ASSUMES = (
@@ -224,14 +221,12 @@ def cluster_robust_ttest(
 
     Examples
     --------
-    >>> import numpy as np
     >>> from skfusion.model_selection import cluster_robust_ttest
-    >>> rng = np.random.RandomState(0)
-    >>> a = rng.rand(400) < 0.75
-    >>> b = a & (rng.rand(400) < 0.95)
-    >>> result = cluster_robust_ttest(a, b, groups=np.arange(400) // 8)
-    >>> result["df"], result["p"] < 0.05
-    (49, True)
+    >>> a = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    >>> b = [1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0]
+    >>> result = cluster_robust_ttest(a, b, groups=[0, 0, 1, 1, 2, 2] * 2, min_groups=3)
+    >>> result["df"], round(result["mean_difference"], 3), round(result["p"], 3)
+    (2, 0.333, 0.184)
     """
     _, unit, totals, sizes, skipped = _group_sums(
         credit_a, credit_b, groups, min_groups
@@ -310,60 +305,7 @@ def _group_sums(credit_a, credit_b, groups, min_groups):
     return a - b, unit, sums, np.bincount(codes, minlength=n_groups) * 1.0, skipped
 
 
-def question_tests(
-    comparison, metric, *, repeat, n_resamples, confidence_level, alpha, random_state
-):
-    """Run `Comparison.question_tests`: every pair, Holm-adjusted."""
-    if not comparison.predicted_null:
-        raise ValueError("No out-of-fold predictions were recorded.")
-    n_repeats = next(iter(comparison.predicted_null.values())).shape[0]
-    if not 0 <= repeat < n_repeats:
-        raise ValueError(f"repeat={repeat} must be in [0, {n_repeats - 1}].")
-    credits = comparison.answer_credit.get(metric, {})
-    if metric != "accuracy" and not credits:
-        raise ValueError(f"No per-question {metric} was recorded.")
-    y = comparison.unanswerable
-    decisions = {n: p[repeat] for n, p in comparison.predicted_null.items()}
-    credit = {
-        n: (d == y) * 1.0 if metric == "accuracy" else squad2_credit(d, y, credits[n])
-        for n, d in decisions.items()
-    }
-    binary = all(np.isin(c, (0.0, 1.0)).all() for c in credit.values())
-    options = {"groups": comparison.groups, "min_groups": comparison.min_groups}
-    tests = []
-    for a, b in itertools.combinations(comparison.names, 2):
-        boot = paired_bootstrap_ci(
-            credit[a],
-            credit[b],
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            random_state=random_state,
-            **options,
-        )
-        boot["excludes_zero"] = bool(boot["ci_low"] > 0 or boot["ci_high"] < 0)
-        cluster = cluster_robust_ttest(
-            credit[a], credit[b], confidence_level=confidence_level, **options
-        )
-        mcnemar = mcnemar_exact(credit[a] == 1, credit[b] == 1) if binary else None
-        tests.append(
-            {
-                "a": a,
-                "b": b,
-                "metric": metric,
-                "repeat": repeat,
-                "n_questions": int(y.size),
-                "n_disagree": int(np.sum(decisions[a] != decisions[b])),
-                "bootstrap": _labelled(boot, "bootstrap", boot["resampled"]),
-                "cluster_t": _labelled(cluster, "cluster_t", cluster["clustered"]),
-                "mcnemar": mcnemar and _labelled(mcnemar, "mcnemar", "question"),
-            }
-        )
-    for key in ("cluster_t", "mcnemar"):
-        holm_flags([t[key] for t in tests if t[key] is not None], alpha)
-    return tests
-
-
-def _labelled(result, test, unit):
+def labelled(result, test, unit):
     """Add what `test` assumes, and its measured false-positive rate."""
     together = "" if unit == "question" else f" (the questions of one {unit} together)"
     method = {

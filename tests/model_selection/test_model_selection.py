@@ -119,7 +119,16 @@ def test_pairwise_tests_are_holm_adjusted_over_all_pairs():
         ("zero", "high"),
     ]
     assert_allclose([t["p_holm"] for t in tests], holm_adjust([t["p"] for t in tests]))
-    assert all(t["significant"] == (t["p_holm"] <= 0.05) for t in tests)
+    for t in tests:
+        # Folds over single questions: a measured false-positive rate above
+        # 0.065 on SQuAD-shaped data, so no verdict.
+        assert t["false_positive_rate"] > 0.065 and t["significant"] is None
+    grouped = compare_estimators(
+        rules, X, Y, groups=np.arange(len(Y)) // 30, n_splits=3, n_repeats=2
+    )
+    for t in grouped.pairwise_tests():  # a user's groups: not measured
+        assert t["false_positive_rate"] is None
+        assert t["significant"] == (t["p_holm"] <= 0.05)
 
 
 def test_works_on_data_sorted_by_label():
