@@ -36,15 +36,12 @@ class RunComparison:
     See Also
     --------
     compare_runs : Runs the comparisons.
-    Comparison : One run's comparison.
 
     Examples
     --------
     >>> from skfusion.model_selection import Comparison, RunComparison
     >>> runs = {
-    ...     f"seed{i}": Comparison(
-    ...         names=["a", "b"], accuracy={"a": [0.8 + d], "b": [0.79]}
-    ...     )
+    ...     f"seed{i}": Comparison(["a", "b"], accuracy={"a": [0.8 + d], "b": [0.79]})
     ...     for i, d in enumerate([0.01, 0.02, 0.015, 0.005])
     ... }
     >>> result = RunComparison(["a", "b"], list(runs), runs)
@@ -161,26 +158,19 @@ def compare_runs(runs, estimators, **kwargs):
     Notes
     -----
     Runs of one reader differ by their training randomness; a gain on one
-    checkpoint may vanish on the next (Reimers and Gurevych, "Reporting
-    Score Distributions Makes a Difference", EMNLP 2017). Each run's mean
-    out-of-fold score is one observation. This is not fusion: each run is
-    calibrated on its own scores.
+    checkpoint may vanish on the next (Reimers and Gurevych, EMNLP 2017).
+    Each run's mean out-of-fold score is one observation. Not fusion: each
+    run is calibrated on its own scores.
 
     Examples
     --------
-    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion import MarginThresholdClassifier as Rule
     >>> from skfusion.datasets import make_squad2_scores
     >>> from skfusion.model_selection import compare_runs
-    >>> runs = {}
-    >>> for seed in range(3):
-    ...     X, y = make_squad2_scores(n_questions=400, random_state=seed)
-    ...     runs[f"seed{seed}"] = {"data": X, "target": y}
-    >>> result = compare_runs(
-    ...     runs,
-    ...     {"tuned": MarginThresholdClassifier(),
-    ...      "t=0": MarginThresholdClassifier(threshold=0.0)},
-    ...     n_splits=3, n_repeats=1,
-    ... )
+    >>> runs = {s: dict(zip(["data", "target"], make_squad2_scores(400, random_state=s)))
+    ...         for s in range(3)}
+    >>> result = compare_runs(runs, {"tuned": Rule(), "t=0": Rule(threshold=0.0)},
+    ...                       n_splits=3, n_repeats=1)
     >>> len(result.per_run()), result.run_tests()[0]["n_runs"]
     (3, 3)
     """
