@@ -93,16 +93,19 @@ def _margin_rule(data, args, **params):
 
 def _rule_credit(data, spans):
     """Each rule's EM and F1: those of the run whose spans it answers with."""
-    runs = data.get("run_credit", {})
-    return {
-        key: None
-        if data[key] is None
-        else {
-            name: data[key] if run not in runs else runs[run][key]
-            for name, run in spans.items()
-        }
-        for key in ("em", "f1")
-    }
+    runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
+    credit = {"em": None, "f1": None}
+    for key in credit:
+        if data[key] is not None:
+            credit[key] = {name: runs[run][key] for name, run in spans.items()}
+            missing = {run for run in spans.values() if runs[run][key] is None}
+            if missing:
+                raise CommandError(
+                    f"run {sorted(missing)[0]} has no {key.upper()} (no n-best "
+                    "lists): its rule cannot be scored with its own spans; give "
+                    "its nbest_predictions.json."
+                )
+    return credit
 
 
 def _tuning_weight(data, tune):

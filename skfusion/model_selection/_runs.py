@@ -167,8 +167,8 @@ def compare_runs(runs, estimators, **kwargs):
     >>> from skfusion import MarginThresholdClassifier as Rule
     >>> from skfusion.datasets import make_squad2_scores
     >>> from skfusion.model_selection import compare_runs
-    >>> runs = {s: dict(zip(["data", "target"], make_squad2_scores(400, random_state=s)))
-    ...         for s in range(3)}
+    >>> runs = {s: make_squad2_scores(400, random_state=s) for s in range(3)}
+    >>> runs = {s: {"data": X, "target": y} for s, (X, y) in runs.items()}
     >>> result = compare_runs(runs, {"tuned": Rule(), "t=0": Rule(threshold=0.0)},
     ...                       n_splits=3, n_repeats=1)
     >>> len(result.per_run()), result.run_tests()[0]["n_runs"]

@@ -186,7 +186,7 @@ def test_to_frame_has_one_row_per_fit():
 
 def test_to_frame_names_pandas_when_it_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match="to_frame needs pandas.*pip install pandas"):
+    with pytest.raises(ImportError, match=r"to_frame needs pandas.*pip install pandas"):
         Comparison(names=["a"], accuracy={"a": [0.5, 0.6]}).to_frame()
 
 
