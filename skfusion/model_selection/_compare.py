@@ -110,7 +110,7 @@ class Comparison:
     indices: dict | None = None
 
     def scores(self, metric):
-        """Return each estimator's fold scores of one metric.
+        """Return each estimator's fold scores of `metric`.
 
         Parameters
         ----------
@@ -120,7 +120,7 @@ class Comparison:
         Returns
         -------
         scores : dict of str to list of float
-            Empty where the metric was not recorded.
+            Empty if not recorded.
         """
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} must be one of {METRICS}.")
@@ -139,12 +139,9 @@ class Comparison:
         Returns
         -------
         tests : list of dict
-            One per pair: ``a``, ``b``, ``mean_difference`` (a minus b),
-            ``t``, ``p``, ``p_holm``, ``significant`` (``p_holm <= alpha``;
-            None where the test is undefined, NaN from equal differences,
-            or its measured false-positive rate exceeds 0.065),
-            ``assumes`` (with how the folds were grouped) and
-            ``false_positive_rate`` (measured, or None).
+            Per pair: ``a``, ``b``, ``mean_difference``, ``t``, ``p``,
+            ``p_holm``, ``significant`` (None where undefined, or where the
+            measured ``false_positive_rate`` exceeds 0.065) and ``assumes``.
         """
         scores = self.scores(metric or self.tune)
         if not scores:
@@ -191,8 +188,7 @@ class Comparison:
         metric : {"accuracy", "em", "f1"} or None, default=None
             The credit compared; None is the one the fits maximised.
         repeat : int, default=0
-            Whose decisions: each repeat predicts every question once, by a
-            model fitted without it.
+            Whose decisions (each repeat predicts every question once).
         n_resamples : int, default=10000
             Bootstrap resamples.
         confidence_level : float, default=0.95
@@ -205,15 +201,13 @@ class Comparison:
         Returns
         -------
         tests : list of dict
-            One per pair: ``a``, ``b``, ``metric``, ``repeat``,
-            ``n_questions``, ``n_disagree`` (questions decided differently),
-            ``cluster_t`` (`cluster_robust_ttest`), ``bootstrap``
-            (`paired_bootstrap_ci`, plus ``excludes_zero``), both over the
-            coarsest level of `groups` with `min_groups` groups, and
-            ``mcnemar`` (`mcnemar_exact`; None for a credit other than 0 or
-            1, as F1). Each has ``assumes`` and ``false_positive_rate``;
-            the tests, ``p_holm`` and ``significant`` as in
-            `pairwise_tests`.
+            Per pair: ``a``, ``b``, ``metric``, ``repeat``, ``n_questions``,
+            ``n_disagree`` (questions decided differently), ``cluster_t``,
+            ``bootstrap`` (with ``excludes_zero``) and ``mcnemar`` (None
+            unless the credit is 0 or 1), each over the coarsest level of
+            `groups` with `min_groups` groups and with ``assumes``,
+            ``false_positive_rate`` and, as in `pairwise_tests`, ``p_holm``
+            and ``significant``.
         """
         if not self.predicted_null:
             raise ValueError("No out-of-fold predictions were recorded.")
@@ -274,14 +268,13 @@ class Comparison:
         name : str
             The estimator.
         target_precision : float
-            The precision of the answered questions it aims at.
+            The target.
 
         Returns
         -------
         result : dict
             ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (a
-            fold answering nothing meets it), and the mean ``coverage`` and
-            ``precision`` over the folds.
+            fold answering nothing meets it), mean ``coverage``, ``precision``.
         """
         precision = np.array(self.answered_precision[name])
         return {
@@ -336,10 +329,8 @@ class Comparison:
         Returns
         -------
         rows : list of dict
-            One per estimator, in the order of `names`: ``estimator``, then
-            for each recorded metric and ``fit_seconds`` its mean over the
-            folds and, suffixed ``_std``, its (population) standard
-            deviation.
+            Per estimator: ``estimator``, each score's mean over the folds
+            and, suffixed ``_std``, its (population) standard deviation.
         """
         rows = []
         for name in self.names:
