@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.stats import norm
 
@@ -312,3 +312,35 @@ def test_learn_then_test_agrees_with_mapie():
         assert_array_equal(
             controller.predict(margin[:, None]) == 1, ~ours.predict(margin[:, None])
         )
+
+
+def test_hoeffding_bentkus_p_values_agree_with_mapie():
+    methods = pytest.importorskip(
+        "mapie.risk_control.methods",
+        reason="MAPIE (optional: pip install mapie, needs scipy>=1.10) is not "
+        "installed",
+    )
+    from skfusion._sweep import _ltt_p_values
+
+    rng = np.random.RandomState(0)
+    n = rng.randint(5, 400, size=50)
+    losses = np.round(rng.rand(50) * n * 0.4, 1)  # F1-style losses in [0, n]
+    # MAPIE takes ceil(n * (losses / n)), which rounding can lift past an
+    # integer number of losses; compare where it does not.
+    kept = np.ceil(n * (losses / n)) == np.ceil(losses - 1e-9)
+    kept &= np.ceil(n * (np.floor(losses) / n)) == np.floor(losses)
+    assert kept.sum() > 40
+    n, losses = n[kept], losses[kept]
+    for alpha in (0.05, 0.1, 0.25):
+        theirs = methods.compute_hoeffding_bentkus_p_value(
+            losses / n, n.astype(float), alpha, binary=False
+        )[:, 0]
+        assert_allclose(
+            _ltt_p_values(losses, n, alpha, binary=False), theirs, rtol=1e-9
+        )
+        # With 0/1 losses, the exact binomial tail (MAPIE's binary p-value).
+        whole = np.floor(losses)
+        theirs = methods.compute_hoeffding_bentkus_p_value(
+            whole / n, n.astype(float), alpha, binary=True
+        )[:, 0]
+        assert_allclose(_ltt_p_values(whole, n, alpha, binary=True), theirs, rtol=1e-9)
