@@ -6,11 +6,14 @@ from ._base import few
 from ._json import read_json
 
 
-def read_dev_articles(path) -> dict[str, str]:
+def read_dev_articles(path, level="article") -> dict[str, str]:
     """Map each question id of a dev file to its article, where it names one.
 
     The official SQuAD JSON names articles by ``title``; the records of the
     transformers ``squad_v2`` dataset carry ``title`` (else ``context``).
+    ``level="paragraph"`` maps each id to its paragraph instead: the
+    article's title and the paragraph's position, or a record's
+    ``context``.
     Questions of one article share their text and are not independent, so
     the per-question bootstrap resamples whole articles. Questions without
     a string title are left out; the gold answers themselves are read, and
@@ -26,15 +29,18 @@ def read_dev_articles(path) -> dict[str, str]:
         for number, article in enumerate(content["data"]):
             title = article.get("title") if isinstance(article, dict) else None
             title = title if isinstance(title, str) else f"article {number}"
-            for paragraph in _items(article, "paragraphs"):
+            for position, paragraph in enumerate(_items(article, "paragraphs")):
+                key = title if level == "article" else f"{title} #{position}"
                 for qa in _items(paragraph, "qas"):
                     if isinstance(qa, dict) and isinstance(qa.get("id"), str):
-                        articles[qa["id"]] = title
+                        articles[qa["id"]] = key
     elif isinstance(content, list):
         for record in content:
             if not isinstance(record, dict) or not isinstance(record.get("id"), str):
                 continue
             title = record.get("title", record.get("context"))
+            if level != "article":
+                title = record.get("context")
             if isinstance(title, str):
                 articles[record["id"]] = title
     return articles
@@ -54,12 +60,12 @@ def article_groups(path, ids):
     return groups
 
 
-def load_articles(dev, ids) -> np.ndarray:
-    """Return the article of each question, from a SQuAD 2.0 dev file.
+def load_articles(dev, ids, *, level="article") -> np.ndarray:
+    """Return the article (or paragraph) of each question, from a dev file.
 
     Questions on one article share its text, so they are not independent
-    draws: give these groups to `skfusion.model_selection.compare_estimators`
-    and its per-question bootstrap resamples whole articles.
+    draws: give these groups to `skfusion.model_selection.compare_estimators`,
+    whose folds and per-question tests then keep them together.
 
     Parameters
     ----------
@@ -69,11 +75,14 @@ def load_articles(dev, ids) -> np.ndarray:
         `load_reader_outputs` reads them.
     ids : array-like of str
         Question ids, e.g. the ``ids`` of `load_reader_outputs`.
+    level : {"article", "paragraph"}, default="article"
+        Each question's article title, or its paragraph (the title and the
+        paragraph's position; a record's ``context``).
 
     Returns
     -------
     articles : ndarray of shape (n_questions,) of object
-        Each question's article title.
+        Each question's article (or paragraph).
 
     See Also
     --------
@@ -89,11 +98,10 @@ def load_articles(dev, ids) -> np.ndarray:
     >>> articles.shape, len(set(articles)) > 1
     ((300,), True)
     """
-    found = read_dev_articles(dev)
+    found = read_dev_articles(dev, level)
     missing = [qid for qid in ids if qid not in found]
     if missing:
         raise ValueError(
-            f"{dev}: {len(missing)} question(s) have no article title, e.g. "
-            f"{few(missing)}."
+            f"{dev}: {len(missing)} question(s) have no {level}, e.g. {few(missing)}."
         )
     return np.array([found[qid] for qid in ids], dtype=object)

@@ -103,7 +103,14 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
     main = runs[first]
     target = _target(runs, names, take, order)
     pick = take[first]
-    return _bunch(
+    # Each run's own EM/F1: a rule on a run's margin answers with its spans.
+    credit = {
+        names[i]: {
+            k: None if runs[i][k] is None else runs[i][k][take[i]] for k in ("em", "f1")
+        }
+        for i in order
+    }
+    data = _bunch(
         main,
         pick,
         ids,
@@ -115,6 +122,8 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
         paths,
         extra,
     )
+    data.run_credit = credit
+    return data
 
 
 def _check_unique_columns(feature_names):
