@@ -21,7 +21,7 @@ from .. import (
     check_margin_direction,
     margin_column_indices,
 )
-from ..datasets._base import few
+from ..datasets._base import few, known_margin_columns
 from ..metrics import tuning_sample_weight
 from ..model_selection import compare_estimators, compare_runs
 from ..model_selection._operating_point import fixed_operating_point
@@ -68,7 +68,8 @@ class CommandError(Exception):
 
 def _margin_rule(data, args, **params):
     """BERT's rule on `data`'s margin columns, or on those the options name."""
-    null, span = data.margin_columns
+    if args.null_column is None or args.span_column is None:
+        null, span = known_margin_columns(data)
     null = null if args.null_column is None else column_spec(args.null_column)
     span = span if args.span_column is None else column_spec(args.span_column)
     null, span = margin_column_indices(data.feature_names, null, span)

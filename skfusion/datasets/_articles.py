@@ -3,24 +3,18 @@
 import numpy as np
 
 from ._base import few
+from ._dev import DEV_WHAT
 from ._json import read_json
 
 
 def read_dev_articles(path) -> dict[str, str]:
     """Map each question id of a dev file to its article, where it names one.
 
-    The official SQuAD JSON names articles by ``title``; the records of the
-    transformers ``squad_v2`` dataset carry ``title`` (else ``context``).
-    Questions of one article share their text and are not independent, so
-    the per-question bootstrap resamples whole articles. Questions without
-    a string title are left out; the gold answers themselves are read, and
-    checked, by `read_dev_answers`.
+    The official SQuAD JSON names articles by ``title``; the ``squad_v2``
+    records carry ``title`` (else ``context``). Questions without a string
+    title are left out; `read_dev_answers` reads, and checks, the answers.
     """
-    content = read_json(
-        path,
-        what="SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)",
-        lines=True,
-    )
+    content = read_json(path, what=DEV_WHAT, lines=True)
     articles = {}
     if isinstance(content, dict) and isinstance(content.get("data"), list):
         for number, article in enumerate(content["data"]):

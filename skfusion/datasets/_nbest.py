@@ -1,11 +1,8 @@
 """Scores from a reader's n-best lists, in the reader's precision, and checks."""
 
-import warnings
-
 import numpy as np
 
-from ._base import few, json_number, short
-from ._nbest_fast import plain_columns
+from ._base import few, json_number, short, warn
 
 # BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
 # this entry first when a question has no valid span, and score it 0.
@@ -48,72 +45,37 @@ def entry_kind(nbest, ids):
     return "logits"
 
 
-def nbest_columns(nbest, ids, path):
-    """Columns, best span texts, no-span mask and precision of `ids`.
+def _candidates(entries, path, qid, keys):
+    """Yield each candidate's text, scores and entry, checked.
 
-    Returns ``(kind, X, names, span_text, no_span, dtype)``. The best span is
-    the first candidate (in the file's order, which is the reader's) with
-    the highest score, the score summed in the coarsest precision that holds
-    every score of the file exactly (float16 for a half-precision run): a
-    reader sorts its candidates by that sum in its own precision, so this is
-    the reader's own choice. A question without a span (only the reader's
-    placeholder) gets the placeholder's scores and span text None.
+    run_qa_beam_search's placeholder (text "") has start and end logits.
     """
-    kind = entry_kind(nbest, ids)
-    found = plain_columns(nbest, ids, kind, ENTRY_SCORES[kind], _precision)
-    if found is None:
-        found = checked_columns(nbest, ids, path, kind)
-    X, span_text, no_span, dtype = found
-    return kind, X, _COLUMNS[kind], span_text, no_span, dtype
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(
+            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
+            f"(objects with text, {', '.join(keys)}), found {short(entries)}."
+        )
+    for entry in entries:
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if not isinstance(text, str):
+            raise ValueError(
+                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
+                f"string 'text'; expected objects with text, {', '.join(keys)}."
+            )
+        own = keys
+        if keys[0] not in entry and text == "" and keys[0] == "start_log_prob":
+            own = ENTRY_SCORES["logits"]
+        scores = [entry.get(key) for key in own]
+        for k, value in enumerate(scores):
+            # Finite floats, nearly every score, skip the full check.
+            if type(value) is not float or value - value != 0.0:
+                scores[k] = json_number(value, path, qid, own[k])
+        yield text, scores, entry
 
 
-def checked_columns(nbest, ids, path, kind):
-    """`nbest_columns`' selection, one candidate at a time, checking each."""
-    dtype = _precision(_all_scores(nbest, ids, kind))
-    rows, span_text = [], []
-    no_span = np.zeros(len(ids), dtype=bool)
-    for i, qid in enumerate(ids):
-        # Checked again rather than kept: holding a few objects per candidate
-        # for the whole file makes Python's garbage collector scan the parsed
-        # JSON over and over (several times slower on SQuAD's dev set).
-        entries = _checked_entries(nbest[qid], path, qid, kind)
-        null = [] if kind == "log_probs" else _null_candidate(entries, path, qid)
-        spans = [e for e in entries if e["text"] and not _is_placeholder(e)]
-        if spans:
-            totals = [_total(e["scores"], dtype) for e in spans]
-            best = spans[max(range(len(spans)), key=totals.__getitem__)]
-            span_text.append(best["text"])
-        else:
-            best = _no_span_scores(entries, kind)
-            span_text.append(None)
-            no_span[i] = True
-        rows.append([*null, *best["scores"]])
-    return np.array(rows, dtype=float), span_text, no_span, dtype
-
-
-def _all_scores(nbest, ids, kind):
-    """Every candidate's float scores, beam search's placeholder aside.
-
-    Not checked here (`_checked_entries` does it); the placeholders' 0.0
-    and JSON integers are exact in every precision.
-    """
-    keys, values = ENTRY_SCORES[kind], []
-    for qid in ids:
-        entries = nbest.get(qid)
-        for e in entries if isinstance(entries, list) else ():
-            if isinstance(e, dict) and (kind != "log_probs" or e.get("text")):
-                values.extend(v for k in keys if type(v := e.get(k)) is float)
-    return values
-
-
-def _total(scores, dtype):
-    """Return the sum the reader sorts by, ``start + end``, in its precision."""
-    if dtype is np.float64:
-        return sum(scores)  # Python floats are float64
-    total = dtype(scores[0])
-    for score in scores[1:]:
-        total = total + dtype(score)
-    return total
+def _is_null(text, entry):
+    """Tell the null candidate: text "" (and offsets [0, 0] where given)."""
+    return text == "" and list(entry.get("offsets") or [0, 0]) == [0, 0]
 
 
 def _precision(values):
@@ -126,71 +88,60 @@ def _precision(values):
     return np.float64
 
 
-def _is_placeholder(entry):
-    return entry["text"] == _PLACEHOLDER_TEXT and not any(entry["scores"])
+def nbest_columns(nbest, ids, path):
+    """Columns, best span texts, no-span mask and precision of `ids`.
 
-
-def _no_span_scores(entries, kind):
-    """Return the placeholder (how the reader scores a question without span)."""
-    if kind == "log_probs":
-        # run_qa_beam_search writes {"text": "", "start_logit": -1e-6, ...},
-        # the legacy XLNet code {"text": "", "start_log_prob": -1e6, ...}.
-        return entries[0]
-    placeholders = [e for e in entries if _is_placeholder(e)]
-    return (
-        placeholders[0]
-        if placeholders
-        else {"scores": (0.0,) * len(ENTRY_SCORES[kind])}
-    )
-
-
-def _checked_entries(entries, path, qid, kind):
-    """Return ``{"text", "scores", "offsets"}`` per entry; raise on bad types."""
-    keys = ENTRY_SCORES[kind]
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(
-            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
-            f"(objects with text, {', '.join(keys)}), found {short(entries)}."
-        )
-    checked = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+    Returns ``(kind, X, names, span_text, no_span, dtype)``. The best span is
+    the first candidate (in the file's order, which is the reader's) with
+    the highest score, the score summed in the coarsest precision that holds
+    every score of the file exactly (float16 for a half-precision run): a
+    reader sorts its candidates by that sum in its own precision, so this is
+    the reader's own choice. A question without a span (only the reader's
+    placeholder) gets the placeholder's scores and span text None.
+    """
+    kind = entry_kind(nbest, ids)
+    beam = kind == "log_probs"
+    texts, scores, nulls, bounds = [], [], [], []
+    for qid in ids:
+        start = len(texts)
+        for text, row, entry in _candidates(nbest[qid], path, qid, ENTRY_SCORES[kind]):
+            if not beam and len(nulls) == len(bounds) and _is_null(text, entry):
+                nulls.append(len(texts))
+            texts.append(text)
+            scores.append(row)
+        if len(nulls) == len(bounds) and not beam:
             raise ValueError(
-                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
-                f"string 'text'; expected objects with text, {', '.join(keys)}."
+                f'{path}: question {short(qid)} has no null candidate (text ""): '
+                "expected the n-best lists of a reader run with "
+                "version_2_with_negative."
             )
-        own = keys
-        if kind == "log_probs" and keys[0] not in entry and entry["text"] == "":
-            own = ENTRY_SCORES["logits"]  # run_qa_beam_search's placeholder
-        scores = (_number(entry.get(own[0]), path, qid, own[0]),)
-        if len(own) == 2:
-            scores += (_number(entry.get(own[1]), path, qid, own[1]),)
-        checked.append(
-            {"text": entry["text"], "scores": scores, "offsets": entry.get("offsets")}
-        )
-    return checked
-
-
-def _number(value, path, qid, key):
-    # Finite floats, nearly every score, skip the full check.
-    if type(value) is float and value - value == 0.0:
-        return value
-    return json_number(value, path, qid, key)
-
-
-def _null_candidate(entries, path, qid):
-    """Return the scores of the entry with text "" (offsets [0, 0] where given)."""
-    nulls = [
-        e
-        for e in entries
-        if e["text"] == "" and list(e.get("offsets") or [0, 0]) == [0, 0]
+        bounds.append((start, len(texts)))
+    cells = np.array(scores, dtype=np.float64)
+    # Beam search's placeholder (text "") is no candidate and no score of the run.
+    dtype = _precision(cells[[bool(t) or not beam for t in texts]])
+    totals = cells[:, 0].astype(dtype)
+    if cells.shape[1] == 2:
+        totals = totals + cells[:, 1].astype(dtype)
+    totals = totals.tolist()
+    placeholder = [
+        t == _PLACEHOLDER_TEXT and not any(s)
+        for t, s in zip(texts, scores, strict=True)
     ]
-    if not nulls:
-        raise ValueError(
-            f'{path}: question {short(qid)} has no null candidate (text ""): expected '
-            "the n-best lists of a reader run with version_2_with_negative."
-        )
-    return nulls[0]["scores"]
+    rows, span_text = [], []
+    no_span = np.zeros(len(ids), dtype=bool)
+    for i, (start, stop) in enumerate(bounds):
+        spans = [k for k in range(start, stop) if texts[k] and not placeholder[k]]
+        if spans:
+            best = max(spans, key=totals.__getitem__)  # the first of the highest
+            span = scores[best]
+        else:
+            no_span[i] = True
+            fill = [k for k in range(start, stop) if placeholder[k]] or [None]
+            best = start if beam else fill[0]
+            span = [0.0] * cells.shape[1] if best is None else scores[best]
+        span_text.append(None if no_span[i] else texts[best])
+        rows.append(span if beam else [*scores[nulls[i]], *span])
+    return kind, np.array(rows), _COLUMNS[kind], span_text, no_span, dtype
 
 
 def reader_null_odds(X, kind, dtype):
@@ -209,8 +160,8 @@ def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
     """Warn, with a count, where null_odds is not null score minus span score.
 
     The tolerance is the reader's own rounding: three operations in its
-    precision (float16 for a half-precision run), or 1e-4, whichever is
-    larger; a mismatch beyond it means the files come from different runs.
+    precision, or 1e-4, whichever is larger; a mismatch beyond it means the
+    files come from different runs.
     """
     expected = reader_null_odds(X, kind, dtype)
     bound = 2 * np.finfo(dtype).eps * np.abs(X).sum(axis=1)
@@ -218,10 +169,22 @@ def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
         bound, 1e-4 + 1e-5 * np.abs(expected)
     )
     if off.any():
-        warnings.warn(
+        warn(
             f"{path}: for {off.sum()} question(s) null_odds is not the n-best's "
             f"null - best span score, e.g. {few(np.asarray(ids, dtype=object)[off])}; "
-            "using the n-best's scores.",
-            UserWarning,
-            stacklevel=7,
+            "using the n-best's scores."
+        )
+
+
+def warn_predictions_mismatch(predicted, span_text, no_span, ids, path):
+    """Warn, with a count, where predictions.json answers other than the best span.
+
+    "" (the reader's "no answer") and questions without a span are not compared.
+    """
+    pairs = zip(predicted, span_text, no_span, strict=True)
+    off = np.array([p not in (None, t) and not none for p, t, none in pairs])
+    if off.any():
+        warn(
+            f"{path}: {off.sum()} answer(s) are not the n-best's best span, e.g. "
+            f"{few(np.asarray(ids, dtype=object)[off])}; using the n-best's spans."
         )

@@ -1,21 +1,49 @@
 """One entry point for every reader's output files, one run or several."""
 
+import filecmp
+import itertools
 import os
 from pathlib import Path
 
+import numpy as np
 from sklearn.utils import Bunch
 
-from ._base import frame_bunch, reader_bunch, short
-from ._columns import run_columns
+from ..metrics._squad import _answer_credits
+from ._base import (
+    PER_HEAD_MARGIN_COLUMNS,
+    common_ids,
+    few,
+    frame_bunch,
+    json_number,
+    reader_bunch,
+    short,
+    warn,
+)
+from ._csv import load_csv
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
-from ._json import paused_gc, read_json_object
-from ._loaders import load_csv
+from ._json import ExtraData, read_json, read_json_object
 from ._multi import join_runs
+from ._nbest import nbest_columns, warn_null_odds_mismatch, warn_predictions_mismatch
 from ._pickle import load_notebook_pickle
-from ._questions import _labels_and_credit, _question_ids
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth")
+_WHAT = {
+    "nbest_predictions": "lists of candidates",
+    "null_odds": "numbers",
+    "predictions": "answer texts",
+    "na_prob": "probabilities of no answer",
+}
+_MARGINS = {
+    "logits": PER_HEAD_MARGIN_COLUMNS,
+    "joint": (["null_score"], ["span_score"]),
+    "log_probs": (["answer_class_score"], None),
+}
+_READERS = {
+    "logits": "run_squad",
+    "joint": "joint_span_extraction",
+    "log_probs": "beam_search",
+}
 
 
 def load_reader_outputs(
@@ -37,7 +65,9 @@ def load_reader_outputs(
     ----------
     path : str, path-like, or list of them
         A list loads several runs (checkpoints, readers of an ensemble) and
-        joins them on question ids (see `names`). Each is one of:
+        joins them on question ids (see `names`); the same run given twice
+        (one file, through links or not, or byte-identical files) is an
+        error. Each is one of:
 
         - a folder of BERT ``run_squad.py`` outputs (``nbest_predictions.json``,
           ``null_odds.json``, ``predictions.json``), of transformers
@@ -82,14 +112,11 @@ def load_reader_outputs(
         Extra per-question scores, each a JSON object ``question id ->
         number`` (e.g. an answer verifier's output), joined as one column
         named by its key.
-
     as_frame : bool, default=False
         If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        ``feature_names``, ``target`` a pandas Series named "unanswerable",
+        and ``frame`` both side by side, as scikit-learn's loaders give
+        them; with False, ``frame`` is None. Needs pandas.
 
     Returns
     -------
@@ -97,7 +124,7 @@ def load_reader_outputs(
         Dictionary-like object, with the following attributes.
 
         data : ndarray of shape (n_questions, n_features)
-            The scores, by the reader that wrote them (see Notes):
+            The scores, by the reader that wrote them:
 
             - logits (BERT, transformers ``run_qa.py`` and legacy
               ``run_squad.py``): ``null_start_logit``, ``null_end_logit``
@@ -110,10 +137,6 @@ def load_reader_outputs(
               the ``cls_logits`` score, higher for no answer),
               ``span_start_log_prob``, ``span_end_log_prob`` of the best span;
             - null_odds alone: ``null_odds``; ``na_prob.json``: ``na_prob``.
-
-            A null_odds file beside logit n-best lists is checked against
-            them (in the reader's precision), never added as a (collinear)
-            column.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
@@ -133,15 +156,16 @@ def load_reader_outputs(
         no_span : ndarray of shape (n_questions,) of bool or None
             True where the n-best list holds no span, only the readers'
             placeholder ``{"text": "empty", "start_logit": 0.0, "end_logit":
-            0.0}``: such a question gets span logits 0.0 (what the readers
-            score it with, so the margin equals their null_odds) and span
-            text None; it can only be answered "", and its EM/F1 are those
-            of "". A warning counts them.
-        margin_columns : tuple of (list of str, list of str or None)
+            0.0}``: such a question keeps the placeholder's scores (so that
+            the margin equals the reader's null_odds) and span text None; it
+            can only be answered "", and its EM/F1 are those of "". A
+            warning counts them.
+        margin_columns : tuple of (list of str, list of str or None) or None
             The columns whose sums the reader's own rule subtracts:
             ``null_start + null_end - (span_start + span_end)``,
             ``null_score - span_score``, or one column that is the score
             itself (``answer_class_score``, ``null_odds``, ``na_prob``).
+            None for a CSV whose column names say no margin (see `load_csv`).
         reader : str or None
             Which reader's files gave the scores: ``"run_squad"`` (BERT,
             transformers ``run_qa.py``, legacy ``run_squad.py``),
@@ -152,7 +176,8 @@ def load_reader_outputs(
             span score), ``"class score"`` (beam search's answer-class
             score) or ``"probability"`` (of no answer); None where unknown.
         run_margins : dict of str to tuple
-            With several runs only: each run's ``margin_columns``, by name.
+            With several runs only: the ``margin_columns`` of each run whose
+            margin is known, by name.
         primary : str
             With several runs only: the primary run's name.
         DESCR : str
@@ -168,19 +193,24 @@ def load_reader_outputs(
     -----
     The per-head columns are those transformers' ``postprocess_qa_predictions``
     (examples/pytorch/question-answering/utils_qa.py) and BERT's
-    ``run_squad.py`` write into each n-best list, so their margin is the
-    reader's own ``null_odds``. The best span is the reader's own choice: the
-    first candidate of highest score, the score summed in the coarsest
-    precision holding every score of the file exactly (float16 for a
-    half-precision evaluation, as the reader sums them); the margin of the
-    columns is then the reader's null_odds before the reader's own rounding.
-    A threshold means what the reader's score means: on a logit difference
-    it is ``--null_score_diff_threshold``; on a class score or a probability
-    it is the official script's ``--na-prob-thresh`` (beam-search readers
-    always predict their best span). Scores must be JSON numbers and
-    ``is_impossible`` a JSON boolean; anything else is an error naming the
-    file and the question. JSON is parsed with orjson where the ``fast``
-    extra is installed, with the values and errors of Python's ``json``.
+    ``run_squad.py`` write into each n-best list, and the best span is the
+    reader's own choice: the first candidate of highest score, summed in the
+    coarsest precision holding every score of the file exactly (float16 for
+    a half-precision evaluation), so the columns' margin is the reader's
+    null_odds before its own rounding. A threshold means what the reader's
+    score means: on a logit difference it is
+    ``--null_score_diff_threshold``; on a class score or a probability the
+    official script's ``--na-prob-thresh``.
+
+    The run's other files are checked against its n-best lists, with a
+    warning that counts the questions where they differ (files of another
+    run) and the n-best lists' values kept: ``null_odds.json`` must be the
+    null score minus the best span's, within the reader's rounding (it is
+    never added as a collinear column), and each non-empty answer of
+    ``predictions.json`` the best span's text. Scores must be JSON numbers
+    and ``is_impossible`` a JSON boolean; anything else, a key given twice,
+    or a file the folder names and that cannot be read as JSON is an error
+    naming the file.
 
     Examples
     --------
@@ -197,16 +227,18 @@ def load_reader_outputs(
     >>> data.data.shape, int(data.target.sum())
     ((200, 4), 100)
 
-    Two runs (here the same simulated reader twice) joined on ids:
+    Extra per-question scores (a verifier's, random here) join as columns:
 
-    >>> _ = write_squad_example(
-    ...     "checkpoint_b", n_questions=200, prefix="eval", random_state=3
+    >>> import json
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> with open("verifier.json", "w") as f:
+    ...     json.dump({q: rng.uniform() for q in data.ids}, f)
+    >>> joined = load_reader_outputs(
+    ...     "run_qa_output", dev=paths["dev"], scores={"verifier": "verifier.json"}
     ... )
-    >>> both = load_reader_outputs(["run_qa_output", "checkpoint_b"], dev=paths["dev"])
-    >>> both.data.shape, both.primary
-    ((200, 8), 'run_qa_output')
-    >>> both.margin_columns[0]
-    ['run_qa_output__null_start_logit', 'run_qa_output__null_end_logit']
+    >>> joined.data.shape, joined.feature_names[-1]
+    ((200, 5), 'verifier')
     """
     if subset not in ("strict", "intersection"):
         raise ValueError(f"subset={subset!r} must be 'strict' or 'intersection'.")
@@ -214,10 +246,13 @@ def load_reader_outputs(
     paths = list(path) if several else [path]
     if not paths:
         raise ValueError("path=[]: expected at least one folder or file.")
-    runs = []
-    for p in paths:  # a loop, not a comprehension: warnings name the caller
+    runs, read = [], []
+    for p in paths:
         own_prefix = None if several and not Path(p).is_dir() else prefix
-        runs.append(_load_one(p, dev, own_prefix, subset, label_column, id_column))
+        run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
+        runs.append(run)
+        read.append(files)
+    _check_distinct_runs(paths, read)
     if len(runs) == 1 and names is None and primary is None and not scores:
         return frame_bunch(runs[0], as_frame)
     joined = join_runs(
@@ -226,8 +261,28 @@ def load_reader_outputs(
     return frame_bunch(joined, as_frame)
 
 
+def _same_file(a, b):
+    """Whether `a` and `b` are one file (links resolved) or byte-identical ones."""
+    try:
+        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+    except OSError:  # read, so readable: only a race gets here
+        return False
+
+
+def _check_distinct_runs(paths, read):
+    """Refuse two runs that share a score file, or hold byte-identical ones."""
+    filecmp.clear_cache()
+    for (i, a), (j, b) in itertools.combinations(enumerate(read), 2):
+        same = next(((x, y) for x in a for y in b if _same_file(x, y)), None)
+        if same is not None:
+            raise ValueError(
+                f"{paths[i]} and {paths[j]} are the same run ({same[0].name} is "
+                f"one file, or byte-identical, in both); give each run once."
+            )
+
+
 def _load_one(path, dev, prefix, subset, label_column, id_column):
-    """Load one run: a folder or a file."""
+    """One run (a folder or a file), and the files its scores came from."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder.")
@@ -235,48 +290,62 @@ def _load_one(path, dev, prefix, subset, label_column, id_column):
         runs = folder_runs(path)
         files = choose_run(path, runs, prefix)
         style = next(run[0] for run, found in runs.items() if found is files)
-        return _load_json_outputs(dict(files), dev, subset, style)
+        run = _load_json_outputs(dict(files), dev, subset, style)
+        return run, [p for kind, p in files.items() if kind != "predictions"]
     if prefix is not None:
         raise ValueError(
             f"{path}: prefix={prefix!r} chooses among the runs of a folder; "
             "this is a file."
         )
     suffix = path.suffix.lower()
-    if suffix in (".csv", *_PICKLE_SUFFIXES):
-        if dev is not None:
-            raise ValueError(
-                f"{path}: dev applies to reader output JSON files; a CSV or pickle "
-                "carries its own labels."
-            )
-        if suffix == ".csv":
-            return load_csv(
-                path,
-                label_column=label_column,
-                id_column=id_column,
-                require_label=False,
-            )
-        return load_notebook_pickle(path)
-    if suffix == ".json":
+    if suffix in (".json", ".jsonl"):
+        kind, content = _json_kind(path)
         split = split_name(path.name)
         style = None if split is None else split[0][0]
-        return _load_json_outputs({_json_kind(path): path}, dev, subset, style)
-    raise ValueError(
-        f"{path}: expected a folder of reader outputs, an n-best or null_odds .json, "
-        f"a .csv or a notebook pickle ({', '.join(_PICKLE_SUFFIXES)})."
-    )
+        run = _load_json_outputs({kind: path}, dev, subset, style, {kind: content})
+        return run, [path]
+    if suffix not in (".csv", *_PICKLE_SUFFIXES):
+        raise ValueError(
+            f"{path}: expected a folder of reader outputs, an n-best or null_odds "
+            f".json, a .csv or a notebook pickle ({', '.join(_PICKLE_SUFFIXES)})."
+        )
+    if dev is not None:
+        raise ValueError(
+            f"{path}: dev applies to reader output JSON files; a CSV or pickle "
+            "carries its own labels."
+        )
+    if suffix == ".csv":
+        kw = {"label_column": label_column, "id_column": id_column}
+        return load_csv(path, require_label=False, **kw), [path]
+    return load_notebook_pickle(path), [path]
 
 
 def _json_kind(path):
-    """Whether a JSON file is n-best lists, null odds or predictions."""
-    content = read_json_object(path, what="scores")
-    first = next(iter(content.values()))
+    """Return what a JSON file holds (a key of `_WHAT`), and its content."""
+    what = "a JSON object mapping question ids to scores"
+    try:
+        content, error = read_json(path, what=what, top="question id"), None
+    except ExtraData as exc:  # JSON lines: perhaps squad_v2 records
+        content, error = read_json(path, what=what, lines=True), exc
+    if (isinstance(content, dict) and isinstance(content.get("data"), list)) or (
+        isinstance(content, list) and content and isinstance(content[0], dict)
+        and {"id", "answers"} <= set(content[0])
+    ):  # fmt: skip
+        raise ValueError(
+            f"{path}: is a SQuAD dev file of gold answers, not a reader's scores: "
+            "give it as dev= (--dev on the command line) beside the reader's "
+            "output folder or files."
+        )
+    if error is not None:
+        raise error
+    first = next(iter(read_json_object(path, what="scores", content=content).values()))
+    split = split_name(path.name)
     if isinstance(first, list):
-        return "nbest_predictions"
+        return "nbest_predictions", content
     if isinstance(first, (int, float)) and not isinstance(first, bool):
-        split = split_name(path.name)
-        return "na_prob" if split and split[1] == "na_prob" else "null_odds"
+        return ("na_prob" if split and split[1] == "na_prob" else "null_odds"), content
     if isinstance(first, str):
-        return "predictions"
+        return "predictions", content
     raise ValueError(
         f"{path}: expected n-best lists (question id -> list of candidates) or "
         f"null odds (question id -> number), found {short(first)} for "
@@ -284,42 +353,34 @@ def _json_kind(path):
     )
 
 
-def _read_sources(files):
-    """Parse each file, checking it maps question ids to the right kind."""
-    what = {
-        "nbest_predictions": "lists of candidates",
-        "null_odds": "numbers",
-        "predictions": "answer texts",
-        "na_prob": "probabilities of no answer",
-    }
-    return {
-        kind: read_json_object(path, what=what[kind]) for kind, path in files.items()
-    }
-
-
-def _load_json_outputs(files, dev, subset, style=None):
+def _load_json_outputs(files, dev, subset, style=None, parsed=None):
     """Join a run's JSON files (and the dev answers) into the loaders' Bunch."""
     if not {"nbest_predictions", "null_odds", "na_prob"} & set(files):
         raise ValueError(
             f"{files['predictions']}: holds predictions only; the scores are in "
             "nbest_predictions.json, null_odds.json or na_prob.json."
         )
-    if "nbest_predictions" in files:
-        files.pop("predictions", None)  # n-best lists give every span text
     if "na_prob" in files and {"nbest_predictions", "null_odds"} & set(files):
         raise ValueError(
             f"{files['na_prob']}: a probability of no answer beside the run's own "
             "scores (n-best lists or null_odds); load one or the other."
         )
-    with paused_gc():
-        sources = _read_sources(files)
-        answers = None if dev is None else read_dev_answers(dev)
-        ids = _question_ids(sources, files, answers, dev, subset)
-        run = run_columns(sources, files, ids, style)
-        target, em, f1 = _labels_and_credit(answers, ids, run)
-        # Freed before the collector resumes, so that its first pass after
-        # the pause does not walk the parsed files.
-        del sources, answers
+    sources = {
+        kind: read_json_object(path, what=_WHAT[kind], content=(parsed or {}).get(kind))
+        for kind, path in files.items()
+    }
+    answers = None if dev is None else read_dev_answers(dev)
+    named = [(str(files[k]), list(v)) for k, v in sources.items()]
+    if answers is not None:
+        named.insert(0, (str(dev), list(answers)))
+    reference = "the dev file" if answers is not None else named[0][0]
+    ids = common_ids(named, subset, "file", reference)
+    run = _run_columns(sources, files, ids, style)
+    del sources
+    target = em = f1 = None
+    if answers is not None:
+        target = np.array([not answers[q] for q in ids])
+        em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
     descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
     return reader_bunch(
         run.X,
@@ -336,6 +397,113 @@ def _load_json_outputs(files, dev, subset, style=None):
     )
 
 
+def _numbers(content, ids, path, key):
+    return np.array([json_number(content[q], path, q, key) for q in ids])
+
+
+def _prediction_texts(predictions, ids, path):
+    """Answer texts of predictions.json; "" (predicted "no answer") is unknown."""
+    if predictions is None:
+        return None
+    texts = [predictions[q] for q in ids]
+    bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(
+            f"{path}: {len(bad)} prediction(s) are not strings, e.g. {few(bad)}: "
+            "expected question id -> answer text."
+        )
+    return [t or None for t in texts]
+
+
+def _run_columns(sources, files, ids, style):
+    """X, names, margin, span_text, no_span and reader of one run's files."""
+    texts = _prediction_texts(sources.get("predictions"), ids, files.get("predictions"))
+    odds = None
+    if "null_odds" in sources:
+        odds = _numbers(sources["null_odds"], ids, files["null_odds"], "null_odds")
+    if "nbest_predictions" in sources:
+        return _nbest_run(sources["nbest_predictions"], files, ids, texts, odds)
+    if odds is None:
+        odds = _numbers(sources["na_prob"], ids, files["na_prob"], "na_prob")
+        if ((odds < 0) | (odds > 1)).any():
+            i = int(np.argmax((odds < 0) | (odds > 1)))
+            raise ValueError(
+                f"{files['na_prob']}: question {ids[i]!r}: na_prob is "
+                f"{float(odds[i])!r}, expected a probability in [0, 1] (a score "
+                "of another kind goes in null_odds.json)."
+            )
+        name, reader = "na_prob", "na_prob"
+    elif style == "jse":
+        name, reader = "null_odds", "joint_span_extraction"
+    else:
+        # Beam-search readers never predict "": a "" means a null_odds
+        # threshold decided, which only the logit readers apply.
+        name, reader = "null_odds", "run_squad" if None in (texts or ()) else None
+    return Bunch(
+        X=odds[:, None],
+        names=[name],
+        margin=([name], None),
+        span_text=texts,
+        no_span=None,
+        reader=reader,
+    )
+
+
+def _nbest_run(nbest, files, ids, texts, odds):
+    path = files["nbest_predictions"]
+    kind, X, names, span_text, no_span, dtype = nbest_columns(nbest, ids, path)
+    if no_span.any():
+        warn(
+            f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
+            f"reader's placeholder, e.g. "
+            f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
+            "the placeholder's (0.0 for 'empty'), as the reader scored them."
+        )
+    if texts is not None:
+        warn_predictions_mismatch(texts, span_text, no_span, ids, files["predictions"])
+    if kind == "log_probs":
+        if odds is None:
+            raise ValueError(
+                f"{path}: beam-search n-best lists (start_log_prob, end_log_prob) "
+                "hold no null score; give the run's null_odds.json (the answer-class "
+                "score) beside them."
+            )
+        X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
+    elif odds is not None:
+        warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
+    return Bunch(
+        X=X,
+        names=names,
+        margin=_MARGINS[kind],
+        span_text=span_text,
+        no_span=no_span,
+        reader=_READERS[kind],
+    )
+
+
+def _credit(answers, ids, span_text, target, no_span):
+    """Per-question EM and F1 of answering with the best span.
+
+    An unknown answer text ("" in predictions.json) scores 0 on an
+    unanswerable question and makes the credit unknown (None, None) on an
+    answerable one; a question without a span gets the credit of "".
+    """
+    if span_text is None:
+        return None, None
+    texts = [
+        "" if no_span is not None and no_span[i] else t for i, t in enumerate(span_text)
+    ]
+    unknown = np.array([text is None for text in texts], dtype=bool)
+    if not target[unknown].all():
+        return None, None
+    known = np.flatnonzero(~unknown).tolist()
+    em, f1 = np.zeros(len(ids)), np.zeros(len(ids))
+    em[known], f1[known] = _answer_credits(
+        [answers[ids[i]] for i in known], [texts[i] for i in known]
+    )
+    return em, f1
+
+
 def load_squad_outputs(
     dev_file, *, null_odds=None, nbest=None, predictions=None, as_frame=False
 ) -> Bunch:
@@ -348,14 +516,8 @@ def load_squad_outputs(
     null_odds, nbest, predictions : str or path-like, default=None
         ``null_odds.json``, ``nbest_predictions.json`` and
         ``predictions.json`` (span texts where no n-best file is given).
-
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        As `load_reader_outputs`'s.
 
     Returns
     -------
@@ -374,20 +536,8 @@ def load_squad_outputs(
     >>> data.feature_names, data.data.shape
     (['null_odds'], (200, 1))
     """
-    files = {
-        kind: path
-        for kind, path in (
-            ("nbest_predictions", nbest),
-            ("null_odds", null_odds),
-            ("predictions", predictions),
-        )
-        if path is not None
-    }
+    named = {"nbest_predictions": nbest, "null_odds": null_odds}
+    files = {k: p for k, p in {**named, "predictions": predictions}.items() if p}
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return frame_bunch(_load_files(files, dev_file), as_frame)
-
-
-def _load_files(files, dev):
-    # As deep in the stack as `_load_one`, so that warnings name the caller.
-    return _load_json_outputs(files, dev, "strict")
+    return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)
