@@ -18,11 +18,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from skfusion.datasets._pickle_scan import scan
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
 from skfusion.datasets import load_notebook_pickle, write_squad_example
 from skfusion.datasets._json import read_json_object
-from skfusion.datasets._pickle_scan import scan
 
 N = 11_873
 

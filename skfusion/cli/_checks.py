@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..datasets._articles import article_groups
+from ..datasets._dev import article_groups
 
 
 def check_same_run(path, data, first_path, first):

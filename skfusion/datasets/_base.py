@@ -1,4 +1,4 @@
-"""What every loader shares: short quotes for errors, id checks and the Bunch."""
+"""What every loader shares: quotes for errors, id checks, warnings, the Bunch."""
 
 import collections
 import math
@@ -12,22 +12,20 @@ from sklearn.utils import Bunch
 from .._compat import _import_pandas
 from ._formats import SCORE_KINDS
 
-# Column names of the per-head scores of a BERT-style reader (one start and
-# one end head), as `load_reader_outputs` and `features_from_logits` give them.
+# The per-head scores of a BERT-style reader (one start and one end head),
+# as `load_reader_outputs` and `features_from_logits` name them.
 PER_HEAD_FEATURE_NAMES = (
     "null_start_logit",
     "null_end_logit",
     "span_start_logit",
     "span_end_logit",
 )
-PER_HEAD_MARGIN_COLUMNS = (
-    list(PER_HEAD_FEATURE_NAMES[:2]),
-    list(PER_HEAD_FEATURE_NAMES[2:]),
-)
-# The margins found by column name, in this order: (null columns, span
-# columns or None), as the loaders and the notebook name them.
+# scikit-learn's ColumnTransformer separates a part's name from a column's.
+SEPARATOR = "__"
+# The margins known by their columns' names, first match first: (null
+# columns, span columns or None).
 KNOWN_MARGINS = (
-    PER_HEAD_MARGIN_COLUMNS,
+    (list(PER_HEAD_FEATURE_NAMES[:2]), list(PER_HEAD_FEATURE_NAMES[2:])),
     (["null_odds"], None),
     (["joint_null"], ["best_span"]),
     (["null_score"], ["best_span_score"]),
@@ -39,10 +37,9 @@ KNOWN_MARGINS = (
 
 def margin_by_name(columns):
     """Return the first of `KNOWN_MARGINS` whose columns `columns` hold, or None."""
-    for null, span in KNOWN_MARGINS:
-        if set(null + (span or [])) <= set(columns):
-            return null, span
-    return None
+    return next(
+        (m for m in KNOWN_MARGINS if {*m[0], *(m[1] or ())} <= set(columns)), None
+    )
 
 
 def known_margin_columns(data):
@@ -50,8 +47,7 @@ def known_margin_columns(data):
     if data.margin_columns is not None:
         return data.margin_columns
     known = "; ".join(
-        " and ".join(", ".join(part) for part in margin if part)
-        for margin in KNOWN_MARGINS
+        " and ".join(", ".join(part) for part in m if part) for m in KNOWN_MARGINS
     )
     raise ValueError(
         f"{data.DESCR}: which columns form the margin is unknown: none of "
@@ -85,29 +81,22 @@ def few(items, k=3):
 
 
 def json_number(value, path, qid, key):
-    """`value` as a float if it is a finite JSON number (not a bool), else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(
-            f"{path}: question {short(qid)}: {key} is {short(value)}, expected a "
-            "JSON number."
-        )
+    """Return `value` as a float if it is a finite JSON number (not a bool)."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     try:
-        number = float(value)
+        number = float(value) if is_number else math.nan
     except OverflowError:  # an integer beyond float's range
         number = math.inf
     if not math.isfinite(number):
         raise ValueError(
             f"{path}: question {short(qid)}: {key} is {short(value)}, expected a "
-            "finite number."
+            + ("finite number." if is_number else "JSON number.")
         )
     return number
 
 
 def check_same_ids(expected, found, what, path=None, reference=None):
-    """Raise naming the ids `found` lacks or adds; `reference` names `expected`.
-
-    With a `reference`, the message suggests keeping the common questions.
-    """
+    """Raise naming the ids `found` lacks or adds; `reference` names `expected`."""
     found_set, expected_set = set(found), set(expected)
     missing = [q for q in expected if q not in found_set]
     extra = [q for q in found if q not in expected_set]
@@ -116,20 +105,19 @@ def check_same_ids(expected, found, what, path=None, reference=None):
     parts = []
     if missing:
         parts.append(f"{len(missing)} question(s) lack {what}, e.g. {few(missing)}")
-    unknown = "are unknown" + (f" to {reference}" if reference else "")
     if extra:
+        unknown = "are unknown" + (f" to {reference}" if reference else "")
         parts.append(f"{len(extra)} id(s) in {what} {unknown}, e.g. {few(extra)}")
-    if reference:
+    if reference:  # the caller can keep the common questions
         parts.append(
             "to keep the questions all hold, give subset='intersection' "
             "(--intersect on the command line)"
         )
-    lead = "" if path is None else f"{path}: "
-    raise ValueError(lead + "; ".join(parts) + ".")
+    raise ValueError(("" if path is None else f"{path}: ") + "; ".join(parts) + ".")
 
 
 def common_ids(named, subset, unit, reference=None):
-    """Return the ids to load from ``[(name, ids), ...]``, the first's order.
+    """Return the ids to load of ``[(name, ids), ...]``, in the first's order.
 
     ``"strict"``: the first's, checked against every other's;
     ``"intersection"``: those all hold, with a warning counting the others.
@@ -145,10 +133,8 @@ def common_ids(named, subset, unit, reference=None):
         raise ValueError(f"{', '.join(n for n, _ in named)}: no question id in common.")
     if len(ids) < max(len(found) for _, found in named):
         dropped = ", ".join(f"{len(found) - len(ids)} of {n}" for n, found in named)
-        warn(
-            f"Kept the {len(ids)} question(s) present in every {unit}; "
-            f"dropped {dropped}."
-        )
+        kept = f"Kept the {len(ids)} question(s) present in every {unit}"
+        warn(f"{kept}; dropped {dropped}.")
     return ids
 
 
@@ -161,22 +147,12 @@ def check_unique(ids, path):
         )
 
 
-def reader_bunch(
-    X,
-    feature_names,
-    target,
-    ids,
-    *,
-    margin_columns,
-    em=None,
-    f1=None,
-    span_text=None,
-    no_span=None,
-    reader=None,
-    descr="",
-    source=None,
-):
-    """Return a loader's Bunch once its scores are finite; `reader` sets its kind."""
+def reader_bunch(X, feature_names, target, ids, *, margin_columns, source=None, **kw):
+    """Return a loader's Bunch once its scores are finite.
+
+    `kw` gives ``em``, ``f1``, ``span_text``, ``no_span``, ``reader`` (which
+    sets ``score_kind``) and ``descr``; each is None (or "") if not given.
+    """
     X = np.asarray(X, dtype=np.float64).reshape(len(ids), -1)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
@@ -185,24 +161,28 @@ def reader_bunch(
             + f"{bad.sum()} question(s) have non-finite scores, e.g. "
             f"{few(np.asarray(ids, dtype=object)[bad])}."
         )
+
+    def array(key, dtype):
+        return None if kw.get(key) is None else np.asarray(kw[key], dtype=dtype)
+
     return Bunch(
         data=X,
         feature_names=list(feature_names),
         target=None if target is None else np.asarray(target, dtype=bool),
         ids=np.asarray(ids, dtype=object),
-        em=None if em is None else np.asarray(em, dtype=float),
-        f1=None if f1 is None else np.asarray(f1, dtype=float),
-        span_text=span_text,
-        no_span=None if no_span is None else np.asarray(no_span, dtype=bool),
+        em=array("em", float),
+        f1=array("f1", float),
+        span_text=kw.get("span_text"),
+        no_span=array("no_span", bool),
         margin_columns=margin_columns,
-        reader=reader,
-        score_kind=SCORE_KINDS.get(reader),
-        DESCR=descr,
+        reader=kw.get("reader"),
+        score_kind=SCORE_KINDS.get(kw.get("reader")),
+        DESCR=kw.get("descr", ""),
     )
 
 
 def frame_bunch(bunch, as_frame):
-    """`bunch` with ``frame`` set, and pandas ``data`` and ``target`` if `as_frame`."""
+    """Return `bunch` with ``frame``, and pandas ``data`` and ``target`` if asked."""
     bunch.frame = None
     if as_frame:
         pd = _import_pandas("as_frame=True")

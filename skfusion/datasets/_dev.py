@@ -1,36 +1,48 @@
-"""Gold answers from a SQuAD 2.0 dev set: official JSON or squad_v2 records."""
+"""Gold answers and articles of a SQuAD 2.0 dev set: official JSON or squad_v2."""
 
-from ._base import check_unique, short
+import numpy as np
+
+from ._base import check_unique, few, short
 from ._json import read_json
 
-DEV_WHAT = "SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)"
 
+def read_dev(path):
+    """Return ``(id, answers, article)`` of each question of a dev file.
 
-def read_dev_answers(path) -> dict[str, list[str]]:
-    """Map each question id of a dev file to its gold answer texts.
-
-    Reads the official SQuAD JSON (``{"data": [{"paragraphs": [{"qas":
-    ...}]}]}``) and the records of the transformers ``squad_v2`` dataset
-    (``id``, ``answers: {"text": [...], "answer_start": [...]}``) that
+    Reads the official SQuAD JSON (``{"data": [{"title": ..., "paragraphs":
+    [{"qas": ...}]}]}``) and the records of the transformers ``squad_v2``
+    dataset (``id``, ``title``, ``answers: {"text": [...], ...}``) that
     ``Dataset.to_json`` writes as JSON lines, or a JSON array of them. An
-    unanswerable question maps to ``[]``, as the official script decides
-    (``has_ans = bool(answers)``).
+    unanswerable question has no answers, as the official script decides
+    (``has_ans = bool(answers)``); a record without a title names its
+    article by its ``context`` (None if neither is a string).
     """
-    content = read_json(path, what=DEV_WHAT, lines=True)
+    what = "SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)"
+    content = read_json(path, what=what, lines=True)
     if isinstance(content, dict) and "data" in content:
-        pairs = list(_squad_questions(content["data"], path))
+        found = list(_squad_questions(content["data"], path))
     elif isinstance(content, list) and all(isinstance(r, dict) for r in content):
-        pairs = [_record_answers(r, path, i) for i, r in enumerate(content, 1)]
+        found = [_record(r, path, i) for i, r in enumerate(content, 1)]
     else:
         raise ValueError(
             f"{path}: expected SQuAD JSON (an object with 'data') or squad_v2 "
             "records (JSON lines, or a JSON array of objects with 'id' and "
             "'answers')."
         )
-    if not pairs:
+    if not found:
         raise ValueError(f"{path}: the dev file holds no questions.")
-    check_unique([qid for qid, _ in pairs], path)
-    return dict(pairs)
+    check_unique([qid for qid, _, _ in found], path)
+    return found
+
+
+def read_dev_answers(path) -> dict[str, list[str]]:
+    """Map each question id of a dev file to its gold answer texts."""
+    return {qid: answers for qid, answers, _ in read_dev(path)}
+
+
+def read_dev_articles(path) -> dict[str, str]:
+    """Map each question id of a dev file to its article, where it names one."""
+    return {qid: title for qid, _, title in read_dev(path) if title is not None}
 
 
 def _refuse(path, where, expected, found):
@@ -38,19 +50,21 @@ def _refuse(path, where, expected, found):
 
 
 def _squad_questions(data, path):
-    """Yield ``(id, answers)`` from the official format's nested lists."""
+    """Yield ``(id, answers, title)`` from the official format's nested lists."""
     if not isinstance(data, list):
         _refuse(path, "'data'", "a list of articles", type(data))
-    for article in data:
+    for number, article in enumerate(data):
         paragraphs = article.get("paragraphs") if isinstance(article, dict) else None
         if not isinstance(paragraphs, list):
             _refuse(path, "an article's 'paragraphs'", "a list", paragraphs)
+        title = article.get("title")
+        title = title if isinstance(title, str) else f"article {number}"
         for paragraph in paragraphs:
             qas = paragraph.get("qas") if isinstance(paragraph, dict) else None
             if not isinstance(qas, list):
                 _refuse(path, "a paragraph's 'qas'", "a list", qas)
             for qa in qas:
-                yield _squad_answers(qa, path)
+                yield *_answers(qa, path), title
 
 
 def _question_id(record, path, where):
@@ -60,7 +74,7 @@ def _question_id(record, path, where):
     return qid
 
 
-def _squad_answers(qa, path):
+def _answers(qa, path):
     qid = _question_id(qa, path, "a question")
     answers = qa.get("answers")
     if not isinstance(answers, list) or not all(
@@ -81,11 +95,63 @@ def _squad_answers(qa, path):
     return qid, [a["text"] for a in answers]
 
 
-def _record_answers(record, path, number):
+def _record(record, path, number):
     qid = _question_id(record, path, f"record {number}")
     answers = record.get("answers")
     texts = answers.get("text") if isinstance(answers, dict) else None
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         expected = "an object with a list of strings 'text' (squad_v2 format)"
         _refuse(path, f"question {short(qid)}: 'answers'", expected, answers)
-    return qid, list(texts)
+    title = record.get("title", record.get("context"))
+    return qid, list(texts), title if isinstance(title, str) else None
+
+
+def article_groups(path, ids):
+    """Return each id's article, or None unless every id has one and there are two+."""
+    articles = read_dev_articles(path)
+    groups = [articles.get(qid) for qid in ids]
+    return None if None in groups or len(set(groups)) < 2 else groups
+
+
+def load_articles(dev, ids) -> np.ndarray:
+    """Return the article of each question, from a SQuAD 2.0 dev file.
+
+    Questions on one article share its text, so they are not independent
+    draws: give these groups to `skfusion.model_selection.compare_estimators`
+    and its per-question bootstrap resamples whole articles.
+
+    Parameters
+    ----------
+    dev : str or path-like
+        The dev file, as `load_reader_outputs` reads it: articles are named
+        by their ``title`` (squad_v2 records without one: ``context``).
+    ids : array-like of str
+        Question ids, e.g. the ``ids`` of `load_reader_outputs`.
+
+    Returns
+    -------
+    articles : ndarray of shape (n_questions,) of object
+        Each question's article title.
+
+    See Also
+    --------
+    load_reader_outputs : Loads the scores of the same questions.
+
+    Examples
+    --------
+    >>> from skfusion.datasets import (
+    ...     load_articles, load_reader_outputs, write_squad_example)
+    >>> paths = write_squad_example("example", n_questions=300)
+    >>> data = load_reader_outputs("example", dev=paths["dev"])
+    >>> articles = load_articles(paths["dev"], data.ids)
+    >>> articles.shape, len(set(articles)) > 1
+    ((300,), True)
+    """
+    found = read_dev_articles(dev)
+    missing = [qid for qid in ids if qid not in found]
+    if missing:
+        raise ValueError(
+            f"{dev}: {len(missing)} question(s) have no article title, e.g. "
+            f"{few(missing)}."
+        )
+    return np.array([found[qid] for qid in ids], dtype=object)

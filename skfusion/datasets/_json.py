@@ -1,11 +1,10 @@
-"""Strict reading of files: one line naming the file on any fault.
+"""Strict reading of files: any fault is one line naming the file.
 
 Python's ``json`` keeps the last of two equal keys, so a score file with a
-question given twice would load one of its scores silently: here the pairs
-of every object are seen as they are parsed, and a key given twice is an
-error, as are a byte that is not UTF-8, a compressed or binary file,
-nesting beyond the interpreter's recursion limit and a document of the
-wrong kind.
+question given twice would load one of its scores silently: here every
+object's pairs are seen as they are parsed, and a key given twice is an
+error, as are bytes that are not UTF-8, a compressed or binary file,
+nesting beyond the recursion limit and a document of the wrong kind.
 """
 
 import collections
@@ -26,12 +25,6 @@ _MAGIC = {
     b"\xef\xbb\xbf": "UTF-8 text that starts with a byte-order mark (save it without)",
 }
 _TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
-
-
-def json_type(value):
-    return _TYPES.get(
-        type(value), "number" if isinstance(value, (int, float)) else "null"
-    )
 
 
 def read_bytes(path, *, what, limit=None):
@@ -57,15 +50,11 @@ def read_bytes(path, *, what, limit=None):
         raise type(exc)(f"{path}: cannot read {what}: {reason}.") from None
 
 
-def refuse_binary(raw, path, what):
+def decode_text(raw, path, what):
+    """Return `raw` as UTF-8 text; a binary or compressed file is an error."""
     for magic, kind in _MAGIC.items():
         if raw.startswith(magic):
             raise ValueError(f"{path}: is {kind}; expected {what}, as UTF-8 text.")
-
-
-def decode_text(raw, path, what):
-    """`raw` as UTF-8 text; a binary or compressed file is an error naming it."""
-    refuse_binary(raw, path, what)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -76,18 +65,15 @@ def decode_text(raw, path, what):
 
 
 def _locate(root, target):
-    """Where `target` sits in `root`, as ``['q1'][2]``, by identity."""
+    """Return where `target` sits in `root`, as ``['q1'][2]``, by identity."""
     stack = [(root, "")]
     while stack:
         value, where = stack.pop()
         if value is target:
             return where
         items = value.items() if isinstance(value, dict) else enumerate(value)
-        stack.extend(
-            (v, f"{where}[{short(k, 40)}]")
-            for k, v in items
-            if isinstance(v, (dict, list))
-        )
+        nested = [(k, v) for k, v in items if isinstance(v, (dict, list))]
+        stack += [(v, f"{where}[{short(k, 40)}]") for k, v in nested]
     return "an object"
 
 
@@ -149,14 +135,13 @@ def read_json(path, *, what, lines=False, top="key"):
 
 
 def read_json_object(path, *, what, content=None):
-    """Parse (unless given its `content`) a non-empty ``{question id: what}`` file."""
+    """Parse (unless its `content` is given) a non-empty ``{question id: what}``."""
     expected = f"a JSON object mapping question ids to {what}"
     if content is None:
         content = read_json(path, what=expected, top="question id")
     if not isinstance(content, dict):
-        raise ValueError(
-            f"{path}: expected {expected}, found a JSON {json_type(content)}."
-        )
+        found = _TYPES.get(type(content), "number" if content is not None else "null")
+        raise ValueError(f"{path}: expected {expected}, found a JSON {found}.")
     if not content:
         raise ValueError(f"{path}: holds no questions (an empty JSON object).")
     return content

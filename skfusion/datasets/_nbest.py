@@ -141,6 +141,13 @@ def nbest_columns(nbest, ids, path):
             span = [0.0] * cells.shape[1] if best is None else scores[best]
         span_text.append(None if no_span[i] else texts[best])
         rows.append(span if beam else [*scores[nulls[i]], *span])
+    if no_span.any():
+        warn(
+            f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
+            f"reader's placeholder, e.g. "
+            f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
+            "the placeholder's (0.0 for 'empty'), as the reader scored them."
+        )
     return kind, np.array(rows), _COLUMNS[kind], span_text, no_span, dtype
 
 

@@ -1,14 +1,13 @@
 """The research notebook's pickle of scores and labels, read without running code.
 
-One restricted unpickler, pickle's own Python one, reads it: it builds
-plain containers, numbers and strings, and numeric numpy and torch arrays
-through builders that check their dtype and size first, and refuses any
-other global before it can run. Unpickling itself can still work without
-end: memo references make ``t = (t, t)`` repeated 40 times a tuple of
-2**40 leaves, and a million nested tuples overflow the C stack, once a
-dict hashes them as a key. So keys are bounded before they are hashed,
-sets are refused, and what is loaded is then checked to be short rows of
-numbers before anything iterates deeper.
+pickle's own Python unpickler reads it, restricted: containers, numbers,
+strings, and numeric numpy and torch arrays built by checked builders; any
+other global is refused before it can run. Memo references can still make
+a small file unpickle for ever (``t = (t, t)`` 40 times is a tuple of 2**40
+leaves) or overflow the C stack (a million nested tuples), once a dict
+hashes it as a key: keys are bounded before they are hashed, sets refused,
+and what loads is checked to be short rows of numbers before anything
+iterates deeper.
 """
 
 import collections
@@ -26,15 +25,12 @@ from ._base import check_same_ids, few, frame_bunch, reader_bunch, short
 from ._json import read_bytes
 from ._simulate import FEATURE_NAMES
 
-# Far above the research notebook's pickle of SQuAD 2.0 dev (about 1 MB for
-# 11873 questions) or of a training set ten times as large.
+# Far above the notebook's pickle of SQuAD 2.0 dev (about 1 MB for 11873
+# questions) or of a training set ten times as large.
 MAX_BYTES = 64 * 2**20
-# Scores of one question (the notebook has four), and the values of a key.
-MAX_ROW = 4096
+MAX_ROW = 4096  # scores of one question (the notebook's are four), values of a key
 MAX_DEPTH = 64
-# The first object of a torch.save file in torch's legacy (non-zip) format.
-_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-_TYPES = "numbers, strings, containers and arrays of at most 4096 numbers"
+_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # the first pickle of torch's old format
 
 
 class PickleBoundsError(ValueError):
@@ -42,17 +38,17 @@ class PickleBoundsError(ValueError):
 
 
 class _Refused(pickle.UnpicklingError):
-    """A value the scores pickle may not hold; not built."""
+    """A value the scores pickle may not hold, refused unbuilt."""
 
 
 def _refuse(what):
     raise _Refused(
-        f"Refusing {what}: the scores pickle may hold only {_TYPES}."
+        f"Refusing {what}: the scores pickle may hold only numbers, strings, "
+        f"containers and arrays of at most {MAX_ROW} numbers."
     )
 
 
 def _number_dtype(spec):
-    """`spec` as a plain bool, integer or float dtype, else refuse."""
     dtype = np.dtype(spec) if isinstance(spec, (str, bytes, np.dtype)) else None
     if dtype is None or dtype.kind not in "biuf" or dtype.fields or dtype.shape:
         _refuse(f"numpy dtype {short(spec)}")
@@ -60,11 +56,10 @@ def _number_dtype(spec):
 
 
 def _small_shape(shape):
-    if not (
-        isinstance(shape, tuple)
-        and all(isinstance(n, int) and 0 <= n <= MAX_ROW for n in shape)
-        and math.prod(shape) <= MAX_ROW
-    ):
+    small = isinstance(shape, tuple) and all(
+        isinstance(n, int) and 0 <= n <= MAX_ROW for n in shape
+    )
+    if not small or math.prod(shape) > MAX_ROW:
         _refuse(f"array shape {short(shape)}")
     return shape
 
@@ -76,29 +71,23 @@ def _encode_latin1(text, encoding="latin1"):
     return text.encode("latin1")
 
 
-def _numpy_builders():
-    """Return numpy's pickle builders (wherever this numpy keeps them), bounded."""
-    reconstruct = np.zeros(0).__reduce__()[0]
-    scalar = np.float64(0).__reduce__()[0]
-    frombuffer = np.zeros(1).__reduce_ex__(5)[0]
-
-    def checked_reconstruct(subtype, shape, dtype):
-        if subtype is not np.ndarray:
-            _refuse(f"array type {short(subtype)}")
-        return reconstruct(subtype, _small_shape(shape), _number_dtype(dtype))
-
-    return {
-        "ndarray": np.ndarray,
-        "dtype": lambda spec, *args: np.dtype(_number_dtype(spec), *args),
-        "_reconstruct": checked_reconstruct,
-        "scalar": lambda dtype, *args: scalar(_number_dtype(dtype), *args),
-        "_frombuffer": lambda buf, dtype, shape, order: frombuffer(
-            buf, _number_dtype(dtype), _small_shape(shape), order
-        ),
-    }
-
-
-_NUMPY = _numpy_builders()
+# numpy's pickle builders, wherever this numpy keeps them, checking first.
+_reconstruct = np.zeros(0).__reduce__()[0]
+_scalar = np.float64(0).__reduce__()[0]
+_frombuffer = np.zeros(1).__reduce_ex__(5)[0]
+_NUMPY = {
+    "ndarray": np.ndarray,
+    "dtype": lambda spec, *args: np.dtype(_number_dtype(spec), *args),
+    "_reconstruct": lambda subtype, shape, dtype: _reconstruct(
+        subtype if subtype is np.ndarray else _refuse(f"array type {short(subtype)}"),
+        _small_shape(shape),
+        _number_dtype(dtype),
+    ),
+    "scalar": lambda dtype, *args: _scalar(_number_dtype(dtype), *args),
+    "_frombuffer": lambda buf, dtype, shape, order: _frombuffer(
+        buf, _number_dtype(dtype), _small_shape(shape), order
+    ),
+}
 
 
 def _torch():
@@ -106,12 +95,13 @@ def _torch():
 
 
 def _rebuild_tensor(storage, offset, size, *args):
-    _small_shape(tuple(size))
-    return _torch()._utils._rebuild_tensor_v2(storage, offset, size, *args)
+    return _torch()._utils._rebuild_tensor_v2(
+        storage, offset, _small_shape(tuple(size)), *args
+    )
 
 
 def _hashable(key):
-    """`key`, once it is small and shallow enough to hash."""
+    """Return `key` once it is small and shallow enough to hash."""
     stack, count = [(key, 1)], 0
     while stack:
         value, depth = stack.pop()
@@ -124,16 +114,15 @@ def _hashable(key):
                 "shared values repeat them)"
             )
         if type(value) is tuple:
-            stack.extend((v, depth + 1) for v in value)
+            stack += [(v, depth + 1) for v in value]
     return key
 
 
 class _Unpickler(pickle._Unpickler):
     """Plain data only, keys bounded before they are hashed.
 
-    With `dry_run`, it walks a ``torch.save`` file's own pickles, torch's
-    globals and storages standing in as None, before torch's weights-only
-    loader reads the file.
+    With `dry_run`, it walks a ``torch.save`` file's own pickles (torch's
+    globals and storages standing in as None) before torch reads the file.
     """
 
     dispatch = dict(pickle._Unpickler.dispatch)
@@ -143,47 +132,47 @@ class _Unpickler(pickle._Unpickler):
         self.dry_run = dry_run
 
     def find_class(self, module, name):
-        top = module.partition(".")[0]
-        if top == "torch" and self.dry_run:
+        if module.partition(".")[0] == "torch" and self.dry_run:
             return lambda *args, **kwargs: None
-        if (module, name) == ("torch.storage", "_load_from_bytes"):
-            return _torch_load
-        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            _torch()
-            return _rebuild_tensor
+        found = {
+            ("torch.storage", "_load_from_bytes"): _torch_load,
+            ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("_codecs", "encode"): _encode_latin1,
+            ("collections", "OrderedDict"): lambda: collections.OrderedDict(),
+        }.get((module, name))
+        if module.partition(".")[0] == "numpy" and name in _NUMPY:
+            return _NUMPY[name]
         if (module, name) == ("torch._utils", "_rebuild_parameter"):
             return _torch()._utils._rebuild_parameter
-        if top == "numpy" and name in _NUMPY:
-            return _NUMPY[name]
-        if (module, name) == ("_codecs", "encode"):
-            return _encode_latin1
-        if (module, name) == ("collections", "OrderedDict"):
-            return lambda: collections.OrderedDict()
-        raise _Refused(
-            f"Refusing to load {module}.{name}: the scores pickle may hold only "
-            "dicts, lists, numbers, strings and numpy or torch arrays."
-        )
+        if found is None:
+            raise _Refused(
+                f"Refusing to load {module}.{name}: the scores pickle may hold only "
+                "dicts, lists, numbers, strings and numpy or torch arrays."
+            )
+        if module.startswith("torch"):
+            _torch()  # without torch, an ImportError naming the extra
+        return found
 
     def persistent_load(self, pid):
         if not self.dry_run:
             _refuse(f"persistent id {short(pid)}")
 
-    def _set_items(self, target, items):
+    def _set(self, target, items):
         for i in range(0, len(items), 2):
             target[_hashable(items[i])] = items[i + 1]
 
     def load_setitem(self):
         value, key = self.stack.pop(), self.stack.pop()
-        self._set_items(self.stack[-1], [key, value])
+        self._set(self.stack[-1], [key, value])
 
     def load_setitems(self):
         items = self.pop_mark()
-        self._set_items(self.stack[-1], items)
+        self._set(self.stack[-1], items)
 
     def load_dict(self):
         items = self.pop_mark()
         self.append({})
-        self._set_items(self.stack[-1], items)
+        self._set(self.stack[-1], items)
 
     def load_refused(self):
         _refuse("a set or an object built by its class")
@@ -191,8 +180,8 @@ class _Unpickler(pickle._Unpickler):
     dispatch[pickle.SETITEM[0]] = load_setitem
     dispatch[pickle.SETITEMS[0]] = load_setitems
     dispatch[pickle.DICT[0]] = load_dict
-    refused = (pickle.EMPTY_SET, pickle.FROZENSET, pickle.INST, pickle.OBJ)
-    refused += (pickle.NEWOBJ, pickle.NEWOBJ_EX)
+    refused = pickle.EMPTY_SET, pickle.FROZENSET, pickle.INST, pickle.OBJ
+    refused += pickle.NEWOBJ, pickle.NEWOBJ_EX
     dispatch.update(dict.fromkeys([op[0] for op in refused], load_refused))
 
 
@@ -200,8 +189,8 @@ def _torch_load(raw):
     """Return a ``torch.save`` file's content, read by torch's weights-only loader.
 
     Its pickles are walked first: the zip format's ``data.pkl`` (the
-    archive's entries stored, as torch writes them, so no zip bomb), or the
-    legacy format's five (magic, protocol, system, object, storage keys).
+    entries stored, as torch writes them, so no zip bomb), or the legacy
+    format's five (magic, protocol, system, object, storage keys).
     """
     torch = _torch()
     if zipfile.is_zipfile(io.BytesIO(raw)):
@@ -231,9 +220,8 @@ def _read_content(path):
         if zipfile.is_zipfile(io.BytesIO(raw)):
             return _torch_load(raw)
         content = _Unpickler(io.BytesIO(raw)).load()
-        if isinstance(content, int) and content == _TORCH_LEGACY_MAGIC:
-            return _torch_load(raw)
-        return content
+        legacy = isinstance(content, int) and content == _TORCH_LEGACY_MAGIC
+        return _torch_load(raw) if legacy else content
     except ImportError:
         raise
     except PickleBoundsError as exc:
@@ -268,21 +256,22 @@ def _as_numpy(value, path, qid):
 
 
 def _score_row(value, path, qid):
-    """One question's scores as float64, refusing strings, bools and objects."""
+    """Return one question's scores as float64; strings, bools and more refused."""
     value = _as_numpy(value, path, qid)
-    if isinstance(value, (list, tuple)) and len(value) <= MAX_ROW:
-        # Each item is looked at before any iterates deeper.
-        numbers = (int, float, np.integer, np.floating)
-        if all(isinstance(v, numbers) and not isinstance(v, bool) for v in value):
-            try:
-                value = np.array(value, dtype=np.float64)
-            except OverflowError:  # an int beyond float's range
-                pass
-    if not (
-        isinstance(value, np.ndarray)
-        and value.dtype.kind in "iuf"
-        and value.size <= MAX_ROW
+    numbers = (int, float, np.integer, np.floating)
+    # Each item is looked at before anything iterates deeper.
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) <= MAX_ROW
+        and all(isinstance(v, numbers) and not isinstance(v, bool) for v in value)
     ):
+        try:
+            value = np.array(value, dtype=np.float64)
+        except OverflowError:  # an int beyond float's range
+            pass
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or (
+        value.size > MAX_ROW
+    ):  # fmt: skip
         raise ValueError(
             f"{path}: the scores of question {short(qid)} are not a list or array "
             f"of at most {MAX_ROW} numbers."
@@ -295,9 +284,9 @@ def _label(value, path, qid):
     value = _as_numpy(value, path, qid)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1):
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1)
+    ):
         return bool(value)
     raise ValueError(
         f"{path}: the label of question {short(qid)} is {short(value)}; expected a "

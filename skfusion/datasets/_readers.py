@@ -10,20 +10,19 @@ from sklearn.utils import Bunch
 
 from ..metrics._squad import _answer_credits
 from ._base import (
-    PER_HEAD_MARGIN_COLUMNS,
+    KNOWN_MARGINS,
+    SEPARATOR,
     common_ids,
     few,
     frame_bunch,
     json_number,
     reader_bunch,
     short,
-    warn,
 )
 from ._csv import load_csv
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
 from ._json import ExtraData, read_json, read_json_object
-from ._multi import join_runs
 from ._nbest import nbest_columns, warn_null_odds_mismatch, warn_predictions_mismatch
 from ._pickle import load_notebook_pickle
 
@@ -35,7 +34,7 @@ _WHAT = {
     "na_prob": "probabilities of no answer",
 }
 _MARGINS = {
-    "logits": PER_HEAD_MARGIN_COLUMNS,
+    "logits": KNOWN_MARGINS[0],
     "joint": (["null_score"], ["span_score"]),
     "log_probs": (["answer_class_score"], None),
 }
@@ -61,62 +60,56 @@ def load_reader_outputs(
 ) -> Bunch:
     """Load a QA reader's no-answer scores from its output folder or a file.
 
+    Read more in the :ref:`User Guide <reader-files>`.
+
     Parameters
     ----------
     path : str, path-like, or list of them
-        A list loads several runs (checkpoints, readers of an ensemble) and
-        joins them on question ids (see `names`); the same run given twice
-        (one file, through links or not, or byte-identical files) is an
-        error. Each is one of:
-
-        - a folder of BERT ``run_squad.py`` outputs (``nbest_predictions.json``,
-          ``null_odds.json``, ``predictions.json``), of transformers
-          ``run_qa.py`` or ``run_qa_beam_search.py`` outputs, whose names carry
-          a prefix (``eval_nbest_predictions.json``, ...), of transformers'
-          legacy ``run_squad.py`` (``nbest_predictions_.json``, or one set per
-          checkpoint: ``null_odds_500.json``, ...), of KNOT-FIT-BUT/
-          JointSpanExtraction (``dev_results_nbest_<host>.json``,
-          ``dev_results_<host>.json``, ``null_logods.json``), or the official
-          evaluation script's inputs (``predictions.json`` and its
-          ``--na-prob-file``, named ``na_prob.json``);
-        - one n-best, null-odds or ``na_prob.json`` file;
-        - a CSV file of scores with a header (see `load_csv`);
-        - the research notebook's pickle (see `load_notebook_pickle`).
+        A folder of a reader's outputs: BERT's ``run_squad.py``
+        (``nbest_predictions.json``, ``null_odds.json``, ``predictions.json``),
+        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (the same
+        with a prefix: ``eval_nbest_predictions.json``), transformers' legacy
+        ``run_squad.py`` (``nbest_predictions_.json``, or one set per
+        checkpoint: ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
+        (``dev_results_nbest_<host>.json``, ``dev_results_<host>.json``,
+        ``null_logods.json``) or the official script's inputs
+        (``predictions.json``, ``na_prob.json``). Or one n-best, null-odds or
+        ``na_prob.json`` file, a CSV file (see `load_csv`) or the notebook's
+        pickle (see `load_notebook_pickle`). A list loads several runs and
+        joins them on question ids; the same run twice (one file, through
+        links or not, or byte-identical files) is an error.
     dev : str or path-like, default=None
-        Gold answers for labels and SQuAD credit: the official SQuAD 2.0
-        JSON (``dev-v2.0.json``), or the transformers ``squad_v2`` dataset
-        exported with ``Dataset.to_json`` (JSON lines, or a JSON array of the
-        same records). Without it, ``target``, ``em`` and ``f1`` are None:
-        new questions to predict on. Only for reader output JSON files.
+        Gold answers, for labels and SQuAD credit: the official SQuAD 2.0
+        JSON (``dev-v2.0.json``) or the ``squad_v2`` records that
+        ``Dataset.to_json`` writes (JSON lines, or a JSON array). None: new
+        questions to predict on. For reader output JSON files only.
     prefix : str, default=None
-        Which run of a folder to read when it holds several
-        (``"eval"`` reads ``eval_*.json``; ``""`` the unprefixed names;
-        ``"500"`` or ``"_500"`` the legacy ``*_500.json``; ``"_"`` the
-        legacy ``*_.json``; a host name JointSpanExtraction's files of that
-        host); None requires exactly one.
+        Which run of a folder holding several to read: ``"eval"`` reads
+        ``eval_*.json``, ``""`` the unprefixed names, ``"500"`` or ``"_500"``
+        the legacy ``*_500.json``, ``"_"`` the legacy ``*_.json``, a host
+        name JointSpanExtraction's files of that host; None needs one run.
     subset : {"strict", "intersection"}, default="strict"
-        ``"strict"``: every file must hold exactly the dev file's questions
-        (else an error counts and names the odd ids). ``"intersection"``:
-        keep the questions present in all of them, warning with how many
-        were dropped (runs with ``--max_eval_samples`` cover part of dev).
+        ``"strict"``: every file holds exactly the dev file's questions, else
+        an error counts and names the odd ids; ``"intersection"``: keep the
+        questions all hold, with a warning counting those dropped (runs with
+        ``--max_eval_samples`` cover part of dev).
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
     names : list of str, default=None
-        With several runs, each run's columns are named ``<name>__<column>``
-        (scikit-learn's ``ColumnTransformer`` style); the names default to
-        the folders' names (a file's stem) and must be distinct.
+        With several runs, each run's distinct name, for its columns
+        ``<name>__<column>`` (``ColumnTransformer``'s style); None: the
+        folders' names (a file's stem).
     primary : str, default=None
-        The run (by name) whose span texts, EM/F1 and ``margin_columns`` the
-        joined data keep; None: the first. Its columns come first.
+        The run whose span texts, EM/F1 and ``margin_columns`` joined runs
+        keep, its columns first; None: the first.
     scores : dict of str to path-like, default=None
         Extra per-question scores, each a JSON object ``question id ->
-        number`` (e.g. an answer verifier's output), joined as one column
-        named by its key.
+        number`` (e.g. an answer verifier's), joined as a column named by
+        its key.
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named "unanswerable",
-        and ``frame`` both side by side, as scikit-learn's loaders give
-        them; with False, ``frame`` is None. Needs pandas.
+        If True, ``data`` is a pandas DataFrame, ``target`` a Series named
+        "unanswerable" and ``frame`` both side by side, as scikit-learn's
+        loaders give them (needs pandas); if False, ``frame`` is None.
 
     Returns
     -------
@@ -124,62 +117,45 @@ def load_reader_outputs(
         Dictionary-like object, with the following attributes.
 
         data : ndarray of shape (n_questions, n_features)
-            The scores, by the reader that wrote them:
-
-            - logits (BERT, transformers ``run_qa.py`` and legacy
-              ``run_squad.py``): ``null_start_logit``, ``null_end_logit``
-              (the null candidate, text "", of the window with the lowest null
-              score), ``span_start_logit``, ``span_end_logit`` (the best
-              non-null candidate by start + end logit);
-            - JointSpanExtraction: ``null_score`` and ``span_score`` (its
-              joint span scores, ``logit`` in its n-best lists);
-            - beam search (XLNet, XLM): ``answer_class_score`` (null_odds,
-              the ``cls_logits`` score, higher for no answer),
-              ``span_start_log_prob``, ``span_end_log_prob`` of the best span;
-            - null_odds alone: ``null_odds``; ``na_prob.json``: ``na_prob``.
+            The scores: the per-head logits ``null_start_logit``,
+            ``null_end_logit`` (of the null candidate, text "") and
+            ``span_start_logit``, ``span_end_logit`` (of the best span);
+            JointSpanExtraction's ``null_score`` and ``span_score``; beam
+            search's ``answer_class_score`` (its null_odds),
+            ``span_start_log_prob`` and ``span_end_log_prob``; or
+            ``null_odds`` or ``na_prob`` alone.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
-            True where the question is unanswerable (it has no gold answer);
-            None without `dev`.
+            True where the question is unanswerable; None without `dev`.
         ids : ndarray of shape (n_questions,) of object
             Question ids, in the dev file's order (else the first file's).
         em, f1 : ndarray of shape (n_questions,) or None
-            Each question's EM and F1 if its best span is given as the
-            answer, as the official script scores it (for an unanswerable
-            question, 0 unless the span normalises to ""); see
-            `skfusion.metrics.squad2_credit`. None without `dev`, or where
-            some answerable question's span text is unknown.
+            The credit of answering each question with its best span, as
+            the official script scores it (see
+            `skfusion.metrics.squad2_credit`); None without `dev`, or where
+            an answerable question's span text is unknown.
         span_text : list of str or None, or None
             The best span's text per question (None where unknown); None
             where no file gives span texts.
         no_span : ndarray of shape (n_questions,) of bool or None
-            True where the n-best list holds no span, only the readers'
-            placeholder ``{"text": "empty", "start_logit": 0.0, "end_logit":
-            0.0}``: such a question keeps the placeholder's scores (so that
-            the margin equals the reader's null_odds) and span text None; it
-            can only be answered "", and its EM/F1 are those of "". A
-            warning counts them.
+            True where the n-best list holds only the reader's placeholder
+            (``"empty"``, scored 0.0): such a question keeps the scores the
+            reader gave it, can only be answered "" (its EM/F1 are those of
+            ""), and a warning counts them.
         margin_columns : tuple of (list of str, list of str or None) or None
-            The columns whose sums the reader's own rule subtracts:
-            ``null_start + null_end - (span_start + span_end)``,
-            ``null_score - span_score``, or one column that is the score
-            itself (``answer_class_score``, ``null_odds``, ``na_prob``).
-            None for a CSV whose column names say no margin (see `load_csv`).
-        reader : str or None
-            Which reader's files gave the scores: ``"run_squad"`` (BERT,
-            transformers ``run_qa.py``, legacy ``run_squad.py``),
-            ``"joint_span_extraction"``, ``"beam_search"``, ``"na_prob"``; None
-            where the files do not say (a lone null_odds file, a CSV).
-        score_kind : str or None
-            What the margin is: ``"logit difference"`` (null score minus best
-            span score), ``"class score"`` (beam search's answer-class
-            score) or ``"probability"`` (of no answer); None where unknown.
-        run_margins : dict of str to tuple
-            With several runs only: the ``margin_columns`` of each run whose
-            margin is known, by name.
-        primary : str
-            With several runs only: the primary run's name.
+            The columns whose sums the reader's own rule subtracts, null
+            minus span, or the one column that is the score itself; None for
+            a CSV whose column names say no margin.
+        reader, score_kind : str or None
+            Which reader wrote the files (``"run_squad"`` for BERT and
+            transformers' ``run_qa.py``, ``"joint_span_extraction"``,
+            ``"beam_search"``, ``"na_prob"``) and what its margin is
+            (``"logit difference"``, ``"class score"``, ``"probability"``);
+            None where the files do not say.
+        run_margins, primary : dict of str to tuple, and str
+            With several runs only: each run's known ``margin_columns`` by
+            name, and the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -191,26 +167,19 @@ def load_reader_outputs(
 
     Notes
     -----
-    The per-head columns are those transformers' ``postprocess_qa_predictions``
-    (examples/pytorch/question-answering/utils_qa.py) and BERT's
-    ``run_squad.py`` write into each n-best list, and the best span is the
-    reader's own choice: the first candidate of highest score, summed in the
-    coarsest precision holding every score of the file exactly (float16 for
-    a half-precision evaluation), so the columns' margin is the reader's
-    null_odds before its own rounding. A threshold means what the reader's
-    score means: on a logit difference it is
-    ``--null_score_diff_threshold``; on a class score or a probability the
-    official script's ``--na-prob-thresh``.
-
-    The run's other files are checked against its n-best lists, with a
-    warning that counts the questions where they differ (files of another
-    run) and the n-best lists' values kept: ``null_odds.json`` must be the
-    null score minus the best span's, within the reader's rounding (it is
-    never added as a collinear column), and each non-empty answer of
-    ``predictions.json`` the best span's text. Scores must be JSON numbers
-    and ``is_impossible`` a JSON boolean; anything else, a key given twice,
-    or a file the folder names and that cannot be read as JSON is an error
-    naming the file.
+    The best span is the reader's own choice: the first candidate of highest
+    score summed in the coarsest precision that holds every score of the
+    file exactly (float16 for a half-precision run), as transformers'
+    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them; the
+    per-head columns' margin is then the reader's null_odds. A run's other
+    files are checked against its n-best lists, with a warning counting the
+    questions where they differ (files of another run), whose values are
+    the n-best lists': ``null_odds.json`` must be null minus best span score
+    within the reader's rounding (it is never added as a collinear column),
+    and each non-empty answer of ``predictions.json`` the best span's text.
+    Anything else not as a reader writes it (another type, a key given twice,
+    a file the folder names and that cannot be read) is an error naming the
+    file.
 
     Examples
     --------
@@ -375,121 +344,77 @@ def _load_json_outputs(files, dev, subset, style=None, parsed=None):
         named.insert(0, (str(dev), list(answers)))
     reference = "the dev file" if answers is not None else named[0][0]
     ids = common_ids(named, subset, "file", reference)
-    run = _run_columns(sources, files, ids, style)
+    X, names, run = _run_columns(sources, files, ids, style)
     del sources
-    target = em = f1 = None
-    if answers is not None:
-        target = np.array([not answers[q] for q in ids])
-        em, f1 = _credit(answers, ids, run.span_text, target, run.no_span)
-    descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
-    return reader_bunch(
-        run.X,
-        run.names,
-        target,
-        ids,
-        margin_columns=run.margin,
-        em=em,
-        f1=f1,
-        span_text=run.span_text,
-        no_span=run.no_span,
-        reader=run.reader,
-        descr=descr + (f"; dev answers: {dev}" if dev is not None else ""),
-    )
+    target = None if answers is None else np.array([not answers[q] for q in ids])
+    if target is not None and run["span_text"] is not None:
+        run["em"], run["f1"] = _credit(answers, ids, target, **run)
+    descr = "Reader outputs: " + ", ".join(map(str, files.values()))
+    descr += f"; dev answers: {dev}" if dev is not None else ""
+    return reader_bunch(X, names, target, ids, descr=descr, **run)
 
 
 def _numbers(content, ids, path, key):
     return np.array([json_number(content[q], path, q, key) for q in ids])
 
 
-def _prediction_texts(predictions, ids, path):
-    """Answer texts of predictions.json; "" (predicted "no answer") is unknown."""
-    if predictions is None:
-        return None
-    texts = [predictions[q] for q in ids]
-    bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
-    if bad:
-        raise ValueError(
-            f"{path}: {len(bad)} prediction(s) are not strings, e.g. {few(bad)}: "
-            "expected question id -> answer text."
-        )
-    return [t or None for t in texts]
-
-
 def _run_columns(sources, files, ids, style):
-    """X, names, margin, span_text, no_span and reader of one run's files."""
-    texts = _prediction_texts(sources.get("predictions"), ids, files.get("predictions"))
-    odds = None
-    if "null_odds" in sources:
-        odds = _numbers(sources["null_odds"], ids, files["null_odds"], "null_odds")
-    if "nbest_predictions" in sources:
-        return _nbest_run(sources["nbest_predictions"], files, ids, texts, odds)
-    if odds is None:
-        odds = _numbers(sources["na_prob"], ids, files["na_prob"], "na_prob")
-        if ((odds < 0) | (odds > 1)).any():
-            i = int(np.argmax((odds < 0) | (odds > 1)))
-            raise ValueError(
-                f"{files['na_prob']}: question {ids[i]!r}: na_prob is "
-                f"{float(odds[i])!r}, expected a probability in [0, 1] (a score "
-                "of another kind goes in null_odds.json)."
-            )
-        name, reader = "na_prob", "na_prob"
-    elif style == "jse":
-        name, reader = "null_odds", "joint_span_extraction"
-    else:
-        # Beam-search readers never predict "": a "" means a null_odds
-        # threshold decided, which only the logit readers apply.
-        name, reader = "null_odds", "run_squad" if None in (texts or ()) else None
-    return Bunch(
-        X=odds[:, None],
-        names=[name],
-        margin=([name], None),
-        span_text=texts,
-        no_span=None,
-        reader=reader,
-    )
-
-
-def _nbest_run(nbest, files, ids, texts, odds):
-    path = files["nbest_predictions"]
-    kind, X, names, span_text, no_span, dtype = nbest_columns(nbest, ids, path)
-    if no_span.any():
-        warn(
-            f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
-            f"reader's placeholder, e.g. "
-            f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
-            "the placeholder's (0.0 for 'empty'), as the reader scored them."
-        )
+    """Return a run's scores, their names, and its other Bunch fields."""
+    texts = sources.get("predictions")
     if texts is not None:
-        warn_predictions_mismatch(texts, span_text, no_span, ids, files["predictions"])
-    if kind == "log_probs":
-        if odds is None:
+        texts = [texts[q] for q in ids]
+        bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
+        if bad:
+            raise ValueError(
+                f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
+                f"e.g. {few(bad)}: expected question id -> answer text."
+            )
+        texts = [t or None for t in texts]  # "" (no answer): the span is unknown
+    key = "null_odds" if "null_odds" in sources else "na_prob"
+    odds = _numbers(sources[key], ids, files[key], key) if key in sources else None
+    if "nbest_predictions" in sources:
+        path = files["nbest_predictions"]
+        kind, X, names, span_text, no_span, dtype = nbest_columns(
+            sources["nbest_predictions"], ids, path
+        )
+        if texts is not None:
+            warn_predictions_mismatch(
+                texts, span_text, no_span, ids, files["predictions"]
+            )
+        if kind == "log_probs" and odds is None:
             raise ValueError(
                 f"{path}: beam-search n-best lists (start_log_prob, end_log_prob) "
                 "hold no null score; give the run's null_odds.json (the answer-class "
                 "score) beside them."
             )
-        X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
-    elif odds is not None:
-        warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
-    return Bunch(
-        X=X,
-        names=names,
-        margin=_MARGINS[kind],
-        span_text=span_text,
-        no_span=no_span,
-        reader=_READERS[kind],
-    )
+        if kind == "log_probs":
+            X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
+        elif odds is not None:
+            warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
+        run = {"span_text": span_text, "no_span": no_span, "reader": _READERS[kind]}
+        return X, names, {"margin_columns": _MARGINS[kind], **run}
+    if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
+        i = int(np.argmax((odds < 0) | (odds > 1)))
+        raise ValueError(
+            f"{files['na_prob']}: question {ids[i]!r}: na_prob is "
+            f"{float(odds[i])!r}, expected a probability in [0, 1] (a score of "
+            "another kind goes in null_odds.json)."
+        )
+    if key == "na_prob" or style == "jse":
+        reader = "na_prob" if key == "na_prob" else "joint_span_extraction"
+    else:  # beam-search readers never predict "", which a threshold decides
+        reader = "run_squad" if None in (texts or ()) else None
+    run = {"margin_columns": ([key], None), "span_text": texts, "reader": reader}
+    return odds[:, None], [key], run
 
 
-def _credit(answers, ids, span_text, target, no_span):
-    """Per-question EM and F1 of answering with the best span.
+def _credit(answers, ids, target, *, span_text, no_span=None, **_):
+    """Return each question's EM and F1 for answering with its best span.
 
-    An unknown answer text ("" in predictions.json) scores 0 on an
-    unanswerable question and makes the credit unknown (None, None) on an
-    answerable one; a question without a span gets the credit of "".
+    An unknown span ("" in predictions.json) scores 0 on an unanswerable
+    question, and makes the credit unknown (None) on an answerable one; a
+    question without a span gets the credit of "".
     """
-    if span_text is None:
-        return None, None
     texts = [
         "" if no_span is not None and no_span[i] else t for i, t in enumerate(span_text)
     ]
@@ -502,6 +427,88 @@ def _credit(answers, ids, span_text, target, no_span):
         [answers[ids[i]] for i in known], [texts[i] for i in known]
     )
     return em, f1
+
+
+def run_names(paths, names):
+    """Each run's name: given, else its folder's name (a file's stem)."""
+    if names is None:
+        names = [Path(p).name if Path(p).is_dir() else Path(p).stem for p in paths]
+    names = [str(n) for n in names]
+    if len(names) != len(paths):
+        raise ValueError(
+            f"names={names!r} has {len(names)} name(s) for {len(paths)} run(s); "
+            "expected one per run."
+        )
+    bad = [n for i, n in enumerate(names) if not n or "," in n or n in names[:i]]
+    if bad:
+        raise ValueError(
+            f"run names {names!r}: expected distinct, non-empty names without "
+            f"commas ({bad[0]!r}); give them with names= (--names on the command "
+            "line)."
+        )
+    return names
+
+
+def join_runs(paths, runs, *, names, primary, scores, subset):
+    """Join loaded runs on question ids; the primary run gives the answers."""
+    prefixed = len(runs) > 1 or names is not None
+    names = run_names(paths, names)
+    if primary is not None and primary not in names:
+        raise ValueError(f"primary={primary!r} is not one of the runs {names}.")
+    first = 0 if primary is None else names.index(primary)
+    order = [first, *(i for i in range(len(runs)) if i != first)]
+    extra = {
+        str(name): (path, read_json_object(path, what="numbers"))
+        for name, path in (scores or {}).items()
+    }
+    named = [(names[i], list(runs[i].ids)) for i in order]
+    named += [(str(path), list(content)) for path, content in extra.values()]
+    ids = common_ids(named, subset, "run", reference=f"run {names[first]!r}")
+    columns, feature_names, margins, target, takes = [], [], {}, None, {}
+    for i in order:
+        rows = {q: k for k, q in enumerate(runs[i].ids)}
+        take = takes[i] = np.array([rows[q] for q in ids], dtype=np.intp)
+        lead = f"{names[i]}{SEPARATOR}" if prefixed else ""
+        columns.append(runs[i].data[take])
+        feature_names += [lead + c for c in runs[i].feature_names]
+        if runs[i].margin_columns is not None:
+            null, span = runs[i].margin_columns
+            span = None if span is None else [lead + c for c in span]
+            margins[names[i]] = ([lead + c for c in null], span)
+        own = None if runs[i].target is None else runs[i].target[take]
+        if own is not None and target is not None and (own != target).any():
+            raise ValueError(
+                f"run {names[i]!r} labels {int((own != target).sum())} question(s) "
+                f"otherwise than run {names[first]!r}: expected one dev set."
+            )
+        target = own if target is None else target
+    for name, (path, content) in extra.items():
+        columns.append([[json_number(content[q], path, q, name)] for q in ids])
+        feature_names.append(name)
+    twice = [n for i, n in enumerate(feature_names) if n in feature_names[:i]]
+    if twice:
+        raise ValueError(
+            f"column {twice[0]!r} appears twice; name the extra scores and the "
+            "runs differently."
+        )
+    main, pick = runs[first], takes[first]
+    data = reader_bunch(
+        np.column_stack(columns),
+        feature_names,
+        target,
+        ids,
+        margin_columns=margins.get(names[first]),
+        em=None if main.em is None else main.em[pick],
+        f1=None if main.f1 is None else main.f1[pick],
+        span_text=None if main.span_text is None else [main.span_text[k] for k in pick],
+        no_span=None if main.no_span is None else main.no_span[pick],
+        reader=main.reader,
+        descr=f"Runs joined on question ids, answers from {names[first]!r}: "
+        + "; ".join(str(p) for p in paths)
+        + "".join(f"; score {n}: {p}" for n, (p, _) in extra.items()),
+    )
+    data.run_margins, data.primary = margins, names[first]
+    return data
 
 
 def load_squad_outputs(

@@ -74,6 +74,7 @@ def _oracle(nbest, kind):
     return np.array(rows), texts, no_span, dtype
 
 
+@pytest.mark.filterwarnings("ignore:.*no candidate span")
 @settings(max_examples=300, deadline=None)
 @given(_runs())
 def test_the_choice_is_the_brute_force_one(run):

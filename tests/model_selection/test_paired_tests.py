@@ -15,7 +15,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_predict
 
 from skfusion import MarginThresholdClassifier
 from skfusion.datasets import load_articles, make_squad2_scores
-from skfusion.datasets._articles import article_groups, read_dev_articles
+from skfusion.datasets._dev import article_groups, read_dev_articles
 from skfusion.metrics import squad2_credit
 from skfusion.model_selection import _question_tests as _paired_tests
 from skfusion.model_selection import (
