@@ -1,5 +1,7 @@
 """Scores from a reader's n-best lists, in the reader's precision, and checks."""
 
+import operator
+
 import numpy as np
 
 from ._base import few, json_number, short, warn
@@ -45,37 +47,20 @@ def entry_kind(nbest, ids):
     return "logits"
 
 
-def _candidates(entries, path, qid, keys):
-    """Yield each candidate's text, scores and entry, checked.
+def _checked(entry, path, qid, keys):
+    """Return a candidate's text and scores, or raise saying what is wrong.
 
     run_qa_beam_search's placeholder (text "") has start and end logits.
     """
-    if not isinstance(entries, list) or not entries:
+    text = entry.get("text") if isinstance(entry, dict) else None
+    if not isinstance(text, str):
         raise ValueError(
-            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
-            f"(objects with text, {', '.join(keys)}), found {short(entries)}."
+            f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
+            f"string 'text'; expected objects with text, {', '.join(keys)}."
         )
-    for entry in entries:
-        text = entry.get("text") if isinstance(entry, dict) else None
-        if not isinstance(text, str):
-            raise ValueError(
-                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
-                f"string 'text'; expected objects with text, {', '.join(keys)}."
-            )
-        own = keys
-        if keys[0] not in entry and text == "" and keys[0] == "start_log_prob":
-            own = ENTRY_SCORES["logits"]
-        scores = [entry.get(key) for key in own]
-        for k, value in enumerate(scores):
-            # Finite floats, nearly every score, skip the full check.
-            if type(value) is not float or value - value != 0.0:
-                scores[k] = json_number(value, path, qid, own[k])
-        yield text, scores, entry
-
-
-def _is_null(text, entry):
-    """Tell the null candidate: text "" (and offsets [0, 0] where given)."""
-    return text == "" and list(entry.get("offsets") or [0, 0]) == [0, 0]
+    if keys[0] == "start_log_prob" and keys[0] not in entry and text == "":
+        keys = ENTRY_SCORES["logits"]
+    return text, *(json_number(entry.get(k), path, qid, k) for k in keys)
 
 
 def _precision(values):
@@ -100,47 +85,78 @@ def nbest_columns(nbest, ids, path):
     placeholder) gets the placeholder's scores and span text None.
     """
     kind = entry_kind(nbest, ids)
-    beam = kind == "log_probs"
-    texts, scores, nulls, bounds = [], [], [], []
+    keys, beam = ENTRY_SCORES[kind], kind == "log_probs"
+    plain = operator.itemgetter("text", *keys)  # read in C, checked below
+    candidates, nulls, starts = [], [], []
     for qid in ids:
-        start = len(texts)
-        for text, row, entry in _candidates(nbest[qid], path, qid, ENTRY_SCORES[kind]):
-            if not beam and len(nulls) == len(bounds) and _is_null(text, entry):
-                nulls.append(len(texts))
-            texts.append(text)
-            scores.append(row)
-        if len(nulls) == len(bounds) and not beam:
+        entries = nbest[qid]
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(
+                f"{path}: question {short(qid)}: expected a non-empty list of "
+                f"candidates (objects with text, {', '.join(keys)}), found "
+                f"{short(entries)}."
+            )
+        starts.append(len(candidates))
+        for entry in entries:
+            try:
+                found = plain(entry)
+            except (KeyError, TypeError):
+                found = (None,)
+            # Nearly every candidate is a string and floats (of one or two keys).
+            if type(found[0]) is not str or type(found[1]) is not float or (
+                type(found[-1]) is not float
+            ):  # fmt: skip
+                found = _checked(entry, path, qid, keys)
+            # The question's null candidate: its first "" (offsets [0, 0]).
+            if found[0] == "" and not beam and len(nulls) < len(starts):
+                if list(entry.get("offsets") or [0, 0]) == [0, 0]:
+                    nulls.append(len(candidates))
+            candidates.append(found)
+        if len(nulls) < len(starts) and not beam:
             raise ValueError(
                 f'{path}: question {short(qid)} has no null candidate (text ""): '
                 "expected the n-best lists of a reader run with "
                 "version_2_with_negative."
             )
-        bounds.append((start, len(texts)))
-    cells = np.array(scores, dtype=np.float64)
+    columns = [operator.itemgetter(k) for k in range(len(keys) + 1)]
+    texts = np.fromiter(map(columns[0], candidates), object, len(candidates))
+    cells = np.column_stack(
+        [
+            np.fromiter(map(get, candidates), float, len(candidates))
+            for get in columns[1:]
+        ]
+    )
+    if not np.isfinite(cells).all():  # NaN and Infinity, which json reads
+        k, column = np.argwhere(~np.isfinite(cells))[0]
+        qid = ids[np.searchsorted(starts, k, side="right") - 1]
+        json_number(cells[k, column], path, qid, keys[column])
+    placeholder = (texts == _PLACEHOLDER_TEXT) & (cells == 0).all(axis=1)
+    span = (texts != "") & ~placeholder
     # Beam search's placeholder (text "") is no candidate and no score of the run.
-    dtype = _precision(cells[[bool(t) or not beam for t in texts]])
-    totals = cells[:, 0].astype(dtype)
+    dtype = _precision(cells[span | placeholder] if beam else cells)
+    totals = cells[:, 0].astype(dtype)  # start + end, as the reader sums them
     if cells.shape[1] == 2:
         totals = totals + cells[:, 1].astype(dtype)
-    totals = totals.tolist()
-    placeholder = [
-        t == _PLACEHOLDER_TEXT and not any(s)
-        for t, s in zip(texts, scores, strict=True)
+    # Per question, the first span of the highest total.
+    question = np.repeat(np.arange(len(ids)), np.diff([*starts, len(candidates)]))
+    masked = np.where(span, totals, -np.inf)
+    hits = np.flatnonzero(
+        span & (masked == np.maximum.reduceat(masked, starts)[question])
+    )
+    best = np.full(len(ids), -1)
+    found, first = np.unique(question[hits], return_index=True)
+    best[found] = hits[first]
+    no_span = best < 0
+    stops = [*starts[1:], len(candidates)]
+    for i in np.flatnonzero(no_span).tolist():  # the placeholder's scores, if any
+        fill = starts[i] + np.flatnonzero(placeholder[starts[i] : stops[i]])
+        best[i] = starts[i] if beam else (fill[0] if fill.size else -1)
+    X = np.where(best[:, None] >= 0, cells[best], 0.0)
+    if not beam:
+        X = np.hstack([cells[nulls], X])
+    span_text = [
+        None if none else t for t, none in zip(texts[best], no_span, strict=True)
     ]
-    rows, span_text = [], []
-    no_span = np.zeros(len(ids), dtype=bool)
-    for i, (start, stop) in enumerate(bounds):
-        spans = [k for k in range(start, stop) if texts[k] and not placeholder[k]]
-        if spans:
-            best = max(spans, key=totals.__getitem__)  # the first of the highest
-            span = scores[best]
-        else:
-            no_span[i] = True
-            fill = [k for k in range(start, stop) if placeholder[k]] or [None]
-            best = start if beam else fill[0]
-            span = [0.0] * cells.shape[1] if best is None else scores[best]
-        span_text.append(None if no_span[i] else texts[best])
-        rows.append(span if beam else [*scores[nulls[i]], *span])
     if no_span.any():
         warn(
             f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
@@ -148,7 +164,7 @@ def nbest_columns(nbest, ids, path):
             f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
             "the placeholder's (0.0 for 'empty'), as the reader scored them."
         )
-    return kind, np.array(rows), _COLUMNS[kind], span_text, no_span, dtype
+    return kind, X, _COLUMNS[kind], span_text, no_span, dtype
 
 
 def reader_null_odds(X, kind, dtype):
