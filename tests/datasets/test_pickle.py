@@ -377,6 +377,17 @@ def test_ids_must_be_strings_or_integers(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "content",
+    [{"scores": {}, "labels": {}}, {"scores": {"q": [1.0]}, "labels": {}}],
+)
+def test_a_pickle_without_questions_is_one_line(tmp_path, content):
+    path = tmp_path / "empty.pkl"
+    path.write_bytes(pickle.dumps(content))
+    with pytest.raises(ValueError, match=r"empty.pkl: holds no questions"):
+        load_notebook_pickle(path)
+
+
+@pytest.mark.parametrize(
     "raw",
     [b"", b"\x80\x05", b"garbage", pickle.dumps([1.0] * 10)[:-5], b"\x80\x02(}."],
     ids=["empty", "proto-only", "text", "truncated", "bad-mark"],
