@@ -100,9 +100,9 @@ def _rebuild_tensor(storage, offset, size, *args):
     )
 
 
-def _hashable(key):
-    """Return `key` once it is small and shallow enough to hash."""
-    stack, count = [(key, 1)], 0
+def _hashable(value):
+    """Refuse a tuple too large or too deep to hash (or to compare)."""
+    stack, count = [(value, 1)], 0
     while stack:
         value, depth = stack.pop()
         count += 1
@@ -110,16 +110,34 @@ def _hashable(key):
             raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
         if count > MAX_ROW:
             raise PickleBoundsError(
-                f"it builds more than {MAX_ROW} values in one key (references to "
-                "shared values repeat them)"
+                f"it builds more than {MAX_ROW} values in one tuple (references "
+                "to shared values repeat them)"
             )
         if type(value) is tuple:
             stack += [(v, depth + 1) for v in value]
-    return key
+
+
+def _bounded(load):
+    """Wrap a container-building opcode: count what is built, bound its tuples.
+
+    Containers beyond an eighth of the file's bytes (a score row takes far
+    more) would be nesting or sharing, and tuples are bounded before any
+    dict key or ``==`` walks them.
+    """
+
+    def load_bounded(self):
+        load(self)
+        self.containers -= 1
+        if self.containers < 0:
+            raise PickleBoundsError("it builds more containers than its size holds")
+        if type(self.stack[-1]) is tuple:
+            _hashable(self.stack[-1])
+
+    return load_bounded
 
 
 class _Unpickler(pickle._Unpickler):
-    """Plain data only, keys bounded before they are hashed.
+    """Plain data only, its containers bounded.
 
     With `dry_run`, it walks a ``torch.save`` file's own pickles (torch's
     globals and storages standing in as None) before torch reads the file.
@@ -129,7 +147,7 @@ class _Unpickler(pickle._Unpickler):
 
     def __init__(self, file, dry_run=False):
         super().__init__(file)
-        self.dry_run = dry_run
+        self.dry_run, self.containers = dry_run, file.getbuffer().nbytes // 8 + 10_000
 
     def find_class(self, module, name):
         if module.partition(".")[0] == "torch" and self.dry_run:
@@ -157,32 +175,16 @@ class _Unpickler(pickle._Unpickler):
         if not self.dry_run:
             _refuse(f"persistent id {short(pid)}")
 
-    def _set(self, target, items):
-        for i in range(0, len(items), 2):
-            target[_hashable(items[i])] = items[i + 1]
-
-    def load_setitem(self):
-        value, key = self.stack.pop(), self.stack.pop()
-        self._set(self.stack[-1], [key, value])
-
-    def load_setitems(self):
-        items = self.pop_mark()
-        self._set(self.stack[-1], items)
-
-    def load_dict(self):
-        items = self.pop_mark()
-        self.append({})
-        self._set(self.stack[-1], items)
-
     def load_refused(self):
         _refuse("a set or an object built by its class")
 
-    dispatch[pickle.SETITEM[0]] = load_setitem
-    dispatch[pickle.SETITEMS[0]] = load_setitems
-    dispatch[pickle.DICT[0]] = load_dict
-    refused = pickle.EMPTY_SET, pickle.FROZENSET, pickle.INST, pickle.OBJ
-    refused += pickle.NEWOBJ, pickle.NEWOBJ_EX
-    dispatch.update(dict.fromkeys([op[0] for op in refused], load_refused))
+    for op in (
+        "EMPTY_LIST EMPTY_DICT EMPTY_TUPLE LIST DICT TUPLE TUPLE1 TUPLE2 TUPLE3".split()
+    ):
+        dispatch[getattr(pickle, op)[0]] = _bounded(dispatch[getattr(pickle, op)[0]])
+    for op in "EMPTY_SET FROZENSET INST OBJ NEWOBJ NEWOBJ_EX".split():
+        dispatch[getattr(pickle, op)[0]] = load_refused
+    del op
 
 
 def _torch_load(raw):
