@@ -308,13 +308,13 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
         lists of numbers, numpy arrays or torch tensors (any dtype, with or
         without grad); labels must be bools or 0/1.
     as_frame : bool, default=False
-        As `load_reader_outputs`'s: pandas ``data``, ``target`` and
-        ``frame`` (needs pandas).
+        If True, pandas ``data``, ``target`` and ``frame``, as
+        `load_reader_outputs` gives them.
 
     Returns
     -------
     data : Bunch
-        As `load_reader_outputs` returns it: ``data``, ``feature_names``
+        The scores, as `load_reader_outputs` returns them: ``data``, ``feature_names``
         (the notebook's ``joint_null``, ``start_null``, ``end_null``,
         ``best_span`` for four columns, else ``x0``, ``x1``, ...),
         ``target``, ``ids`` (in the labels' order), ``margin_columns``

@@ -330,16 +330,10 @@ def make_squad2_ensemble(
 
     Notes
     -----
-    With the defaults, on random states 0 to 19 (``python -m
-    benchmarks.check_simulator --states 0 --ensemble-states 20``), out of
-    fold: each reader's tuned rule scores 0.797 to 0.813 accuracy, the
-    verifier's 0.767 to 0.780; a logistic regression on both readers'
-    columns gains 1.3 to 2.5 points over the better reader's tuned rule, on
-    every column 1.5 to 2.9, and 1.0 to 2.2 over the tuned rule on the
-    fixed average of reader 0's margin and the verifier's logit (the fixed
-    0.5/0.5 weights of Retro-Reader's rear verification). These gains are
-    properties of the simulation (of `correlation` above all), not
-    measurements of real readers.
+    What fusing these readers gains out of fold is in the user guide
+    ("Several runs and extra scores", ``python -m benchmarks.check_simulator
+    --ensemble-states 20``): a property of the simulation (of `correlation`
+    above all), not a measurement of real readers.
 
     Examples
     --------
