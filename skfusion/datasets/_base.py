@@ -61,12 +61,9 @@ def known_margin_columns(data):
 
 @contextlib.contextmanager
 def paused_gc():
-    """Pause the cyclic garbage collector for a block.
-
-    Parsed JSON holds no reference cycles, but each of the collector's
-    passes walks all of it: a run's files load about a third faster without
-    them (``python -m benchmarks.bench_load_outputs``).
-    """
+    """Pause the cyclic garbage collector for a block."""
+    # Parsed JSON holds no reference cycles, but each of the collector's
+    # passes walks it all: a run loads about a third faster without them.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -136,11 +133,7 @@ def check_same_ids(expected, found, what, path=None, reference=None):
 
 
 def common_ids(named, subset, unit, reference=None):
-    """Return the ids to load of ``[(name, ids), ...]``, in the first's order.
-
-    ``"strict"``: the first's, checked against every other's;
-    ``"intersection"``: those all hold, with a warning counting the others.
-    """
+    """Return the first's ids of ``[(name, ids), ...]``: all, or those all hold."""
     ids = named[0][1]
     if subset == "strict":
         for name, found in named[1:]:
@@ -167,11 +160,7 @@ def check_unique(ids, path):
 
 
 def reader_bunch(X, feature_names, target, ids, *, margin_columns, source=None, **kw):
-    """Return a loader's Bunch once its scores are finite.
-
-    `kw` gives ``em``, ``f1``, ``span_text``, ``no_span``, ``reader`` (which
-    sets ``score_kind``) and ``descr``; each is None (or "") if not given.
-    """
+    """Return a loader's Bunch once its scores are finite; `kw` as its fields."""
     X = np.asarray(X, dtype=np.float64).reshape(len(ids), -1)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():

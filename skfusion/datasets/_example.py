@@ -37,11 +37,7 @@ _NAMES = (
 
 
 def _context(rng, n_tokens, answer):
-    """Return `n_tokens` words in sentences, an answer-like phrase at `answer`.
-
-    Also each word's span in the text, without its period; sentences never
-    end inside the phrase, so that its text has no period.
-    """
+    """Return `n_tokens` words in sentences (a phrase at `answer`), text, spans."""
     words = [_WORDS[k] for k in rng.randint(len(_WORDS), size=n_tokens)]
     length = answer.stop - answer.start
     if length == 1 and rng.uniform() < 0.4:  # now and then, a year
@@ -52,7 +48,7 @@ def _context(rng, n_tokens, answer):
     while start < n_tokens:
         words[start] = words[start][0].upper() + words[start][1:]
         end = min(start + rng.randint(7, 21), n_tokens - 1)
-        if answer.start <= end < answer.stop - 1:
+        if answer.start <= end < answer.stop - 1:  # no period inside the phrase
             end = answer.stop - 1
         words[end] += "."
         start = end + 1
@@ -64,11 +60,7 @@ def _context(rng, n_tokens, answer):
 
 
 def _best_span(rng, gold, window, right_window, exact):
-    """Pick the reader's best span (first and last word) in its window.
-
-    Outside the right window, anywhere in its own; else the gold span, or
-    (not `exact`) one end of it moved by 1 to 3 words.
-    """
+    """Pick the best span's words: the gold's, one end moved, or elsewhere."""
     if not right_window:
         start = rng.randint(window[0], window[1])
         return start, min(start + rng.randint(0, 4), window[1] - 1)

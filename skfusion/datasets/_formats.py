@@ -133,11 +133,7 @@ def _exact(run, prefix):
 
 
 def threshold_advice(reader, column, threshold):
-    """Return how to apply `threshold` with the reader that wrote the scores.
-
-    ``(fields, text)``: the options to report (e.g.
-    ``{"null_score_diff_threshold": t}``) and a line saying where it goes.
-    """
+    """Return the options to report, and a line saying where `threshold` goes."""
     t = f"{threshold:.6g}"
     if reader == "run_squad":
         return {"null_score_diff_threshold": threshold}, (

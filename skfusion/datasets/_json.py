@@ -28,15 +28,12 @@ _TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
 
 
 def read_bytes(path, *, what, limit=None):
-    """Read the regular file `path` whole; any fault is an error naming it.
-
-    A FIFO or a device (which could block or never end) is refused unopened.
-    """
+    """Read the regular file `path` whole; any fault is an error naming it."""
     try:
         mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory")
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(mode):  # a FIFO or a device could block or never end
             raise ValueError(f"{path}: not a regular file; expected {what}.")
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -116,11 +113,7 @@ def _parse(text, path, what, line=None, top="key"):
 
 
 def read_json(path, *, what, lines=False, top="key"):
-    """Parse the JSON file `path` strictly; JSON lines too if `lines`, as a list.
-
-    `what` says what the file should hold and `top` what the keys of its
-    top-level object are, for the error messages.
-    """
+    """Parse the JSON file `path` strictly; JSON lines too if `lines`, as a list."""
     text = decode_text(read_bytes(path, what=what), path, what)
     try:
         return _parse(text, path, what, top=top)

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from ._base import few, json_number, short, warn
+from ._base import PER_HEAD_FEATURE_NAMES, few, json_number, short, warn
 
 # BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
 # this entry first when a question has no valid span, and score it 0.
@@ -19,12 +19,7 @@ ENTRY_SCORES = {
     "joint": ("logit",),
 }
 _COLUMNS = {
-    "logits": [
-        "null_start_logit",
-        "null_end_logit",
-        "span_start_logit",
-        "span_end_logit",
-    ],
+    "logits": list(PER_HEAD_FEATURE_NAMES),
     "log_probs": ["span_start_log_prob", "span_end_log_prob"],
     "joint": ["null_score", "span_score"],
 }
@@ -48,10 +43,7 @@ def entry_kind(nbest, ids):
 
 
 def _checked(entry, path, qid, keys):
-    """Return a candidate's text and scores, or raise saying what is wrong.
-
-    run_qa_beam_search's placeholder (text "") has start and end logits.
-    """
+    """Return a candidate's text and scores, or raise saying what is wrong."""
     text = entry.get("text") if isinstance(entry, dict) else None
     if not isinstance(text, str):
         raise ValueError(
@@ -59,7 +51,7 @@ def _checked(entry, path, qid, keys):
             f"string 'text'; expected objects with text, {', '.join(keys)}."
         )
     if keys[0] == "start_log_prob" and keys[0] not in entry and text == "":
-        keys = ENTRY_SCORES["logits"]
+        keys = ENTRY_SCORES["logits"]  # run_qa_beam_search's placeholder
     return text, *(json_number(entry.get(k), path, qid, k) for k in keys)
 
 
@@ -144,8 +136,8 @@ def nbest_columns(nbest, ids, path):
         span & (masked == np.maximum.reduceat(masked, starts)[question])
     )
     best = np.full(len(ids), -1)
-    found, first = np.unique(question[hits], return_index=True)
-    best[found] = hits[first]
+    answerable, first = np.unique(question[hits], return_index=True)
+    best[answerable] = hits[first]
     no_span = best < 0
     stops = [*starts[1:], len(candidates)]
     for i in np.flatnonzero(no_span).tolist():  # the placeholder's scores, if any
@@ -167,26 +159,22 @@ def nbest_columns(nbest, ids, path):
     return kind, X, _COLUMNS[kind], span_text, no_span, dtype
 
 
-def reader_null_odds(X, kind, dtype):
-    """null_odds as the reader computes it, in its precision and order.
-
-    transformers and BERT write ``(null_start + null_end) - span_start -
-    span_end``; JointSpanExtraction ``null - span``.
-    """
-    X = X.astype(dtype)
-    if kind == "joint":
-        return (X[:, 0] - X[:, 1]).astype(np.float64)
-    return (((X[:, 0] + X[:, 1]) - X[:, 2]) - X[:, 3]).astype(np.float64)
-
-
 def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
     """Warn, with a count, where null_odds is not null score minus span score.
 
-    The tolerance is the reader's own rounding: three operations in its
-    precision, or 1e-4, whichever is larger; a mismatch beyond it means the
-    files come from different runs.
+    As the reader computes it, in its precision and order: transformers and
+    BERT write ``(null_start + null_end) - span_start - span_end``,
+    JointSpanExtraction ``null - span``. The tolerance is the reader's own
+    rounding (three operations in its precision) or 1e-4, whichever is
+    larger: beyond it, the files come from different runs.
     """
-    expected = reader_null_odds(X, kind, dtype)
+    H = X.astype(dtype)
+    expected = (
+        H[:, 0] - H[:, 1]
+        if kind == "joint"
+        else ((H[:, 0] + H[:, 1]) - H[:, 2]) - H[:, 3]
+    )
+    expected = expected.astype(np.float64)
     bound = 2 * np.finfo(dtype).eps * np.abs(X).sum(axis=1)
     off = np.abs(null_odds - expected) > np.maximum(
         bound, 1e-4 + 1e-5 * np.abs(expected)
@@ -200,10 +188,7 @@ def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
 
 
 def warn_predictions_mismatch(predicted, span_text, no_span, ids, path):
-    """Warn, with a count, where predictions.json answers other than the best span.
-
-    "" (the reader's "no answer") and questions without a span are not compared.
-    """
+    """Warn, with a count, where an answer (not "") is not the best span."""
     pairs = zip(predicted, span_text, no_span, strict=True)
     off = np.array([p not in (None, t) and not none for p, t, none in pairs])
     if off.any():

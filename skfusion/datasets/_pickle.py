@@ -118,12 +118,9 @@ def _hashable(value):
 
 
 def _bounded(load):
-    """Wrap a container-building opcode: count what is built, bound its tuples.
-
-    Containers beyond an eighth of the file's bytes (a score row takes far
-    more) would be nesting or sharing, and tuples are bounded before any
-    dict key or ``==`` walks them.
-    """
+    """Wrap a container-building opcode: count containers, bound its tuples."""
+    # A score row takes far more than 8 bytes: more containers are nesting
+    # or sharing; tuples are bounded before a dict key or == walks them.
 
     def load_bounded(self):
         load(self)
@@ -137,11 +134,7 @@ def _bounded(load):
 
 
 class _Unpickler(pickle._Unpickler):
-    """Plain data only, its containers bounded.
-
-    With `dry_run`, it walks a ``torch.save`` file's own pickles (torch's
-    globals and storages standing in as None) before torch reads the file.
-    """
+    """Plain data only, its containers bounded; `dry_run` for torch's pickles."""
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
@@ -150,24 +143,24 @@ class _Unpickler(pickle._Unpickler):
         self.dry_run, self.containers = dry_run, file.getbuffer().nbytes // 8 + 10_000
 
     def find_class(self, module, name):
-        if module.partition(".")[0] == "torch" and self.dry_run:
+        top = module.partition(".")[0]
+        if top == "torch" and self.dry_run:
             return lambda *args, **kwargs: None
         found = {
             ("torch.storage", "_load_from_bytes"): _torch_load,
             ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): lambda *args: (
+                _torch()._utils._rebuild_parameter(*args)
+            ),
             ("_codecs", "encode"): _encode_latin1,
             ("collections", "OrderedDict"): lambda: collections.OrderedDict(),
-        }.get((module, name))
-        if module.partition(".")[0] == "numpy" and name in _NUMPY:
-            return _NUMPY[name]
-        if (module, name) == ("torch._utils", "_rebuild_parameter"):
-            return _torch()._utils._rebuild_parameter
+        }.get((module, name), _NUMPY.get(name) if top == "numpy" else None)
         if found is None:
             raise _Refused(
                 f"Refusing to load {module}.{name}: the scores pickle may hold only "
                 "dicts, lists, numbers, strings and numpy or torch arrays."
             )
-        if module.startswith("torch"):
+        if top == "torch":
             _torch()  # without torch, an ImportError naming the extra
         return found
 

@@ -34,15 +34,11 @@ _WHAT = {
     "predictions": "answer texts",
     "na_prob": "probabilities of no answer",
 }
-_MARGINS = {
-    "logits": KNOWN_MARGINS[0],
-    "joint": (["null_score"], ["span_score"]),
-    "log_probs": (["answer_class_score"], None),
-}
-_READERS = {
-    "logits": "run_squad",
-    "joint": "joint_span_extraction",
-    "log_probs": "beam_search",
+# The reader and the margin of each kind of n-best entry.
+_NBEST_READERS = {
+    "logits": ("run_squad", KNOWN_MARGINS[0]),
+    "joint": ("joint_span_extraction", (["null_score"], ["span_score"])),
+    "log_probs": ("beam_search", (["answer_class_score"], None)),
 }
 
 
@@ -393,8 +389,9 @@ def _run_columns(sources, files, ids, style):
             X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
         elif odds is not None:
             warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
-        run = {"span_text": span_text, "no_span": no_span, "reader": _READERS[kind]}
-        return X, names, {"margin_columns": _MARGINS[kind], **run}
+        reader, margin = _NBEST_READERS[kind]
+        run = {"span_text": span_text, "no_span": no_span, "reader": reader}
+        return X, names, {"margin_columns": margin, **run}
     if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
         i = int(np.argmax((odds < 0) | (odds > 1)))
         raise ValueError(
@@ -411,12 +408,9 @@ def _run_columns(sources, files, ids, style):
 
 
 def _credit(answers, ids, target, *, span_text, no_span=None, **_):
-    """Return each question's EM and F1 for answering with its best span.
-
-    An unknown span ("" in predictions.json) scores 0 on an unanswerable
-    question, and makes the credit unknown (None) on an answerable one; a
-    question without a span gets the credit of "".
-    """
+    """Return each question's EM and F1 for answering with its best span."""
+    # An unknown span ("" in predictions.json) scores 0 on an unanswerable
+    # question and makes an answerable one's unknown; no span: "".
     texts = [
         "" if no_span is not None and no_span[i] else t for i, t in enumerate(span_text)
     ]

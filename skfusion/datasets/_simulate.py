@@ -85,11 +85,7 @@ def _draw_questions(rng, n_questions, n_unanswerable, max_seq_length, doc_stride
 
 
 def draw_evidence(rng, questions):
-    """Draw each window's evidence of "no answer here" (steps 3 and 4).
-
-    Return it in two parts, the question's (its mean and difficulty) and the
-    window's noise, whose sum is the evidence.
-    """
+    """Draw the evidence (steps 3, 4): its question's part, and window noise."""
     difficulty = rng.normal(scale=EVIDENCE["question_sd"], size=questions.first.size)
     mean = np.where(questions.holds_answer, EVIDENCE["answer"], EVIDENCE["no_answer"])
     noise = rng.normal(scale=EVIDENCE["window_sd"], size=questions.owner.size)
@@ -105,21 +101,14 @@ def _read(rng, evidence, head, shared=0.0):
 
 
 def _window_of_extreme(values, owner, first, largest):
-    """Return the index of each question's lowest (or highest) window value.
-
-    Windows are grouped by question (`owner` ascending, each group starting
-    at `first`), so a stable sort by (owner, value) puts each question's
-    extreme window at its group's first position.
-    """
+    """Return the index of each question's lowest (or highest) window value."""
+    # Windows are grouped by question: a stable sort by (owner, value) puts
+    # each question's extreme window first in its group.
     return np.lexsort((-values if largest else values, owner))[first]
 
 
 def read_windows(rng, questions, evidence, columns):
-    """Read every window with the reader `columns` names (step 5).
-
-    Return a Bunch of ``X``, and for ``"per_head"`` the window of each best
-    span and where no span is valid.
-    """
+    """Read every window with the reader `columns` names (step 5)."""
     first = questions.first
     if columns == "notebook":
         shared = rng.normal(scale=_JOINT["start_end"][1], size=evidence.size)
