@@ -20,7 +20,7 @@ from .. import (
     check_margin_direction,
     margin_column_indices,
 )
-from ..datasets._base import few
+from ..datasets._base import few, known_margin_columns
 from ..metrics import tuning_sample_weight
 from ..model_selection import (
     compare_estimators,
@@ -74,7 +74,9 @@ def _margin_columns(data, args):
     """Each run's margin columns as positions, the options overriding the primary's."""
     margins = dict(data.get("run_margins", {None: data.margin_columns}))
     primary = data.get("primary")
-    null, span = margins[primary]
+    null = span = None
+    if args.null_column is None or args.span_column is None:
+        null, span = known_margin_columns(data)
     null = null if args.null_column is None else column_spec(args.null_column)
     span = span if args.span_column is None else column_spec(args.span_column)
     margins[primary] = (null, span)

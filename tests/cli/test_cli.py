@@ -262,11 +262,19 @@ def test_predict_stops_where_an_answered_span_is_unknown(capsys, squad_files, tm
 def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
     X, y = make_squad2_scores(n_questions=400, random_state=1)
     path = tmp_path / "s.csv"
-    # The span column first: first-minus-last would run the wrong way.
+    # Columns whose names say no margin: it is never guessed from their order.
     rows = [f"{r[3]},{r[0]},{int(u)}" for r, u in zip(X, y, strict=True)]
     path.write_text("span,null,unanswerable\n" + "\n".join(rows) + "\n")
     model = tmp_path / "m.joblib"
     status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", model, "-q")
+    assert status == 1 and "which columns form the margin is unknown" in err
+    assert "joint_null and best_span" in err and "--null-column and --span" in err
+    assert run(capsys, "fit", path, "-o", model, "-q")[0] == 0  # the fusion's
+    # The margin named the wrong way round.
+    wrong_way = ["--null-column", "span", "--span-column", "null"]
+    status, _, err = run(
+        capsys, "fit", path, "--model", "margin", *wrong_way, "-o", model, "-q"
+    )
     assert status == 0
     assert "warning: the margin span - null is lower for unanswerable" in err
     assert "AUC 0." in err
@@ -287,8 +295,9 @@ def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
     assert status == 0 and err == ""
     assert "threshold on null - span" in out
     status, _, err = run(
-        capsys, "fit", path, "--model", "margin", "--null-column", "nul", "-o", model
-    )
+        capsys, "fit", path, "--model", "margin", "--null-column", "nul",
+        "--span-column", "span", "-o", model
+    )  # fmt: skip
     assert status == 1
     assert "null_column='nul' is not a column of X; its columns are" in err
     status, _, err = run(capsys, "fit", path, "--null-column", "null", "-o", model)
@@ -745,5 +754,8 @@ def test_column_names_from_the_data_are_kept_as_written(capsys, tmp_path):
     rows = "".join(f"{i},{-i},{i % 2}\n" for i in range(1, 9))
     path.write_text("joint_null\t,best_span,unanswerable\n" + rows)
     output = tmp_path / "m.skops"
-    status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", output)
+    by_position = ["--null-column", "0", "--span-column", "1"]
+    status, _, err = run(
+        capsys, "fit", path, "--model", "margin", *by_position, "-o", output
+    )
     assert status == 0, err

@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from skfusion import MarginThresholdClassifier
 from skfusion.datasets import load_articles, make_squad2_scores
-from skfusion.datasets._articles import article_groups, read_dev_articles
+from skfusion.datasets._dev import read_dev_articles
 from skfusion.metrics import squad2_credit
 from skfusion.model_selection import _question_tests as _paired_tests
 from skfusion.model_selection import (
@@ -262,9 +262,11 @@ def test_articles_of_both_dev_formats(tmp_path):
     dev["data"].append(moved)
     path = write_json(tmp_path / "dev.json", dev)
     assert read_dev_articles(path) == {"a": "t", "b": "t", "c": "Other"}
-    assert article_groups(path, ["c", "a"]) == ["Other", "t"]
-    assert article_groups(path, ["a", "b"]) is None  # one article only
-    assert article_groups(path, ["a", "zz"]) is None
+    assert_array_equal(load_articles(path, ["c", "a"]), ["Other", "t"])
+    assert_array_equal(
+        load_articles(path, ["c", "a", "b"], level="paragraph"),
+        ["Other #0", "t #0", "t #0"],
+    )
     assert_array_equal(load_articles(path, ["c", "b"]), ["Other", "t"])
     with pytest.raises(ValueError, match=r"dev.json: 1 question\(s\) have no article"):
         load_articles(path, ["a", "zz"])
@@ -278,5 +280,5 @@ def test_articles_of_both_dev_formats(tmp_path):
         "c": "t",
     }
     assert_array_equal(
-        article_groups(tmp_path / "dev.jsonl", ["a", "c"]), ["First", "t"]
+        load_articles(tmp_path / "dev.jsonl", ["a", "c"]), ["First", "t"]
     )
