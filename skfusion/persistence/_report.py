@@ -37,7 +37,7 @@ def _threshold_fields(rule, data):
         "score_kind": data.get("score_kind"),
     }
     # The reader's own terms hold only for the margin the reader computes.
-    if (null, span) == tuple(data.margin_columns) and (
+    if (null, span) == tuple(data.margin_columns or ()) and (
         data.get("reader") or span is None
     ):
         extra, fields["apply"] = threshold_advice(
