@@ -26,7 +26,9 @@ comparison is the one to run on your own readers' files.
 # ``nbest_predictions.json`` from one folder; the simulated intensive reader
 # writes the last two (and ``predictions.json``) under those names, and the
 # sketchy reader's class score is the log-odds of the simulated verifier,
-# written as ``run_cls.py`` writes it.
+# written as ``run_cls.py`` writes it. The loader reads such a folder as
+# Retro-Reader's: the intensive reader's per-head logits, then ``cls_score``;
+# its margin (``data.margin_columns``) is the intensive reader's.
 import json
 import tempfile
 import warnings
@@ -41,6 +43,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import (
+    load_articles,
     load_reader_outputs,
     make_squad2_ensemble,
     write_squad_example,
@@ -57,10 +60,14 @@ cls_score = dict(zip(ids, logit(verifier.data[:, -1]).tolist(), strict=True))
 
 with warnings.catch_warnings():  # a few questions without a span: counted
     warnings.simplefilter("ignore")
-    data = load_reader_outputs(
-        folder, dev=paths["dev"], scores={"cls_score": folder / "cls_score.json"}
-    )
+    data = load_reader_outputs(folder, dev=paths["dev"])
+print(data.reader, data.score_kind)
 print(data.feature_names)
+# Questions of one article (and paragraph) are not independent draws.
+groups = {
+    level: load_articles(paths["dev"], data.ids, level=level)
+    for level in ("article", "paragraph")
+}
 
 
 # %%
@@ -121,7 +128,7 @@ estimators = {
     "fusion of every column": TorchLogisticFusion(random_state=0),
 }
 result = compare_estimators(
-    estimators, data.data, data.target, em=data.em, f1=data.f1, random_state=0
+    estimators, data.data, data.target, em=data.em, f1=data.f1, groups=groups
 )
 for row in result.summary():
     print(
@@ -130,34 +137,41 @@ for row in result.summary():
     )
 
 # %%
-# Which differences the folds support: the corrected resampled t-test over
-# the 5 x 3 folds, Holm-adjusted over all pairs.
+# Which differences are real: the corrected resampled t-test over the 5 x 3
+# folds (which keep each article together), and the cluster-robust t-test
+# over articles on the pooled out-of-fold decisions, each Holm-adjusted over
+# all pairs.
 fixed = "run_verifier.py (cof [1, 1], thresh 0)"
-for test in result.pairwise_tests("accuracy"):
-    if fixed in (test["a"], test["b"]):
-        verdict = "significant" if test["significant"] else "not significant"
-        print(
-            f"{test['a']} vs {test['b']}: {test['mean_difference']:+.4f}, "
-            f"Holm p = {test['p_holm']:.3g} ({verdict})"
-        )
+verdicts = {True: "significant", False: "not significant", None: "no verdict"}
+fold_tests = result.pairwise_tests("accuracy")
+question_tests = result.question_tests("accuracy", n_resamples=1000)
+for fold, question in zip(fold_tests, question_tests, strict=True):
+    if fixed not in (fold["a"], fold["b"]):
+        continue
+    cluster = question["cluster_t"]
+    other = fold["b"] if fold["a"] == fixed else fold["a"]
+    sign = 1 if fold["a"] == fixed else -1
+    print(
+        f"{other}: {-sign * fold['mean_difference']:+.4f} over the fixed rule; "
+        f"folds: Holm p = {fold['p_holm']:.3g} ({verdicts[fold['significant']]}); "
+        f"{cluster['n_groups']} articles: Holm p = {cluster['p_holm']:.3g} "
+        f"({verdicts[cluster['significant']]})"
+    )
 
 # %%
 # The weights that replace ``cof = [1, 1]``
 # -----------------------------------------
 # Fitted on all the questions, the two-score fusion says "no answer" where
-# ``w_odds * null_odds + w_cls * cls_score + b > 0``. Scaled so that its
-# weights sum to 2, as ``[1, 1]`` does, it is ``run_verifier.py``'s rule with
-# ``cof = [c_cls, c_odds]`` (for ``--input_null_files
-# cls_score.json,null_odds.json``) and ``--thresh -b / (w_odds + w_cls)``,
-# except that ``run_verifier.py`` still blanks every question whose
-# intensive reader has ``null_odds > 0``; ``skfusion predict`` applies the
-# fitted rule alone.
+# ``w_odds * null_odds + w_cls * cls_score + b > 0``: ``run_verifier.py``'s
+# rule with ``cof = [w_cls, w_odds]`` (for ``--input_null_files
+# cls_score.json,null_odds.json``) and ``--thresh -b / 2``, except that
+# ``run_verifier.py`` still blanks every question whose intensive reader
+# has ``null_odds > 0``; ``skfusion predict`` applies the fitted rule alone.
+# ``skfusion fit --model fusion`` on a folder holding ``cls_score.json`` and
+# ``null_odds.json`` prints these values.
 two_scores = estimators["fusion of null_odds, cls_score"].fit(data.data, data.target)
 (w_odds, w_cls), b = two_scores[-1].coef_[0], two_scores[-1].intercept_[0]
-scale = 2 / (w_odds + w_cls)
-print(
-    f"cof = [{scale * w_cls:.3f}, {scale * w_odds:.3f}], --thresh {-b * scale / 2:.3f}"
-)
+print(f"cof = [{w_cls:.4f}, {w_odds:.4f}], --thresh {-b / 2:.4f}")
 
 # %%
 # Fixed against learned
