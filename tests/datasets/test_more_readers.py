@@ -3,12 +3,14 @@
 import json
 import warnings
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfusion.cli import main
 from skfusion.datasets import load_reader_outputs
 from skfusion.datasets._dev import read_dev_answers
+from skfusion.datasets._formats import threshold_advice
 from tests import _official_eval as official
 from tests import _writers as writers
 from tests._builders import squad_dev, squad_v2_records, write_json
@@ -143,6 +145,16 @@ def test_albert_advice_is_write_predictions_v2_with_its_greater_or_equal(
     assert report["report"]["f1"] == pytest.approx(f1)
 
 
+def test_albert_threshold_blanks_what_greater_than_blanks():
+    # ALBERT blanks where null_odds >= its threshold, skfusion's rule where
+    # the score > threshold: on scores at and around it, the two agree.
+    t = 0.1
+    scores = np.array([np.nextafter(t, -1), t, np.nextafter(t, 1), -3.0, 3.0])
+    fields, _ = threshold_advice("albert", "answer_class_score", t)
+    given = fields["null_score_diff_threshold"]
+    assert_array_equal(scores >= given, scores > t)
+
+
 def test_xlnet_style_predictions_stay_beam_search(tmp_path):
     examples, features, _ = _outputs(34, 40)
     preds, nbest, odds = writers.albert_write_predictions_v2(examples, features)
@@ -185,13 +197,22 @@ def test_retro_reader_folder_joins_both_readers(tmp_path, names):
     assert data.span_text == [best[q] for q in data.ids]
 
 
-def test_lone_cls_score_is_a_class_score(tmp_path):
-    examples, features, golds = _outputs(37, 30)
-    _retro_folder(tmp_path, examples, features, golds)
-    data = _load_quietly(tmp_path / "cls_score.json", dev=_dev(tmp_path, golds))
+def test_lone_cls_score_is_a_class_score(tmp_path, capsys):
+    examples, features, golds = _outputs(37, 80)
+    cls, nbest, *_ = _retro_folder(tmp_path / "out", examples, features, golds)
+    path, dev = tmp_path / "out" / "cls_score.json", _dev(tmp_path, golds)
+    data = _load_quietly(path, dev=dev)
     assert data.feature_names == ["cls_score"]
     assert data.margin_columns == (["cls_score"], None)
     assert data.reader == "retro_reader" and data.score_kind == "class score"
+    # fit's threshold is run_verifier.py's --thresh on cls_score alone, which
+    # also blanks where the n-best's most probable text is "".
+    report = _fit(capsys, path, dev, tune="accuracy")
+    written = writers.run_verifier([cls], [nbest], thresh=report["thresh"])
+    top = {q: max(nbest[q], key=lambda e: e["probability"])["text"] for q in nbest}
+    rule = {q: cls[q] > report["threshold"] for q in cls}
+    assert all(written[q] == "" for q in cls if rule[q] or not top[q])
+    assert all(written[q] for q in cls if not (rule[q] or not top[q]))
 
 
 def test_retro_reader_fusion_advice_is_run_verifiers_weights(tmp_path, capsys):
@@ -296,6 +317,14 @@ def test_squad_v2_parquet_dev_file(tmp_path):
     json_dev = _load_quietly(tmp_path / "out", dev=_dev(tmp_path, golds))
     assert_array_equal(data.target, json_dev.target)
     assert_array_equal(data.em, json_dev.em)
+
+
+def test_unreadable_parquet_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "validation.parquet"
+    path.write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match="not a readable parquet file") as info:
+        read_dev_answers(path)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
 
 
 def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
