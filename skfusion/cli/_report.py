@@ -281,6 +281,8 @@ def fit_text(model, data, *, kind, tune, output, targets=None, confidence=None):
             for n, w in zip(data.feature_names, content["coef"], strict=True)
         )
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
+        if content.get("apply"):
+            lines.append(f"  {content['apply']}")
         if "decision_threshold" in content:
             lines.append(
                 "no answer where the fused decision function >= "
