@@ -4,33 +4,34 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import sparse
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _BinaryScoreClassifier, _plain_rows
+from ._base import _BinaryScoreClassifier
 from ._compat import Interval, LinearClassifierMixin, StrOptions, _fit_context
 from ._solvers._common import _linear_init_parameters
 from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
 
+# Rows per chunk of `_linear_scores`: its products stay in cache between the
+# columns, and no product of the whole X exists.
+_CHUNK_ROWS = 1 << 14
+
 
 def _linear_scores(X, coef, intercept):
-    """Return ``X @ coef.T + intercept`` as a 1-D array, summed column by column.
-
-    A matrix product's summation order depends on the number of rows and
-    on the BLAS kernel the CPU gets, so a row's score alone can differ in
-    the last bit from the same row's in a batch. Elementwise products added
-    in a fixed order give every row the same bits whatever the batch, and
-    an ONNX graph can repeat them.
-    """
-    dtype = np.result_type(X.dtype, coef.dtype)
-    X = X.astype(dtype, copy=False)
-    weights = coef.astype(dtype, copy=False)[0]
-    scores = X[:, 0] * weights[0]
-    for j in range(1, X.shape[1]):
-        scores += X[:, j] * weights[j]
-    scores += intercept.astype(dtype, copy=False)[0]
+    """``X @ coef.T + intercept`` in float64, summed column by column, no copy of X."""
+    # A matrix product's summation order depends on the number of rows and
+    # on the CPU's BLAS kernel, so that a row's score alone could differ in
+    # the last bit from its score in a batch; products added in a fixed
+    # order give every row the same bits whatever the batch (and an ONNX
+    # graph can repeat them).
+    weights, bias = coef[0], intercept[0]
+    scores = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        rows, out = X[start : start + _CHUNK_ROWS], scores[start : start + _CHUNK_ROWS]
+        np.multiply(rows[:, 0], weights[0], out=out, dtype=np.float64)
+        for j in range(1, X.shape[1]):
+            out += np.multiply(rows[:, j], weights[j], dtype=np.float64)
+        out += bias
     return scores
 
 
@@ -165,10 +166,6 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     True
     """
 
-    # float32 scores (a reader's logits) train in float32, about twice as
-    # fast; anything else in float64.
-    _fit_dtypes = (np.float64, np.float32)
-
     _parameter_constraints: dict = {
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
@@ -238,46 +235,40 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     def _fit(self, X, y, sample_weight, classes):
         engine, device = _resolve_engine(self.engine, self.device)
         rng = check_random_state(self.random_state)
-        y01 = (y == classes[1]).astype(np.float64)
-        fit_weight, eval_weight = _fit_and_eval_weights(
-            y01, sample_weight, self.validation_fraction, rng
-        )
-        self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
-
-    def _train(self, X, y01, fit_weight, eval_weight, rng, engine, device):
-        """Run the training loop and set the fitted attributes it yields."""
+        y = y == classes[1]
+        # Ones in X's precision: a float32 fit holds less; the loss scale
+        # and the accuracy are computed in float64 all the same.
+        weight = np.ones(y.shape, X.dtype) if sample_weight is None else sample_weight
+        weights = _fit_and_eval_weights(y, weight, self.validation_fraction, rng)
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
         schedule = {
             "learning_rate": self.learning_rate,
             "n_steps": self.n_steps,
             "warmup_steps": self.warmup_steps,
         }
-        # Engines are imported here: numba's and torch's imports take
-        # seconds, and predicting needs neither.
+        # numba's and torch's imports take seconds, and predicting needs neither.
         if engine == "numba":
             from ._solvers._fused import _run_fused_sgd
 
             curve, history = _run_fused_sgd(
-                X, y01, fit_weight, eval_weight, init, n_jobs=self.n_jobs, **schedule
+                X, y, *weights, init, n_jobs=self.n_jobs, **schedule
             )
         else:
             from ._solvers._torch import _run_batched_sgd
 
             curve, history = _run_batched_sgd(
-                X, y01, fit_weight, eval_weight, init, device=device, **schedule
+                X, y, *weights, init, device=device, **schedule
             )
-        # argmax returns the first maximum: "strictly better than the best so
+        # argmax takes the first maximum: "strictly better than the best so
         # far" within a restart, and "the first wins a tie" across restarts.
-        best_steps = curve.argmax(axis=1)
-        restart_scores = curve[np.arange(self.n_restarts), best_steps]
+        best_steps, restart_scores = curve.argmax(axis=1), curve.max(axis=1)
         best_restart = int(restart_scores.argmax())
         best_step = int(best_steps[best_restart])
-        kept = history[best_step, :, best_restart]
         if self.verbose:
             for r, score in enumerate(restart_scores):
                 print(f"restart {r}: best accuracy {score:.5f} at step {best_steps[r]}")
-        self.coef_ = kept[None, :-1].copy()
-        self.intercept_ = kept[-1:].copy()
+        self.coef_ = history[best_step, None, :-1, best_restart].copy()
+        self.intercept_ = history[best_step, -1:, best_restart].copy()
         self.best_score_ = float(restart_scores[best_restart])
         self.best_restart_ = best_restart
         self.best_step_ = best_step
@@ -299,15 +290,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
             Positive where ``classes_[1]`` is predicted. Each row's value is
             the same, to the bit, whichever rows it is given with.
         """
-        # A plain float array of the fitted width skips validate_data, which
-        # is most of the time of a one-question call; all else is validated.
-        rows = _plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            rows = validate_data(self, X, accept_sparse="csr", reset=False)
-            if sparse.issparse(rows):
-                rows = rows.toarray()
-        return _linear_scores(rows, self.coef_, self.intercept_)
+        return _linear_scores(self._validated_rows(X), self.coef_, self.intercept_)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict ``classes_[1]`` where the log-odds are positive.
@@ -322,8 +305,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        positive = self.decision_function(X) > 0  # checks the fit first
-        return self.classes_[positive.astype(np.intp)]
+        return self._labels(self.decision_function(X) > 0)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class, from the fitted logistic model.
@@ -342,7 +324,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         return np.column_stack([expit(-decision), expit(decision)])
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
-        """Log of `predict_proba`.
+        """Log of `predict_proba`, finite where ``log(predict_proba)`` underflows.
 
         Parameters
         ----------
@@ -354,6 +336,5 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         log_proba : ndarray of shape (n_samples, 2)
             Columns follow ``classes_``.
         """
-        # log_expit stays finite where log(expit(.)) would underflow to -inf.
         decision = self.decision_function(X)
         return np.column_stack([log_expit(-decision), log_expit(decision)])

@@ -1,88 +1,83 @@
 """BERT's SQuAD 2.0 no-answer rule: a threshold on the null-score margin."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _BinaryScoreClassifier, _plain_rows
+from ._base import _BinaryScoreClassifier
 from ._compat import Interval, StrOptions, _fit_context
 from ._margin_tools import _column_positions
-from ._sweep import (
-    check_answer_credit,
-    constrained_threshold,
-    threshold_at_cut,
-)
+from ._sweep import check_answer_credit, constrained_threshold, threshold_at_cut
 
 
-def _confusion_scores(tp, fp, tn, fn, scoring):
-    """Score each weighted confusion matrix; the arguments are aligned arrays."""
+def _confusion_scores(fn, tn, positives, negatives, scoring):
+    """Score the confusion matrices of given weighted false and true negatives."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if scoring == "accuracy":
-            score = (tp + tn) / (tp + fp + tn + fn)
+            score = np.subtract(tn, fn)
+            score += positives
+            score /= positives + negatives
         elif scoring == "balanced_accuracy":
-            score = (tp / (tp + fn) + tn / (tn + fp)) / 2
-        else:  # "f1"
-            score = 2 * tp / (2 * tp + fp + fn)
+            score = np.subtract(positives, fn) / positives
+            score += tn / negatives
+            score /= 2
+        else:  # f1, 2 tp / (2 tp + fp + fn)
+            score = 2 * np.subtract(positives, fn)
+            score /= score + (negatives - tn) + fn
     # 0/0 only arises for f1 without any positive, where sklearn also gives 0.
-    return np.nan_to_num(score, nan=0.0)
+    return np.nan_to_num(score, nan=0.0, copy=np.ndim(score) == 0)
 
 
 def _cut_scores(margin, positive, weight, scoring):
-    """Score every cut of the sorted margins; return the margins and scores.
+    """Score every cut of the sorted margins; return the sorted margins and scores.
 
-    Predictions are ``margin > threshold``. One sort orders the samples; the
-    cut before sorted position ``k`` predicts the first ``k`` negative, and
-    cumulative sums give every cut's weighted confusion matrix at once. Only
-    cuts between distinct margins are allowed (the others score -inf), so
-    equal margins always land on the same side; zero-weight samples are
-    dropped first, so they create no cut.
+    Predictions are ``margin > threshold``: the cut before sorted position
+    ``k`` predicts the first ``k`` negative, and cumulative sums give every
+    cut's weighted false and true negatives at once. Cuts between equal
+    margins score -inf, so that equal margins fall on the same side;
+    zero-weight samples are dropped first, so they create no cut. `weight`
+    None counts every sample once.
     """
-    keep = weight > 0
-    order = np.argsort(margin[keep], kind="stable")
-    m = margin[keep][order]
-    w_pos = np.where(positive[keep], weight[keep], 0.0)[order]
-    w_neg = np.where(positive[keep], 0.0, weight[keep])[order]
-    fn = np.concatenate([[0.0], np.cumsum(w_pos)])
-    tn = np.concatenate([[0.0], np.cumsum(w_neg)])
-    tp, fp = fn[-1] - fn, tn[-1] - tn
-    scores = _confusion_scores(tp, fp, tn, fn, scoring)
+    if weight is not None and not (weight > 0).all():
+        keep = weight > 0
+        margin, positive, weight = margin[keep], positive[keep], weight[keep]
+    # Any sort will do: no cut falls inside a run of equal margins.
+    order = np.argsort(margin)
+    m, positive = margin[order], positive[order]
+    fn = np.zeros(m.size + 1)
+    if weight is None:
+        del order
+        np.cumsum(positive, dtype=float, out=fn[1:])
+        tn = np.arange(m.size + 1, dtype=float)
+        tn -= fn
+    else:
+        weight = weight[order]
+        np.cumsum(np.where(positive, weight, 0.0), out=fn[1:])
+        tn = np.concatenate([[0.0], np.cumsum(np.where(positive, 0.0, weight))])
+    scores = _confusion_scores(fn, tn, fn[-1], tn[-1], scoring)
     scores[1:-1][m[1:] == m[:-1]] = -np.inf
     return m, scores
 
 
-def _best_threshold(margin, positive, weight, scoring):
-    """Return the threshold that maximises `scoring` and that score.
-
-    The lowest optimal cut wins a tie; the threshold sits halfway between the
-    margins on either side of it.
-    """
-    m, scores = _cut_scores(margin, positive, weight, scoring)
-    k = int(np.argmax(scores))
-    return threshold_at_cut(m, k), float(scores[k])
-
-
 def _score_at_threshold(margin, positive, weight, threshold, scoring):
     """Weighted `scoring` of the predictions ``margin > threshold``."""
-    predicted = margin > threshold
-    tp = weight[predicted & positive].sum()
-    fp = weight[predicted & ~positive].sum()
-    tn = weight[~predicted & ~positive].sum()
-    fn = weight[~predicted & positive].sum()
-    return float(_confusion_scores(tp, fp, tn, fn, scoring))
+    weight = np.ones(margin.shape) if weight is None else weight
+    below = margin <= threshold
+    fn, tn = weight[below & positive].sum(), weight[below & ~positive].sum()
+    positives = weight[positive].sum()
+    return float(
+        _confusion_scores(fn, tn, positives, weight.sum() - positives, scoring)
+    )
 
 
 def _column_sum(X, positions):
-    """Sum the columns of `X` at `positions`, left to right.
-
-    A fixed order (not a reduction, whose order numpy may choose by shape)
-    gives each row the same bits alone or in a batch.
-    """
-    total = X[:, positions[0]]
+    """Sum the columns of X at `positions` in float64, left to right."""
+    # A fixed order (not a reduction, whose order numpy may choose by shape)
+    # gives each row the same bits alone or in a batch.
+    total = X[:, positions[0]].astype(np.float64)
     for position in positions[1:]:
-        total = total + X[:, position]
+        total += X[:, position]
     return total
 
 
@@ -113,10 +108,6 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         ``null_score_diff_threshold`` (as scikit-learn's
         `~sklearn.model_selection.FixedThresholdClassifier` uses its
         ``threshold``).
-
-        .. deprecated:: 0.1
-           ``"auto"``, the former name of ``"tuned"``, is deprecated and
-           will be removed in 0.3.
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
         What ``threshold="tuned"`` maximises, with `pos_label` as the
         positive class of "f1".
@@ -202,7 +193,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         "null_column": [Integral, str, list],
         "span_column": [Integral, str, list, None],
         "threshold": [
-            StrOptions({"tuned", "auto"}, deprecated={"auto"}),
+            StrOptions({"tuned"}),
             Interval(Real, None, None, closed="neither"),
         ],
         "scoring": [StrOptions({"accuracy", "balanced_accuracy", "f1"})],
@@ -231,12 +222,13 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.target_noans_recall = target_noans_recall
 
     def _margin(self, X):
-        """Return the null score minus the best span score of each row of `X`."""
+        """Return the null score minus the best span score of each row, in float64."""
         n_features = X.shape[1]
         names = getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
+        margin = _column_sum(X, null)
         if self.span_column is None:
-            return _column_sum(X, null)
+            return margin
         span = _column_positions("span_column", self.span_column, n_features, names)
         if set(null) & set(span):
             raise ValueError(
@@ -246,7 +238,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
                 "hold the margin."
             )
         with np.errstate(over="ignore", invalid="ignore"):
-            margin = _column_sum(X, null) - _column_sum(X, span)
+            margin -= X[:, span[0]] if len(span) == 1 else _column_sum(X, span)
         if not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."
@@ -290,44 +282,38 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self : MarginThresholdClassifier
             The fitted estimator.
         """
-        if self.threshold == "auto":
-            warnings.warn(
-                "threshold='auto' was deprecated in version 0.1 and will be "
-                "removed in 0.3. Use threshold='tuned' instead.",
-                FutureWarning,
-                stacklevel=3,  # the caller of fit, past _fit_context
-            )
         return self._fit_checked(X, y, sample_weight, answer_credit=answer_credit)
 
     def _fit(self, X, y, sample_weight, classes, answer_credit=None):
         positive = y == self._positive_label(classes)
-        margin = self._margin(X)
         credit = check_answer_credit(answer_credit, y.shape[0])
         targets = (self.target_precision, self.target_noans_recall)
-        tuned = self.threshold in ("tuned", "auto")
-        if targets != (None, None) and not tuned:
+        if targets != (None, None) and self.threshold != "tuned":
             raise ValueError(
                 f"threshold={self.threshold!r} is fixed: target_precision and "
                 "target_noans_recall choose a threshold, so they need "
                 "threshold='tuned'."
             )
+        margin = self._margin(X)
         if targets != (None, None):
+            weight = np.ones(y.shape) if sample_weight is None else sample_weight
             threshold = constrained_threshold(
-                margin, positive, sample_weight, credit, *targets
+                margin, positive, weight, credit, *targets
             )
-            score = _score_at_threshold(
-                margin, positive, sample_weight, threshold, self.scoring
+        elif self.threshold == "tuned":
+            m, scores = _cut_scores(margin, positive, sample_weight, self.scoring)
+            k = int(np.argmax(scores))  # the lowest optimal cut
+            self.best_threshold_, self.best_score_ = (
+                threshold_at_cut(m, k),
+                float(scores[k]),
             )
-        elif tuned:
-            threshold, score = _best_threshold(
-                margin, positive, sample_weight, self.scoring
-            )
+            return
         else:
             threshold = float(self.threshold)
-            score = _score_at_threshold(
-                margin, positive, sample_weight, threshold, self.scoring
-            )
-        self.best_threshold_, self.best_score_ = threshold, score
+        self.best_threshold_ = threshold
+        self.best_score_ = _score_at_threshold(
+            margin, positive, sample_weight, threshold, self.scoring
+        )
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.
@@ -342,15 +328,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         decision : ndarray of shape (n_samples,)
             Positive where ``classes_[1]`` is predicted.
         """
-        # A plain float array of the fitted width skips validate_data, which
-        # is most of the time of a one-question call; all else is validated.
-        rows = _plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            rows = validate_data(self, X, dtype=np.float64, reset=False)
-        decision = self._margin(rows.astype(np.float64, copy=False)) - (
-            self.best_threshold_
-        )
+        decision = self._margin(self._validated_rows(X)) - self.best_threshold_
         if self._positive_label(self.classes_) == self.classes_[1]:
             return decision
         return -decision
@@ -368,9 +346,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        decision = self.decision_function(X)
+        above = self._margin(self._validated_rows(X)) > self.best_threshold_
         if self._positive_label(self.classes_) == self.classes_[1]:
-            return self.classes_[(decision > 0).astype(int)]
-        # decision is signed towards classes_[1]: the margin exceeds the
-        # threshold exactly where it is negative.
-        return self.classes_[(decision >= 0).astype(int)]
+            return self._labels(above)
+        return self._labels(np.logical_not(above, out=above))

@@ -10,45 +10,40 @@ from sklearn.metrics import roc_auc_score
 
 
 def _column_positions(name, spec, n_features, feature_names):
-    """Return the non-negative positions of the column(s) `spec` names.
-
-    `spec` is an index, a feature name, or a non-empty list of them; names
-    need the feature names that a DataFrame's columns give at `fit`.
-    """
+    """Return the positions of the column(s) an index, a name or a list names."""
     items = spec if isinstance(spec, list) else [spec]
     if not items:
         raise ValueError(f"{name}=[] names no column; give at least one.")
-    positions = [_one_position(name, item, n_features, feature_names) for item in items]
+    positions = []
+    for item in items:
+        if isinstance(item, str):
+            if feature_names is None:
+                raise ValueError(
+                    f"{name}={item!r} is a column name, but X has no feature names: "
+                    "fit on a pandas DataFrame, or give column indices."
+                )
+            found = np.flatnonzero(np.asarray(feature_names) == item)
+            if found.size == 0:
+                raise ValueError(
+                    f"{name}={item!r} is not a column of X; its columns are "
+                    f"{list(feature_names)}."
+                )
+            positions.append(int(found[0]))
+        elif isinstance(item, bool) or not isinstance(item, Integral):
+            raise ValueError(
+                f"{name} must hold column indices or names, got {item!r} "
+                f"({type(item).__name__})."
+            )
+        elif not -n_features <= item < n_features:
+            raise ValueError(
+                f"{name}={item} is out of range for X with {n_features} feature(s): "
+                f"use an index in [{-n_features}, {n_features - 1}]."
+            )
+        else:
+            positions.append(int(item) % n_features)
     if len(set(positions)) < len(positions):
         raise ValueError(f"{name}={spec!r} names the same column twice.")
     return positions
-
-
-def _one_position(name, item, n_features, feature_names):
-    if isinstance(item, str):
-        if feature_names is None:
-            raise ValueError(
-                f"{name}={item!r} is a column name, but X has no feature names: "
-                "fit on a pandas DataFrame, or give column indices."
-            )
-        found = np.flatnonzero(np.asarray(feature_names) == item)
-        if found.size == 0:
-            raise ValueError(
-                f"{name}={item!r} is not a column of X; its columns are "
-                f"{list(feature_names)}."
-            )
-        return int(found[0])
-    if isinstance(item, bool) or not isinstance(item, Integral):
-        raise ValueError(
-            f"{name} must hold column indices or names, got {item!r} "
-            f"({type(item).__name__})."
-        )
-    if not -n_features <= item < n_features:
-        raise ValueError(
-            f"{name}={item} is out of range for X with {n_features} feature(s): "
-            f"use an index in [{-n_features}, {n_features - 1}]."
-        )
-    return int(item) % n_features
 
 
 def margin_column_indices(
@@ -102,19 +97,16 @@ def margin_column_indices(
 
 
 def _formula(rule, feature_names, n_features):
-    names = (
-        [f"X[:, {i}]" for i in range(n_features)]
-        if feature_names is None
-        else [str(n) for n in feature_names]
-    )
+    """Write the rule's margin as text, e.g. ``(a + b) - c``."""
+    names = [f"X[:, {i}]" for i in range(n_features)]
+    names = names if feature_names is None else [str(n) for n in feature_names]
     null, span = margin_column_indices(names, rule.null_column, rule.span_column)
-    text = " + ".join(names[i] for i in null)
-    if span is None:
-        return text
-    if len(null) > 1:
-        text = f"({text})"
-    spans = " + ".join(names[i] for i in span)
-    return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
+
+    def total(columns):
+        text = " + ".join(names[i] for i in columns)
+        return f"({text})" if len(columns) > 1 and span is not None else text
+
+    return total(null) if span is None else f"{total(null)} - {total(span)}"
 
 
 def check_margin_direction(

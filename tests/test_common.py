@@ -56,3 +56,11 @@ def test_tags_declare_binary_dense_classifiers(estimator):
     assert tags.input_tags.sparse is False
     with pytest.raises(TypeError, match="Sparse data was passed"):
         estimator.fit(csr_matrix(np.eye(4)), [0, 1, 0, 1])
+    # predict refuses it too, with the same message.
+    estimator.set_params(
+        **{"n_restarts": 2} if "n_restarts" in estimator.get_params() else {}
+    )
+    estimator.fit(np.eye(4), [0, 1, 0, 1])
+    for method in ("predict", "decision_function"):
+        with pytest.raises(TypeError, match="Sparse data was passed"):
+            getattr(estimator, method)(csr_matrix(np.eye(4)))

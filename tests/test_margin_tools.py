@@ -78,3 +78,25 @@ def test_direction_check_warns_only_the_wrong_way():
     by_name = MarginThresholdClassifier(null_column="d", span_column="a")
     with pytest.warns(UserWarning, match=r"the margin d - a is lower"):
         check_margin_direction(by_name, frame, y)
+
+
+def test_the_direction_check_warns_below_an_auc_of_one_half_only():
+    # roc_auc_score is the oracle; AUCs just below and at 0.5 are sought
+    # among seeded random margins.
+    rng = np.random.RandomState(0)
+    found = {}
+    for _ in range(500):
+        X = np.column_stack([rng.randint(0, 6, size=16) * 1.0, np.zeros(16)])
+        y = rng.rand(16) < 0.5
+        auc = roc_auc_score(y, X[:, 0]) if 0 < y.sum() < 16 else None
+        if auc is not None and (0.42 < auc < 0.5 or auc == 0.5):
+            found.setdefault(auc == 0.5, (X, y, auc))
+    assert set(found) == {False, True}
+    rule = MarginThresholdClassifier(null_column=0, span_column=1)
+    X, y, auc = found[False]
+    with pytest.warns(UserWarning, match=r"is lower for unanswerable questions"):
+        assert check_margin_direction(rule, X, y) == pytest.approx(auc)
+    X, y, _ = found[True]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_margin_direction(rule, X, y) == 0.5

@@ -1,9 +1,15 @@
 """Bad input: a clear ValueError, and a previously fitted estimator unharmed."""
 
+import contextlib
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import validate_data
 
+import skfusion._base
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 
@@ -142,3 +148,51 @@ def test_margin_overflow_is_a_clear_error():
     big[0] = [1.7e308, 0.0, 0.0, -1.7e308]
     with pytest.raises(ValueError, match="overflows"):
         MarginThresholdClassifier().fit(big, Y)
+
+
+@pytest.mark.parametrize("estimator", estimators(), ids=lambda e: type(e).__name__)
+def test_a_failed_first_fit_leaves_the_estimator_unfitted(estimator):
+    # validate_data sets n_features_in_ before the target check fails.
+    with pytest.raises(ValueError, match="only one class"):
+        estimator.fit(X, np.ones(len(Y)))
+    assert not hasattr(estimator, "n_features_in_")
+    for method in ("predict", "decision_function"):
+        with pytest.raises(NotFittedError):
+            getattr(estimator, method)(X)
+
+
+def test_a_dataframe_of_the_fitted_columns_skips_validation_with_equal_results(
+    monkeypatch,
+):
+    pd = pytest.importorskip("pandas")
+    names = ["a", "b", "c", "d"]
+    frame = pd.DataFrame(X, columns=names)
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return validate_data(*args, **kwargs)
+
+    plain = [frame.iloc[:7], frame.iloc[:7].astype(np.float32)]
+    for estimator in estimators():
+        estimator.fit(frame, Y)
+        # The oracle: the validated path, with the fast path patched out.
+        monkeypatch.setattr(skfusion._base, "_plain_rows", lambda *args: None)
+        expected = [estimator.decision_function(rows) for rows in plain]
+        monkeypatch.undo()
+        monkeypatch.setattr(skfusion._base, "validate_data", counting)
+        for rows, validated in zip(plain, expected, strict=True):
+            assert_array_equal(estimator.decision_function(rows), validated)
+        assert not calls
+        # Other frames take scikit-learn's checks, errors and warnings.
+        for rows in (
+            frame.iloc[:7][names[::-1]],
+            frame.iloc[:7].astype(pd.SparseDtype("float64", 0.0)),
+            frame.iloc[:7].astype({"a": "Float64"}),
+        ):
+            with contextlib.suppress(ValueError, TypeError), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                estimator.decision_function(rows)
+        assert len(calls) == 3
+        calls.clear()
+        monkeypatch.undo()

@@ -55,4 +55,5 @@ def _signed_eval_weights(y, eval_weight, dtype):
 def _accuracy_from_gains(gains, y, eval_weight):
     """Turn ``(n_steps, n_restarts)`` gains into ``(n_restarts, n_steps)`` accuracy."""
     # A row is right where [y == 0] + (2y - 1) [z > 0] is 1.
-    return (gains.T + eval_weight[y == 0].sum()) / eval_weight.sum()
+    negatives = eval_weight[y == 0].sum(dtype=np.float64)
+    return (gains.T + negatives) / eval_weight.sum(dtype=np.float64)

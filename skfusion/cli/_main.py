@@ -49,7 +49,7 @@ from ._files import (
     write_json,
 )
 from ._parser import build_parser as _build_parser
-from ._parser import column_spec, renamed_options
+from ._parser import column_spec
 from ._report import (
     comparison_json,
     comparison_text,
@@ -329,7 +329,6 @@ def _run(args):
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = show
-        renamed_options(args)
         args.handler(args, say)
 
 

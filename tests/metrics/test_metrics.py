@@ -137,13 +137,10 @@ def test_tuning_sample_weight_makes_accuracy_the_squad_total():
 
 
 @pytest.mark.parametrize("old", ["em", "f1"])
-def test_former_tune_names_warn_and_still_work(old):
-    unanswerable = [True, False, False]
-    credit = {"em": [0.0, 1.0, 0.0], "f1": [0.2, 1.0, 0.5]}
-    with pytest.warns(FutureWarning, match=rf"tune='{old}' was deprecated.*0\.3"):
-        weight = tuning_sample_weight(unanswerable, old, **credit)
-    expected = squad2_sample_weight(unanswerable, credit[old])
-    assert_array_equal(weight, expected)
+def test_former_tune_names_are_refused(old):
+    # "em" and "f1" were renamed before any release: no alias is kept.
+    with pytest.raises(ValueError, match=rf"tune='{old}' must be one of"):
+        tuning_sample_weight([True, False], old, em=[0.0, 1.0], f1=[0.0, 1.0])
 
 
 # Unicode punctuation and white space (which the official script keeps and

@@ -67,18 +67,9 @@ def test_tuning_for_em_weights_every_fit_and_scores_em_out_of_fold():
     assert result.tune == "em"
     with pytest.raises(ValueError, match="tune='squad_f1' needs each question's f1"):
         compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="squad_f1")
-    # The former name still works, with scikit-learn's deprecation warning.
-    with pytest.warns(FutureWarning, match=r"tune='em' was deprecated.*0\.3"):
-        old = compare_estimators(
-            {"m": MarginThresholdClassifier()},
-            X,
-            Y,
-            em=em,
-            tune="em",
-            n_splits=3,
-            n_repeats=1,
-        )
-    assert old.em == result.em and old.tune == "em"
+    # The former name was renamed before any release: no alias is kept.
+    with pytest.raises(ValueError, match=r"tune='em' must be one of"):
+        compare_estimators({"m": MarginThresholdClassifier()}, X, Y, em=em, tune="em")
     with pytest.raises(ValueError, match=r"tune='f1_score' must be one of"):
         compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="f1_score")
 
