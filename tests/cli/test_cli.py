@@ -89,7 +89,7 @@ def test_compare_a_transformers_run_tuned_for_em(capsys, eval_run):
         "--dev",
         eval_run["dev"],
         "--tune",
-        "em",
+        "squad_em",
         "--folds",
         3,
         "--repeats",
