@@ -1,7 +1,5 @@
 """What both estimators share: checks in `fit` and `predict`, the target, tags."""
 
-from contextlib import contextmanager
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -9,32 +7,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import _check_sample_weight
 
-# The precisions both estimators compute in, as X gives them.
-FLOATS = (np.float64, np.float32)
-
-
-@contextmanager
-def _restore_state_on_failure(estimator):
-    """Undo every attribute `fit` set if it raises: the estimator is left as it was."""
-    # validate_data(reset=True) sets n_features_in_ before later checks can
-    # fail; a failed refit would otherwise expect the rejected data's shape.
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise
+FLOATS = (np.float64, np.float32)  # X's precisions, kept as they are
 
 
 def _plain_rows(estimator, X):
     """Return X's values if ``validate_data(reset=False)`` would pass them as they are.
 
-    That is a float array (or, for an estimator fitted with feature names, a
-    pandas DataFrame of float columns with those names) of at least one row,
-    the fitted width and finite values; anything else returns None, for
-    scikit-learn's checks, errors and warnings. A fitted ``n_features_in_``
-    also means that `check_is_fitted` would pass.
+    A float array, or a DataFrame of float columns named as at `fit`, with rows,
+    the fitted width and finite values; else None, for scikit-learn's checks.
     """
     state = estimator.__dict__
     names = state.get("feature_names_in_")
@@ -60,14 +40,9 @@ def _plain_rows(estimator, X):
 
 
 def _check_binary_target(y, sample_weight):
-    """Return ``classes_`` after checking that y is a binary target.
-
-    Both classes must carry positive total weight: a problem that sample
-    weights reduce to one class has no decision to learn.
-    """
-    if y.dtype == bool:  # binary without type_of_target's and unique's sorts
-        classes = np.array([False, True])[[not y.all(), y.any()]]
-        y_type = "binary"
+    """Return ``classes_`` of a binary target whose classes both weigh something."""
+    if y.dtype == bool:  # binary, without type_of_target's and unique's sorts
+        classes, y_type = np.array([False, True])[[not y.all(), y.any()]], "binary"
     else:
         y_type = type_of_target(y, input_name="y")
         if y_type in ("continuous", "continuous-multioutput", "unknown"):
@@ -96,14 +71,17 @@ def _check_binary_target(y, sample_weight):
 class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
     """Base of skfusion's classifiers: binary targets over dense float scores.
 
-    Subclasses implement ``_fit(X, y, sample_weight, classes)``, which sets
-    the fitted attributes, and call `_fit_checked` from `fit`. X stays in its
-    precision, float64 or float32; ``sample_weight`` is None or float64. If
-    any check or `_fit` raises, the estimator is left as it was, fitted or not.
+    Subclasses implement ``_fit(X, y, sample_weight, classes)``, with X in its
+    own precision and ``sample_weight`` None or float64, and call
+    `_fit_checked` from `fit`, which leaves the estimator as it was, fitted
+    or not, if a check or `_fit` raises.
     """
 
     def _fit_checked(self, X, y, sample_weight, **fit_params):
-        with _restore_state_on_failure(self):
+        # validate_data(reset=True) sets n_features_in_ before later checks
+        # can fail: a failed refit would expect the rejected data's shape.
+        saved = dict(self.__dict__)
+        try:
             X, y = validate_data(self, X, y, dtype=list(FLOATS))
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(
@@ -112,10 +90,14 @@ class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
             classes = _check_binary_target(y, sample_weight)
             self._fit(X, y, sample_weight, classes, **fit_params)
             self.classes_ = classes
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
         return self
 
     def _validated_rows(self, X):
-        """X's values, checked as ``validate_data(reset=False)`` checks them."""
+        """Return X's values, checked as ``validate_data(reset=False)`` checks them."""
         # A plain float array (or a DataFrame of the fitted columns) skips
         # validate_data, most of the time of a one-question call.
         rows = _plain_rows(self, X)

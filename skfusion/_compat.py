@@ -1,10 +1,7 @@
-"""The one home of private scikit-learn names and of optional imports.
+"""The one home of scikit-learn's private names, and of optional imports.
 
-scikit-learn promises no stability for ``_fit_context``,
-``sklearn.utils._param_validation``, ``LinearClassifierMixin``,
-``_check_sample_weight`` or ``_openmp_effective_n_threads``: a release that
-moves one breaks this file alone (``tests/test_packaging.py`` keeps every
-other module off scikit-learn's private names).
+A scikit-learn release that moves a private name breaks this file alone
+(``tests/test_packaging.py`` keeps every other module off them).
 """
 
 from sklearn.base import _fit_context

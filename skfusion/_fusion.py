@@ -38,14 +38,13 @@ def _linear_scores(X, coef, intercept):
 class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     """Logistic regression fused over score columns, trained as the notebook trains it.
 
-    Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by
-    the research notebook's loop: full-batch SGD on the (weighted) mean
-    BCE-with-logits loss, a linear warm-up then linear decay of the learning
-    rate, the accuracy measured after every step, the best-accuracy
-    parameters kept, over several random restarts of which the best is kept.
-    All restarts train together: on the CPU in one fused, compiled kernel,
-    on a GPU as batched PyTorch operations. The fitted estimator holds only
-    numpy arrays.
+    Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by the
+    research notebook's loop: full-batch SGD on the (weighted) mean
+    BCE-with-logits loss, a linear warm-up then decay of the learning rate,
+    and the parameters of the best accuracy after any step of any random
+    restart kept. The restarts train together: on the CPU in one fused,
+    compiled kernel, on a GPU as batched PyTorch operations. The fitted
+    estimator holds only numpy arrays.
 
     Parameters
     ----------
@@ -56,39 +55,31 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     learning_rate : float, default=0.3
         Peak SGD learning rate.
     warmup_steps : int, default=10
-        Steps of linear warm-up from 0 to `learning_rate`; the rate then
-        decays linearly to 0 at `n_steps`.
+        Steps of linear warm-up from 0 to `learning_rate`, which then decays
+        linearly to 0 at `n_steps`.
     validation_fraction : float in (0, 1) or None, default=None
-        If set, snapshots and the restart are chosen by accuracy on a
-        stratified held-out part of the fit data (split seeded by
-        `random_state`) and the loss uses the rest. ``None`` selects on the
-        training data, as the notebook does.
+        If set, a stratified held-out part of the fit data (split seeded by
+        `random_state`) chooses the snapshots and the restart, and the loss
+        uses the rest; ``None`` selects on the training data, as the notebook.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial parameters and the validation split. Pass an int
-        for reproducible fits; ``None`` uses numpy's global random state
-        (``np.random.seed`` then makes fits reproducible), as scikit-learn
-        does.
+        Seeds the initial parameters and the validation split; ``None`` uses
+        numpy's global random state (``np.random.seed`` then makes fits
+        reproducible), as scikit-learn does.
     device : str, default="cpu"
-        Where training runs: the CPU, or a torch device such as ``"cuda"``
-        or ``"cuda:1"`` (with the torch engine).
+        The CPU, or a torch device such as ``"cuda:1"`` (torch engine).
     engine : {"auto", "numba", "torch"}, default="auto"
-        Implementation of the training loop. ``"numba"`` is a fused CPU
-        kernel, compiled on first use and cached on disk (the first fit in
-        a new environment takes some seconds longer); ``"torch"`` runs
-        batched torch operations on `device`. ``"auto"`` uses ``"numba"``
-        when `device` is the CPU and ``"torch"`` otherwise. Both compute
-        the same steps and differ only in rounding.
+        ``"numba"``: a fused CPU kernel, compiled on first use and cached on
+        disk (the first fit in a new environment takes seconds longer);
+        ``"torch"``: batched torch operations on `device`; ``"auto"``: numba
+        on the CPU, torch elsewhere. They differ only in rounding.
     n_jobs : int, default=None
-        Number of threads the ``"numba"`` engine splits the restarts over
-        (it releases the GIL). ``None`` means 1 unless in a
-        :obj:`joblib.parallel_config` context; ``-1`` means all cores. With
-        ``None`` or a negative value the count also stays within the thread
-        limit of joblib's worker processes and of threadpoolctl, so fits
-        inside ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the
-        cores. The kernel trains restarts in pairs, so at most
-        ``ceil(n_restarts / 2)`` threads are used. The fitted attributes are
-        bit-identical for every value. The ``"torch"`` engine trains on one
-        CPU thread, or on the GPU, whatever `n_jobs`.
+        Threads the ``"numba"`` engine trains the restarts on, in pairs (so at
+        most ``ceil(n_restarts / 2)``), with bit-identical fitted attributes
+        for every value. ``None`` is 1 unless in a :obj:`joblib.parallel_config`
+        context, ``-1`` all cores; both also keep within the thread limit of
+        joblib's worker processes and of threadpoolctl, so that fits in
+        ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the cores. The
+        ``"torch"`` engine trains on one CPU thread or on the GPU.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
@@ -115,8 +106,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     accuracy_curve_ : ndarray of shape (n_restarts, n_steps)
         Selection accuracy after every step of every restart.
     n_iter_ : int
-        Number of SGD steps that produced the kept snapshot
-        (``best_step_ + 1``).
+        SGD steps that produced the kept snapshot (``best_step_ + 1``).
 
     See Also
     --------
@@ -127,32 +117,25 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     Notes
     -----
     Training follows the research notebook KNOT-FIT-BUT/JointSpanExtraction,
-    ``analysis/squad2_noans_tuning.ipynb`` (cell 9) step for step: parameters
-    initialised as `torch.nn.Linear` does, ``U(-1/sqrt(d), 1/sqrt(d))``; the
-    learning-rate multiplier of transformers' `get_linear_schedule_with_warmup`,
-    ``step / warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``,
-    so the first step has rate 0; a snapshot whenever the post-step accuracy
-    is strictly better than any before; across restarts the strictly best
-    snapshot, the first winning a tie. Where the notebook would keep no snapshot
-    (an accuracy of 0 throughout) the first step's is kept. With
+    ``analysis/squad2_noans_tuning.ipynb`` (cell 9), step for step: parameters
+    drawn as `torch.nn.Linear` draws them, ``U(-1/sqrt(d), 1/sqrt(d))`` (from
+    `random_state`, restart by restart, weights then bias); the learning-rate
+    multiplier of transformers' `get_linear_schedule_with_warmup`, ``step /
+    warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``, so
+    that the first step has rate 0; a snapshot whenever the accuracy after a
+    step is strictly better than before, and the strictly best across
+    restarts: the first wins a tie. Where the notebook would keep none (an
+    accuracy of 0 throughout), the first step's is kept. With
     `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
-    weighted the same way. Arithmetic runs in the precision of `X`: float64
-    by default, which makes a fit with integer sample weights equal to one on
-    repeated rows (float32 sums differ by 1e-6 or more); float32 `X` trains in
-    the notebook's own precision, about twice as fast. By default a fit uses
-    one CPU thread, which is what scales under an outer `n_jobs` and busy
-    machines: the numba kernel runs on the calling thread (or `n_jobs`
-    threads) and releases the GIL, and the torch engine sets torch to one
-    thread during `fit`, restoring its setting after (spin-waiting torch
-    threads collapse when other processes hold the cores).
-
-    Selecting snapshots on training accuracy, the default, overfits the
-    selection: compare estimators with cross-validation, or set
-    `validation_fraction`.
-
-    The BERT rule that this model generalises is described by Devlin et al.,
-    "BERT: Pre-training of Deep Bidirectional Transformers for Language
-    Understanding", NAACL 2019, section 4.3.
+    weighted alike. Arithmetic runs in the precision of `X`, which is not
+    copied: float64 by default, where integer sample weights equal repeated
+    rows; float32 `X` trains in the notebook's own precision, about twice as
+    fast. A fit uses one CPU thread unless `n_jobs` says otherwise (the user
+    guide's *Speed* section says why, and what precision, threads and devices
+    change). Selecting snapshots on training accuracy, the default, overfits
+    the selection: compare estimators by cross-validation, or set
+    `validation_fraction`. The BERT rule that this model generalises is
+    Devlin et al.'s (NAACL 2019, section 4.3).
 
     Examples
     --------
@@ -241,24 +224,21 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         weight = np.ones(y.shape, X.dtype) if sample_weight is None else sample_weight
         weights = _fit_and_eval_weights(y, weight, self.validation_fraction, rng)
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
-        schedule = {
-            "learning_rate": self.learning_rate,
-            "n_steps": self.n_steps,
-            "warmup_steps": self.warmup_steps,
-        }
+        schedule = dict(
+            learning_rate=self.learning_rate,
+            n_steps=self.n_steps,
+            warmup_steps=self.warmup_steps,
+        )
         # numba's and torch's imports take seconds, and predicting needs neither.
         if engine == "numba":
-            from ._solvers._fused import _run_fused_sgd
+            from ._solvers._fused import _run_fused_sgd as solver
 
-            curve, history = _run_fused_sgd(
-                X, y, *weights, init, n_jobs=self.n_jobs, **schedule
-            )
+            options = {"n_jobs": self.n_jobs}
         else:
-            from ._solvers._torch import _run_batched_sgd
+            from ._solvers._torch import _run_batched_sgd as solver
 
-            curve, history = _run_batched_sgd(
-                X, y, *weights, init, device=device, **schedule
-            )
+            options = {"device": device}
+        curve, history = solver(X, y, *weights, init, **options, **schedule)
         # argmax takes the first maximum: "strictly better than the best so
         # far" within a restart, and "the first wins a tie" across restarts.
         best_steps, restart_scores = curve.argmax(axis=1), curve.max(axis=1)

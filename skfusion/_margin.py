@@ -32,19 +32,17 @@ def _confusion_scores(fn, tn, positives, negatives, scoring):
 def _cut_scores(margin, positive, weight, scoring):
     """Score every cut of the sorted margins; return the sorted margins and scores.
 
-    Predictions are ``margin > threshold``: the cut before sorted position
-    ``k`` predicts the first ``k`` negative, and cumulative sums give every
-    cut's weighted false and true negatives at once. Cuts between equal
-    margins score -inf, so that equal margins fall on the same side;
-    zero-weight samples are dropped first, so they create no cut. `weight`
-    None counts every sample once.
+    The cut before sorted position ``k`` predicts the first ``k`` negative;
+    cumulative sums give every cut's weighted false and true negatives at
+    once. Cuts between equal margins score -inf, so that equal margins fall
+    on the same side; zero-weight samples create no cut. `weight` None
+    counts every sample once.
     """
     if weight is not None and not (weight > 0).all():
         keep = weight > 0
         margin, positive, weight = margin[keep], positive[keep], weight[keep]
-    # Any sort will do: no cut falls inside a run of equal margins.
-    order = np.argsort(margin)
-    m, positive = margin[order], positive[order]
+    order = np.argsort(margin)  # any sort: no cut falls inside equal margins
+    m, positive = margin.take(order), positive.take(order)
     fn = np.zeros(m.size + 1)
     if weight is None:
         del order
@@ -52,23 +50,12 @@ def _cut_scores(margin, positive, weight, scoring):
         tn = np.arange(m.size + 1, dtype=float)
         tn -= fn
     else:
-        weight = weight[order]
+        weight = weight.take(order)
         np.cumsum(np.where(positive, weight, 0.0), out=fn[1:])
         tn = np.concatenate([[0.0], np.cumsum(np.where(positive, 0.0, weight))])
     scores = _confusion_scores(fn, tn, fn[-1], tn[-1], scoring)
     scores[1:-1][m[1:] == m[:-1]] = -np.inf
     return m, scores
-
-
-def _score_at_threshold(margin, positive, weight, threshold, scoring):
-    """Weighted `scoring` of the predictions ``margin > threshold``."""
-    weight = np.ones(margin.shape) if weight is None else weight
-    below = margin <= threshold
-    fn, tn = weight[below & positive].sum(), weight[below & ~positive].sum()
-    positives = weight[positive].sum()
-    return float(
-        _confusion_scores(fn, tn, positives, weight.sum() - positives, scoring)
-    )
 
 
 def _column_sum(X, positions):
@@ -85,40 +72,33 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
 
     The margin of a question is the null score minus the best span score,
-    ``X[:, null_column].sum() - X[:, span_column].sum()`` over the named
-    columns. The classifier predicts
-    `pos_label` ("no answer") where the margin is strictly greater than
-    ``best_threshold_``, and the other class elsewhere.
+    ``X[:, null_column].sum() - X[:, span_column].sum()``, in float64. The
+    rule predicts `pos_label` ("no answer") where the margin is strictly
+    greater than ``best_threshold_``, and the other class elsewhere.
 
     Parameters
     ----------
     null_column : int, str or list of int or str, default=0
-        Column of the null (no-answer) score, by index or, when `X` has
-        feature names (a DataFrame), by name; a list names columns whose sum
-        is the null score, as BERT's ``start[0] + end[0]`` is
-        (``["null_start_logit", "null_end_logit"]``).
+        Column(s) of the null (no-answer) score, by index or, when `X` has
+        feature names (a DataFrame), by name; several are summed, as BERT's
+        ``start[0] + end[0]`` (``["null_start_logit", "null_end_logit"]``).
     span_column : int, str, list of int or str, or None, default=-1
-        Column(s) of the best span score, as for `null_column`
-        (``["span_start_logit", "span_end_logit"]``). ``None`` means the
-        null column already holds the margin, as the values of a
-        ``null_odds.json`` do.
+        Column(s) of the best span score, as for `null_column`. ``None``: the
+        null column already holds the margin, as a ``null_odds.json`` does.
     threshold : "tuned" or float, default="tuned"
         ``"tuned"`` finds the threshold that maximises `scoring` on the fit
-        data exactly. A float is used as is, like BERT's
-        ``null_score_diff_threshold`` (as scikit-learn's
-        `~sklearn.model_selection.FixedThresholdClassifier` uses its
-        ``threshold``).
+        data exactly; a float is used as is, like BERT's
+        ``null_score_diff_threshold`` (or the ``threshold`` of scikit-learn's
+        `~sklearn.model_selection.FixedThresholdClassifier`).
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
-        What ``threshold="tuned"`` maximises, with `pos_label` as the
-        positive class of "f1".
+        What ``threshold="tuned"`` maximises; `pos_label` is f1's positive class.
     pos_label : int, float, bool or str, default=None
-        The label meaning "no answer", predicted above the threshold.
-        ``None`` means ``classes_[1]``.
+        The label meaning "no answer"; ``None`` means ``classes_[1]``.
     target_precision : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, choose instead the operating point that
-        answers the most questions (weighted) such that the answered ones
-        are right at least this often: answerable, or with `fit`'s
-        ``answer_credit``, their mean EM (or F1) at least this.
+        With ``threshold="tuned"``, choose instead the threshold that answers
+        the most questions (weighted) whose answered ones are right at least
+        this often: answerable, or with `fit`'s ``answer_credit``, their mean
+        EM (or F1).
     target_noans_recall : float in [0, 1] or None, default=None
         With ``threshold="tuned"``, answer the most questions such that at
         least this (weighted) fraction of the unanswerable ones is flagged.
@@ -129,8 +109,8 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     best_threshold_ : float
         The threshold on the margin.
     best_score_ : float
-        `scoring` of the fitted rule on the fit data (weighted), also where
-        a target chose the threshold.
+        `scoring` of the rule on the fit data (weighted), also where a target
+        chose the threshold.
     classes_ : ndarray of shape (2,)
         Class labels.
     n_features_in_ : int
@@ -150,31 +130,24 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     -----
     The rule is BERT's for SQuAD 2.0 (Devlin et al., "BERT: Pre-training of
     Deep Bidirectional Transformers for Language Understanding", NAACL 2019,
-    section 4.3; ``run_squad.py``): predict no answer where
-    ``score_null - score_best_span > threshold``, the threshold tuned on the
-    dev set.
-
+    section 4.3; ``run_squad.py``), its threshold tuned on the dev set.
     ``threshold="tuned"`` sorts the margins once and sweeps cumulative
-    weighted counts, which scores every cut in O(n log n) time; the result is
-    the optimum over all cuts, not a grid or random search. The threshold is
-    placed halfway between the two neighbouring distinct margins, so equal
-    margins always fall on the same side, and it is always finite.
+    weighted counts, scoring every cut in O(n log n): the optimum over all
+    cuts, the lowest optimal cut winning a tie. The threshold lies halfway
+    between the two neighbouring distinct margins, so that equal margins fall
+    on the same side, and is always finite.
 
     With ``sample_weight`` equal to each answerable question's exact match
-    (or F1) of its best span and 1 for each unanswerable question, the
-    weighted accuracy is the SQuAD 2.0 EM (or F1) total divided by a
-    constant, so the fitted threshold maximises EM (or F1) exactly. This is
-    what the official evaluation script's ``find_best_thresh`` computes,
-    without its quirks: it can split a group of equal scores mid-way, and it
-    starts from a threshold of 0.0, which is not "below every score" on a
-    log-odds scale.
-
-    ``target_precision`` and ``target_noans_recall`` run the same sweep and
-    keep the largest cut that meets them (selective QA: Kamath, Jia and
-    Liang, "Selective Question Answering under Domain Shift", ACL 2020).
-    Fitted with ``span_column=None`` on another classifier's decision
-    function, the rule gives that classifier's threshold for
-    ``sklearn.model_selection.FixedThresholdClassifier``.
+    (or F1) of its best span and 1 for each unanswerable question, weighted
+    accuracy is the SQuAD 2.0 EM (or F1) total over a constant, so the
+    threshold maximises EM (or F1) exactly, as the official evaluation
+    script's ``find_best_thresh`` does without its quirks (it can split equal
+    scores, and starts from a threshold of 0.0, which is not "below every
+    score" on a log-odds scale). The targets run the same sweep and keep the
+    largest cut that meets them (selective QA: Kamath, Jia and Liang,
+    "Selective Question Answering under Domain Shift", ACL 2020). Fitted with
+    ``span_column=None`` on another classifier's decision function, the rule
+    gives its threshold for `~sklearn.model_selection.FixedThresholdClassifier`.
 
     Examples
     --------
@@ -223,8 +196,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
 
     def _margin(self, X):
         """Return the null score minus the best span score of each row, in float64."""
-        n_features = X.shape[1]
-        names = getattr(self, "feature_names_in_", None)
+        n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
         margin = _column_sum(X, null)
         if self.span_column is None:
@@ -295,25 +267,26 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
                 "threshold='tuned'."
             )
         margin = self._margin(X)
+        if targets == (None, None) and self.threshold == "tuned":
+            m, scores = _cut_scores(margin, positive, sample_weight, self.scoring)
+            k = int(np.argmax(scores))  # the lowest optimal cut
+            self.best_threshold_ = threshold_at_cut(m, k)
+            self.best_score_ = float(scores[k])
+            return
+        weight = np.ones(y.shape) if sample_weight is None else sample_weight
         if targets != (None, None):
-            weight = np.ones(y.shape) if sample_weight is None else sample_weight
             threshold = constrained_threshold(
                 margin, positive, weight, credit, *targets
             )
-        elif self.threshold == "tuned":
-            m, scores = _cut_scores(margin, positive, sample_weight, self.scoring)
-            k = int(np.argmax(scores))  # the lowest optimal cut
-            self.best_threshold_, self.best_score_ = (
-                threshold_at_cut(m, k),
-                float(scores[k]),
-            )
-            return
         else:
             threshold = float(self.threshold)
-        self.best_threshold_ = threshold
-        self.best_score_ = _score_at_threshold(
-            margin, positive, sample_weight, threshold, self.scoring
+        below = margin <= threshold
+        fn, tn = weight[below & positive].sum(), weight[below & ~positive].sum()
+        positives = weight[positive].sum()
+        score = _confusion_scores(
+            fn, tn, positives, weight.sum() - positives, self.scoring
         )
+        self.best_threshold_, self.best_score_ = threshold, float(score)
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.
@@ -331,7 +304,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         decision = self._margin(self._validated_rows(X)) - self.best_threshold_
         if self._positive_label(self.classes_) == self.classes_[1]:
             return decision
-        return -decision
+        return np.negative(decision, out=decision)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict `pos_label` where the margin exceeds the threshold.
@@ -347,6 +320,6 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
             Predicted labels.
         """
         above = self._margin(self._validated_rows(X)) > self.best_threshold_
-        if self._positive_label(self.classes_) == self.classes_[1]:
-            return self._labels(above)
-        return self._labels(np.logical_not(above, out=above))
+        if self._positive_label(self.classes_) != self.classes_[1]:
+            np.logical_not(above, out=above)
+        return self._labels(above)

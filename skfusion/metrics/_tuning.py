@@ -5,7 +5,6 @@ from numpy.typing import ArrayLike
 
 from ._squad import squad2_report, squad2_sample_weight
 
-
 _TUNE_KEYS = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
 
