@@ -3,7 +3,7 @@
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._squad import squad2_report, squad2_sample_weight
+from ._squad import _percent_report, squad2_report, squad2_sample_weight
 
 _TUNE_KEYS = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
@@ -115,9 +115,4 @@ def no_answer_report(
         return squad2_report(predicted_null, unanswerable, em, f1)
     unanswerable = np.asarray(unanswerable, dtype=bool)
     correct = np.asarray(predicted_null, dtype=bool) == unanswerable
-    report = {"accuracy": 100.0 * float(correct.mean()), "total": int(correct.size)}
-    for prefix, rows in (("HasAns_", ~unanswerable), ("NoAns_", unanswerable)):
-        if rows.any():
-            report[f"{prefix}accuracy"] = 100.0 * float(correct[rows].mean())
-            report[f"{prefix}total"] = int(rows.sum())
-    return report
+    return _percent_report(unanswerable, {"accuracy": correct})
