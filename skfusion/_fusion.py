@@ -7,14 +7,10 @@ from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
 
-from ._base import _BinaryScoreClassifier
+from ._base import _BinaryScoreClassifier, _float64_chunks
 from ._compat import Interval, LinearClassifierMixin, StrOptions, _fit_context
 from ._solvers._common import _linear_init_parameters
 from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
-
-# Rows per chunk of `_linear_scores`: its products stay in cache between the
-# columns, and no product of the whole X exists.
-_CHUNK_ROWS = 1 << 14
 
 
 def _linear_scores(X, coef, intercept):
@@ -24,14 +20,12 @@ def _linear_scores(X, coef, intercept):
     # the last bit from its score in a batch; products added in a fixed
     # order give every row the same bits whatever the batch (and an ONNX
     # graph can repeat them).
-    weights, bias = coef[0], intercept[0]
-    scores = np.empty(X.shape[0])
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        rows, out = X[start : start + _CHUNK_ROWS], scores[start : start + _CHUNK_ROWS]
-        np.multiply(rows[:, 0], weights[0], out=out, dtype=np.float64)
+    weights, scores = coef[0], np.empty(X.shape[0])
+    for rows, columns in _float64_chunks(X):
+        out = np.multiply(columns[0], weights[0], out=scores[rows])
         for j in range(1, X.shape[1]):
-            out += np.multiply(rows[:, j], weights[j], dtype=np.float64)
-        out += bias
+            out += np.multiply(columns[j], weights[j], out=columns[j])
+        out += intercept[0]
     return scores
 
 

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import _BinaryScoreClassifier
+from ._base import _BinaryScoreClassifier, _float64_chunks
 from ._compat import Interval, StrOptions, _fit_context
 from ._margin_tools import _column_positions
 from ._sweep import check_answer_credit, constrained_threshold, threshold_at_cut
@@ -58,13 +58,13 @@ def _cut_scores(margin, positive, weight, scoring):
     return m, scores
 
 
-def _column_sum(X, positions):
-    """Sum the columns of X at `positions` in float64, left to right."""
+def _column_sum(columns, positions):
+    """Sum the `columns` (rows of a chunk) at `positions`, left to right."""
     # A fixed order (not a reduction, whose order numpy may choose by shape)
     # gives each row the same bits alone or in a batch.
-    total = X[:, positions[0]].astype(np.float64)
+    total = columns[positions[0]].copy()
     for position in positions[1:]:
-        total += X[:, position]
+        total += columns[position]
     return total
 
 
@@ -198,20 +198,23 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         """Return the null score minus the best span score of each row, in float64."""
         n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
-        margin = _column_sum(X, null)
-        if self.span_column is None:
-            return margin
-        span = _column_positions("span_column", self.span_column, n_features, names)
-        if set(null) & set(span):
-            raise ValueError(
-                f"null_column={self.null_column!r} and span_column="
-                f"{self.span_column!r} share a column of X with {n_features} "
-                "feature(s); use span_column=None if the null column(s) already "
-                "hold the margin."
-            )
+        span = self.span_column
+        if span is not None:
+            span = _column_positions("span_column", span, n_features, names)
+            if set(null) & set(span):
+                raise ValueError(
+                    f"null_column={self.null_column!r} and span_column="
+                    f"{self.span_column!r} share a column of X with {n_features} "
+                    "feature(s); use span_column=None if the null column(s) "
+                    "already hold the margin."
+                )
+        margin = np.empty(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            margin -= X[:, span[0]] if len(span) == 1 else _column_sum(X, span)
-        if not np.isfinite(margin).all():
+            for rows, columns in _float64_chunks(X):
+                margin[rows] = _column_sum(columns, null)
+                if span is not None:
+                    margin[rows] -= _column_sum(columns, span)
+        if span is not None and not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."
             )

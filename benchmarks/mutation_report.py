@@ -1,0 +1,93 @@
+"""Write benchmarks/MUTATION.md from the results of the last ``mutmut run``.
+
+Counts every mutant of ``[tool.mutmut]`` by module and status, lists the
+survivors with their mutated line, and gives each survivor that
+`EQUIVALENT` names (by module and mutated line) its reason: a mutant that
+changes no behaviour a user can see cannot be killed by any test, and counts
+apart. Run from the repository root, after ``mutmut run``:
+``python -m benchmarks.mutation_report > benchmarks/MUTATION.md``.
+"""
+
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+
+# (module, the mutated line as `mutmut show` prints it, stripped): why no test
+# can tell the mutant from the code.
+EQUIVALENT = {}
+
+COMMAND = "mutmut run --max-children 2"
+
+
+def _mutmut(*args):
+    return subprocess.run(
+        ["mutmut", *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _module(name):
+    """``skfusion._margin.xǁMarginThresholdClassifierǁfit__mutmut_3`` -> module."""
+    return re.split(r"\.x[ǁ_]", name, maxsplit=1)[0]
+
+
+def _mutated_line(name):
+    added = [
+        line[1:].strip()
+        for line in _mutmut("show", name).splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    return added[0] if added else "(line removed)"
+
+
+def main():
+    statuses = defaultdict(Counter)
+    survivors = []
+    for line in _mutmut("results", "--all", "true").splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if not name:
+            continue
+        module = _module(name)
+        if status == "survived":
+            mutated = _mutated_line(name)
+            reason = EQUIVALENT.get((module, mutated))
+            status = "equivalent" if reason else status
+            survivors.append((module, name, mutated, reason))
+        statuses[module][status] += 1
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        "# Mutation testing\n\nHow often a deliberately broken line goes "
+        "unnoticed by the tests. Configuration: `[tool.mutmut]` in pyproject.toml "
+        "(the modules mutated, the tests run and why some are left out).\n\n"
+        f"Commands, from the repository root with the `dev` extra:\n\n```bash\n"
+        f"{COMMAND}\npython -m benchmarks.mutation_report > benchmarks/MUTATION.md"
+        f"\n```\n\n## Last run: commit {commit}\n"
+    )
+    print("| module | mutants | killed | timed out | survived | equivalent "
+          "| killed of non-equivalent |")
+    print("|---|---|---|---|---|---|---|")
+    for module, count in sorted(statuses.items()):
+        killed = count["killed"] + count["timeout"]
+        real = sum(count.values()) - count["equivalent"] - count["not checked"]
+        rate = f"{100 * killed / real:.1f}%" if real else "-"
+        print(
+            f"| {module} | {sum(count.values())} | {count['killed']} | "
+            f"{count['timeout']} | {count['survived']} | {count['equivalent']} "
+            f"| {rate} |"
+        )
+    other = {s for count in statuses.values() for s in count} - {
+        "killed", "timeout", "survived", "equivalent"
+    }
+    if other:
+        print(f"\nOther statuses: {', '.join(sorted(other))}.")
+    print("\n## Survivors\n")
+    for module, name, mutated, reason in survivors:
+        why = f"equivalent: {reason}" if reason else "**not killed**"
+        print(f"- `{name}`: `{mutated}` ({why})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
