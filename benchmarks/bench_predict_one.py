@@ -19,14 +19,18 @@ Run: ``python -m benchmarks.bench_predict_one [--repeats 7] [--calls 300]``.
 """
 
 import argparse
-import tracemalloc
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from benchmarks._common import interleaved_medians, machine_line, print_table
+from benchmarks._common import (
+    interleaved_medians,
+    machine_line,
+    print_table,
+    traced_peak_bytes,
+)
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
 
@@ -124,16 +128,6 @@ def one_row_table(repeats, n_calls):
     )
 
 
-def peak_memory(fn):
-    """Peak bytes numpy allocates during ``fn()``."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def bulk_table(repeats):
     X64, y = make_squad2_scores(n_questions=BULK_ROWS, random_state=0)
     rows = []
@@ -144,7 +138,7 @@ def bulk_table(repeats):
             name: lambda est=est, X=X: est.predict(X) for name, est in fitted.items()
         }
         times = interleaved_medians(fns, repeats=repeats, warmup=1)
-        memory = {name: peak_memory(fn) for name, fn in fns.items()}
+        memory = {name: traced_peak_bytes(fn) for name, fn in fns.items()}
         for name in fns:
             rows.append(
                 (

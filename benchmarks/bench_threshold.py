@@ -19,7 +19,6 @@ Run: ``python -m benchmarks.bench_threshold [--repeats 5]`` (needs hyperopt:
 """
 
 import argparse
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -30,6 +29,7 @@ from benchmarks._common import (
     machine_line,
     median_seconds,
     print_table,
+    traced_peak_bytes,
 )
 from skfusion import MarginThresholdClassifier
 from skfusion.datasets import make_squad2_scores
@@ -114,16 +114,6 @@ def numpy_sweep(X, y):
     return float(margin[order[k]])
 
 
-def peak_memory(fn):
-    """Peak bytes numpy allocates during ``fn()``, beyond what it held before."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def sweep_rows(repeats):
     """Fit against the plain sweep: time ratio and peak memory over X."""
     rows = []
@@ -136,7 +126,9 @@ def sweep_rows(repeats):
                 "sweep": lambda X=X, y=y: numpy_sweep(X, y),
             }
             times = interleaved_medians(fns, repeats=repeats)
-            memory = {name: peak_memory(fn) / X.nbytes for name, fn in fns.items()}
+            memory = {
+                name: traced_peak_bytes(fn) / X.nbytes for name, fn in fns.items()
+            }
             rows.append(
                 (
                     f"{n:,} x 4 {dtype}",

@@ -65,8 +65,10 @@ def main():
         f"{COMMAND}\npython -m benchmarks.mutation_report > benchmarks/MUTATION.md"
         f"\n```\n\n## Last run: commit {commit}\n"
     )
-    print("| module | mutants | killed | timed out | survived | equivalent "
-          "| killed of non-equivalent |")
+    print(
+        "| module | mutants | killed | timed out | survived | equivalent "
+        "| killed of non-equivalent |"
+    )
     print("|---|---|---|---|---|---|---|")
     for module, count in sorted(statuses.items()):
         killed = count["killed"] + count["timeout"]
@@ -78,12 +80,15 @@ def main():
             f"| {rate} |"
         )
     other = {s for count in statuses.values() for s in count} - {
-        "killed", "timeout", "survived", "equivalent"
+        "killed",
+        "timeout",
+        "survived",
+        "equivalent",
     }
     if other:
         print(f"\nOther statuses: {', '.join(sorted(other))}.")
     print("\n## Survivors\n")
-    for module, name, mutated, reason in survivors:
+    for _, name, mutated, reason in survivors:
         why = f"equivalent: {reason}" if reason else "**not killed**"
         print(f"- `{name}`: `{mutated}` ({why})")
     return 0
