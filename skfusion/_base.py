@@ -10,13 +10,11 @@ from ._compat import _check_sample_weight
 FLOATS = (np.float64, np.float32)  # X's precisions, kept as they are
 
 
-def _float64_chunks(X, n_rows=1 << 16):
-    """Yield each chunk's rows, and its columns as contiguous float64 rows."""
-    # A chunk's float64 copy stays in cache while its columns are combined,
-    # and no copy of the whole X exists.
+def _row_chunks(X, n_rows=1 << 16):
+    """Yield each chunk of rows and its values: its copies then stay in cache."""
     for start in range(0, X.shape[0], n_rows):
         rows = slice(start, start + n_rows)
-        yield rows, X[rows].T.astype(np.float64, order="C")
+        yield rows, X[rows]
 
 
 def _plain_rows(estimator, X):

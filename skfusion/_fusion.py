@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
 
-from ._base import _BinaryScoreClassifier, _float64_chunks
+from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, LinearClassifierMixin, StrOptions, _fit_context
 from ._solvers._common import _linear_init_parameters
 from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
@@ -21,7 +21,8 @@ def _linear_scores(X, coef, intercept):
     # order give every row the same bits whatever the batch (and an ONNX
     # graph can repeat them).
     weights, scores = coef[0], np.empty(X.shape[0])
-    for rows, columns in _float64_chunks(X):
+    for rows, chunk in _row_chunks(X):
+        columns = chunk.T.astype(np.float64, order="C")
         out = np.multiply(columns[0], weights[0], out=scores[rows])
         for j in range(1, X.shape[1]):
             out += np.multiply(columns[j], weights[j], out=columns[j])

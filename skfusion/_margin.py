@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import _BinaryScoreClassifier, _float64_chunks
+from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, StrOptions, _fit_context
 from ._margin_tools import _column_positions
 from ._sweep import check_answer_credit, constrained_threshold, threshold_at_cut
@@ -22,11 +22,11 @@ def _confusion_scores(fn, tn, positives, negatives, scoring):
             score = np.subtract(positives, fn) / positives
             score += tn / negatives
             score /= 2
-        else:  # f1, 2 tp / (2 tp + fp + fn)
+        else:  # f1, 2 tp / (2 tp + fp + fn), 0 where 0 / 0 as in sklearn
             score = 2 * np.subtract(positives, fn)
             score /= score + (negatives - tn) + fn
-    # 0/0 only arises for f1 without any positive, where sklearn also gives 0.
-    return np.nan_to_num(score, nan=0.0, copy=np.ndim(score) == 0)
+            score = np.nan_to_num(score, nan=0.0, copy=np.ndim(score) == 0)
+    return score
 
 
 def _cut_scores(margin, positive, weight, scoring):
@@ -58,13 +58,13 @@ def _cut_scores(margin, positive, weight, scoring):
     return m, scores
 
 
-def _column_sum(columns, positions):
-    """Sum the `columns` (rows of a chunk) at `positions`, left to right."""
+def _column_sum(X, positions):
+    """Sum the columns of X at `positions` in float64, left to right."""
     # A fixed order (not a reduction, whose order numpy may choose by shape)
     # gives each row the same bits alone or in a batch.
-    total = columns[positions[0]].copy()
+    total = X[:, positions[0]].astype(np.float64)
     for position in positions[1:]:
-        total += columns[position]
+        total += X[:, position]
     return total
 
 
@@ -210,10 +210,10 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
                 )
         margin = np.empty(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            for rows, columns in _float64_chunks(X):
-                margin[rows] = _column_sum(columns, null)
+            for rows, chunk in _row_chunks(X):
+                margin[rows] = _column_sum(chunk, null)
                 if span is not None:
-                    margin[rows] -= _column_sum(columns, span)
+                    margin[rows] -= _column_sum(chunk, span)
         if span is not None and not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."
