@@ -195,3 +195,32 @@ def test_batch_credit_is_the_official_raw_score_of_each_question(questions):
     em_all, f1_all = _answer_credits(list(golds.values()), list(predictions.values()))
     assert_array_equal(em_all, [exact[q] for q in golds])
     assert_array_equal(f1_all, [f1[q] for q in golds])
+
+
+def test_articles_are_dropped_in_a_batch_as_one_by_one():
+    texts = ["The cat", "a dog and an apple", "theatre"]
+    assert _normalize_all(texts) == ["cat", "dog and apple", "theatre"]
+    assert _normalize_all(texts) == [official.normalize(t) for t in texts]
+
+
+@pytest.mark.parametrize("report", [no_answer_report, squad2_report])
+def test_reports_take_integer_labels_as_booleans(report):
+    predicted, unanswerable = [1, 1, 0, 0], [1, 0, 0, 1]
+    credit = [[0.0, 1.0, 1.0, 0.0]] * 2 if report is squad2_report else []
+    as_ints = report(np.array(predicted), np.array(unanswerable), *credit)
+    as_bools = report(
+        np.array(predicted, dtype=bool), np.array(unanswerable, dtype=bool), *credit
+    )
+    assert as_ints == as_bools
+    assert as_bools["HasAns_total"] == as_bools["NoAns_total"] == 2
+
+
+def test_a_report_with_em_alone_is_the_accuracy_report():
+    unanswerable = np.array([True, False, False])
+    predicted = np.array([True, True, False])
+    alone = no_answer_report(predicted, unanswerable, em=np.ones(3))
+    assert alone == no_answer_report(predicted, unanswerable)
+    assert set(alone) == {"accuracy", "total", "HasAns_accuracy", "HasAns_total"} | {
+        "NoAns_accuracy",
+        "NoAns_total",
+    }
