@@ -54,7 +54,7 @@ def features_from_logits(
         True for the tokens of the context, where a span may start and end.
         Give exactly one of `context_mask` and `offset_mapping`.
     offset_mapping : sequence of n_windows sequences, default=None
-        run_qa.py's ``offset_mapping``: a ``(start, end)`` character pair per
+        The ``offset_mapping`` of run_qa.py: a ``(start, end)`` character pair per
         context token and None elsewhere (as is an entry shorter than a
         pair); a row may be shorter than `seq_len`. Only the entries the
         selection needs are read and checked (see Notes).
