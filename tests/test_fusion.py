@@ -525,3 +525,15 @@ def test_initial_parameters_are_torch_nn_linears_draw_from_the_seed():
     assert_allclose(clf.accuracy_curve_[:, 0], accuracy, rtol=0, atol=1e-12)
     assert_array_equal(clf.coef_[0], drawn[clf.best_restart_, :-1])
     assert_array_equal(clf.intercept_, drawn[clf.best_restart_, -1:])
+
+
+def test_a_log_odds_of_exactly_zero_predicts_the_first_class(scores):
+    # As scikit-learn's linear classifiers: classes_[1] only where > 0.
+    X, y = scores
+    clf = TorchLogisticFusion(n_restarts=1, n_steps=2, random_state=0).fit(X, y)
+    clf.intercept_ = np.zeros(1)
+    rows = np.zeros((2, X.shape[1]))
+    rows[1, 0] = np.sign(clf.coef_[0, 0])  # a positive log-odds
+    decision = clf.decision_function(rows)
+    assert decision[0] == 0.0 and decision[1] > 0
+    assert_array_equal(clf.predict(rows), clf.classes_)

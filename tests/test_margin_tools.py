@@ -1,5 +1,6 @@
 """Column resolution and the direction check of the margin rule."""
 
+import re
 import warnings
 
 import numpy as np
@@ -100,3 +101,47 @@ def test_the_direction_check_warns_below_an_auc_of_one_half_only():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_margin_direction(rule, X, y) == 0.5
+
+
+def test_default_columns_are_the_first_and_the_last():
+    assert margin_column_indices(["null", "x", "span"]) == ([0], [2])
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "null_column='nul' is not a column of X; its columns are ['null', 'span']."
+        ),
+    ):
+        margin_column_indices(np.array(["null", "span"]), "nul", "span")
+
+
+def wrong_way_scores():
+    X, y = make_squad2_scores(n_questions=400, random_state=1)
+    heads = np.column_stack([X[:, 3] / 2, X[:, 3] / 2, X[:, 0] / 2, X[:, 0] / 2])
+    return heads, y
+
+
+@pytest.mark.parametrize(
+    ("null", "span", "formula"),
+    [
+        (["a", "b"], ["c", "d"], "(a + b) - (c + d)"),
+        (["a", "b"], "c", "(a + b) - c"),
+        ("a", ["c", "d"], "a - (c + d)"),
+        (["a", "b"], None, "a + b"),
+    ],
+)
+def test_the_warning_writes_the_margin_and_points_at_the_caller(null, span, formula):
+    # Names on an array X, a rule with a target: the check translates the
+    # names and drops the target, and warns where it is called.
+    X, y = wrong_way_scores()
+    rule = MarginThresholdClassifier(
+        null_column=null, span_column=span, target_precision=0.9
+    )
+    with pytest.warns(UserWarning) as record:
+        auc = check_margin_direction(rule, X, y, feature_names=["a", "b", "c", "d"])
+    [warning] = record
+    assert str(warning.message) == (
+        f"the margin {formula} is lower for unanswerable questions than for "
+        f"answerable ones (AUC {auc:.3f} < 0.5): are the labels or the null and "
+        "span columns swapped?"
+    )
+    assert warning.filename == __file__

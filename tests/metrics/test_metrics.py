@@ -18,6 +18,7 @@ from skfusion.metrics import (
     tuning_sample_weight,
 )
 from skfusion.metrics._squad import _answer_credits, _normalize_all
+from skfusion.metrics._tuning import _tuning_weights
 from tests import _official_eval as official
 from tests._builders import squad_dev
 
@@ -224,3 +225,23 @@ def test_a_report_with_em_alone_is_the_accuracy_report():
         "NoAns_accuracy",
         "NoAns_total",
     }
+
+
+def test_batch_credits_are_float_arrays():
+    em, f1 = _answer_credits([["Paris"], ["the Seine", "Seine river"]], ["Paris", "x"])
+    assert em.dtype == f1.dtype == np.float64
+    assert_array_equal(em, [1.0, 0.0])
+
+
+def test_tuning_weights_of_a_score_key_are_the_squad_weights():
+    unanswerable = np.array([True, False, False])
+    em, f1 = np.array([0.0, 1.0, 0.0]), np.array([0.2, 1.0, 0.5])
+    assert _tuning_weights(unanswerable, "accuracy", em, f1) is None
+    assert_array_equal(
+        _tuning_weights(unanswerable, "em", em, f1),
+        squad2_sample_weight(unanswerable, em),
+    )
+    assert_array_equal(
+        _tuning_weights(unanswerable, "f1", em, f1),
+        squad2_sample_weight(unanswerable, f1),
+    )
