@@ -121,13 +121,30 @@ def test_init_is_within_nn_linear_bounds():
 
 
 @pytest.mark.parametrize(
-    ("step", "expected"),
-    [(0, 0.0), (5, 0.5), (9, 0.9), (10, 1.0), (55, 0.5), (99, 1 / 90), (100, 0.0)],
+    ("step", "n_steps", "warmup_steps", "expected"),
+    [
+        (0, 100, 10, 0.0),
+        (5, 100, 10, 0.5),
+        (9, 100, 10, 0.9),
+        (10, 100, 10, 1.0),
+        (55, 100, 10, 0.5),
+        (99, 100, 10, 1 / 90),
+        (100, 100, 10, 0.0),
+        # No warm-up: the first step has the full rate.
+        (0, 100, 0, 1.0),
+        (50, 100, 0, 0.5),
+        # One step of decay after the warm-up.
+        (10, 11, 10, 1.0),
+    ],
 )
-def test_warmup_linear_lr_matches_transformers_schedule(step, expected):
-    assert _warmup_linear_lr(step, n_steps=100, warmup_steps=10) == pytest.approx(
-        expected
-    )
+def test_warmup_linear_lr_matches_transformers_schedule(
+    step, n_steps, warmup_steps, expected
+):
+    # transformers' get_linear_schedule_with_warmup, written out:
+    # step / max(1, warmup) before the warm-up's end, then
+    # max(0, (n - step) / max(1, n - warmup)).
+    lr = _warmup_linear_lr(step, n_steps=n_steps, warmup_steps=warmup_steps)
+    assert lr == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
