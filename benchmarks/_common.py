@@ -2,6 +2,7 @@
 
 import platform
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -35,6 +36,16 @@ def reset_peak_memory():
     """Reset VmHWM to the resident set now (Linux 4.0 or later)."""
     with open("/proc/self/clear_refs", "w") as clear_refs:
         clear_refs.write("5")
+
+
+def traced_peak_bytes(fn):
+    """Peak bytes numpy (and Python) allocate during ``fn()``, by tracemalloc."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def interleaved_medians(fns, *, repeats=5, warmup=1):

@@ -23,7 +23,6 @@ from benchmarks import (
     bench_scaling,
     bench_threads,
     bench_threshold,
-    bench_vector_width,
 )
 from skfusion._io import atomic_write
 
@@ -50,7 +49,6 @@ def run(args):
     bench_threshold.main([])
     bench_threads.main([])
     bench_blas_threads.main([])
-    bench_vector_width.main([])
     bench_features.main([])
     bench_cold_start.main([])
     bench_predict_one.main([])

@@ -1,63 +1,45 @@
-"""What both estimators repeat in `fit`: validation, weights, target, tags."""
-
-from contextlib import contextmanager
+"""What both estimators share: checks in `fit` and `predict`, the target, tags."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import _check_sample_weight
 
-
-@contextmanager
-def _restore_state_on_failure(estimator):
-    """Undo every attribute change `fit` made if it raises.
-
-    `validate_data(reset=True)` sets ``n_features_in_`` before later checks
-    can fail; without this, a failed refit would leave a previously fitted
-    estimator expecting the new, rejected, data's shape.
-    """
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise
+FLOATS = (np.float64, np.float32)  # X's precisions, kept as they are
 
 
-# The targets `check_classification_targets` accepts; calling it only where
-# y is of another type avoids computing type_of_target(y) twice per fit.
-_CLASSIFICATION_TARGETS = (
-    "binary",
-    "multiclass",
-    "multiclass-multioutput",
-    "multilabel-indicator",
-    "multilabel-sequences",
-)
+def _row_chunks(X, n_rows=1 << 16):
+    """Yield each chunk of rows and its values: its copies then stay in cache."""
+    for start in range(0, X.shape[0], n_rows):
+        rows = slice(start, start + n_rows)
+        yield rows, X[rows]
 
 
-def _plain_rows(estimator, X, dtypes=(np.float64, np.float32)):
-    """Return `X` if ``validate_data(reset=False)`` would pass it unchanged.
+def _plain_rows(estimator, X):
+    """Return X's values if ``validate_data(reset=False)`` would pass them as they are.
 
-    That is a C-contiguous 2-D numpy array (not a subclass) of one of
-    `dtypes` in native byte order, with at least one row, the fitted number
-    of columns and only finite values, given to an estimator fitted without
-    feature names (with them, a plain array earns scikit-learn's warning).
-    Anything else returns None, and the caller validates as usual: every
-    error and warning stays scikit-learn's own. A fitted ``n_features_in_``
-    also means `check_is_fitted` would pass.
+    A float array, or a DataFrame of float columns named as at `fit`, with rows,
+    the fitted width and finite values; else None, for scikit-learn's checks.
     """
     state = estimator.__dict__
+    names = state.get("feature_names_in_")
+    if names is not None:
+        if not (
+            type(X).__name__ == "DataFrame"
+            and type(X).__module__.startswith("pandas")
+            and X.columns.tolist() == names.tolist()
+            and all(dtype in FLOATS for dtype in X.dtypes)  # no sparse column
+        ):
+            return None
+        X = X.to_numpy()
     if (
         type(X) is np.ndarray
         and X.ndim == 2
         and X.shape[0] > 0
         and X.shape[1] == state.get("n_features_in_")
-        and "feature_names_in_" not in state
-        and X.dtype in dtypes
-        and X.flags.c_contiguous
+        and X.dtype in FLOATS
         and np.isfinite(X).all()
     ):
         return X
@@ -65,15 +47,14 @@ def _plain_rows(estimator, X, dtypes=(np.float64, np.float32)):
 
 
 def _check_binary_target(y, sample_weight):
-    """Return ``classes_`` after checking `y` is a binary classification target.
-
-    Both classes must carry positive total weight: a problem that sample
-    weights reduce to one class has no decision to learn.
-    """
-    y_type = type_of_target(y, input_name="y")
-    if y_type not in _CLASSIFICATION_TARGETS:
-        check_classification_targets(y)  # raises scikit-learn's own error
-    classes = np.unique(y)
+    """Return ``classes_`` of a binary target whose classes both weigh something."""
+    if y.dtype == bool:  # binary, without type_of_target's and unique's sorts
+        classes, y_type = np.array([False, True])[[not y.all(), y.any()]], "binary"
+    else:
+        y_type = type_of_target(y, input_name="y")
+        if y_type in ("continuous", "continuous-multioutput", "unknown"):
+            check_classification_targets(y)  # scikit-learn's own error
+        classes = np.unique(y)
     if y_type != "binary":
         raise ValueError(
             "Only binary classification is supported; y has "
@@ -84,9 +65,8 @@ def _check_binary_target(y, sample_weight):
             "This classifier needs samples of 2 classes, but the data contains "
             f"only one class: {classes.tolist()[0]!r}."
         )
-    weighted = sample_weight > 0
-    if not weighted.all():
-        kept = classes[[weighted[y == c].any() for c in classes]]
+    if sample_weight is not None and not (sample_weight > 0).all():
+        kept = classes[[(sample_weight[y == c] > 0).any() for c in classes]]
         if kept.size < 2:
             raise ValueError(
                 "This classifier needs samples of 2 classes with non-zero "
@@ -96,27 +76,47 @@ def _check_binary_target(y, sample_weight):
 
 
 class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
-    """Base of skfusion's classifiers: binary targets over dense score columns.
+    """Base of skfusion's classifiers: binary targets over dense float scores.
 
-    Subclasses implement ``_fit(X, y, sample_weight, classes)``, which sets
-    the fitted attributes, and call `_fit_checked` from their `fit`. If any
-    check or `_fit` raises, every attribute is restored: the estimator is
-    left exactly as it was, fitted or not.
+    Subclasses implement ``_fit(X, y, sample_weight, classes)``, with X in its
+    own precision and ``sample_weight`` None or float64, and call
+    `_fit_checked` from `fit`, which leaves the estimator as it was, fitted
+    or not, if a check or `_fit` raises.
     """
 
-    # Precisions `fit` accepts as they are; other inputs become the first.
-    _fit_dtypes = (np.float64,)
-
     def _fit_checked(self, X, y, sample_weight, **fit_params):
-        with _restore_state_on_failure(self):
-            X, y = validate_data(self, X, y, dtype=list(self._fit_dtypes))
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        # validate_data(reset=True) sets n_features_in_ before later checks
+        # can fail: a failed refit would expect the rejected data's shape.
+        saved = dict(self.__dict__)
+        try:
+            X, y = validate_data(self, X, y, dtype=list(FLOATS))
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
             classes = _check_binary_target(y, sample_weight)
             self._fit(X, y, sample_weight, classes, **fit_params)
             self.classes_ = classes
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
         return self
+
+    def _validated_rows(self, X):
+        """Return X's values, checked as ``validate_data(reset=False)`` checks them."""
+        # A plain float array (or a DataFrame of the fitted columns) skips
+        # validate_data, most of the time of a one-question call.
+        rows = _plain_rows(self, X)
+        if rows is None:
+            check_is_fitted(self)
+            rows = validate_data(self, X, dtype=list(FLOATS), reset=False)
+        return rows
+
+    def _labels(self, positive):
+        """``classes_[1]`` where `positive`, else ``classes_[0]``: no index array."""
+        labels = np.where(positive, self.classes_[1], self.classes_[0])
+        return labels.astype(self.classes_.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,11 +1,7 @@
-"""The one home of private scikit-learn names and of optional imports.
+"""The one home of scikit-learn's private names, and of optional imports.
 
-scikit-learn promises no stability for ``_fit_context``,
-``sklearn.utils._param_validation``, ``LinearClassifierMixin``,
-``_check_sample_weight`` or ``_openmp_effective_n_threads``; importing them
-only here means that a release which moves one breaks this file alone.
-``tests/test_packaging.py`` keeps every other module off scikit-learn's
-private names.
+A scikit-learn release that moves a private name breaks this file alone
+(``tests/test_packaging.py`` keeps every other module off them).
 """
 
 from sklearn.base import _fit_context
@@ -28,18 +24,7 @@ __all__ = [
 
 
 def _import_torch(needed_by):
-    """Import torch, or raise an ImportError that names the extra bringing it.
-
-    Parameters
-    ----------
-    needed_by : str
-        What needs torch, as the user wrote it, e.g. ``"engine='torch'"``.
-
-    Returns
-    -------
-    torch : module
-        The imported ``torch`` package.
-    """
+    """Import torch, or raise an ImportError naming what needs it and the extra."""
     try:
         import torch
     except ImportError as exc:

@@ -4,47 +4,42 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import sparse
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _BinaryScoreClassifier, _plain_rows
+from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, LinearClassifierMixin, StrOptions, _fit_context
 from ._solvers._common import _linear_init_parameters
 from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
 
 
 def _linear_scores(X, coef, intercept):
-    """Return ``X @ coef.T + intercept`` as a 1-D array, summed column by column.
-
-    A matrix product's summation order depends on the number of rows and
-    on the BLAS kernel the CPU gets, so a row's score alone can differ in
-    the last bit from the same row's in a batch. Elementwise products added
-    in a fixed order give every row the same bits whatever the batch, and
-    an ONNX graph can repeat them.
-    """
-    dtype = np.result_type(X.dtype, coef.dtype)
-    X = X.astype(dtype, copy=False)
-    weights = coef.astype(dtype, copy=False)[0]
-    scores = X[:, 0] * weights[0]
-    for j in range(1, X.shape[1]):
-        scores += X[:, j] * weights[j]
-    scores += intercept.astype(dtype, copy=False)[0]
+    """``X @ coef.T + intercept`` in float64, summed column by column, no copy of X."""
+    # A matrix product's summation order depends on the number of rows and
+    # on the CPU's BLAS kernel, so that a row's score alone could differ in
+    # the last bit from its score in a batch; products added in a fixed
+    # order give every row the same bits whatever the batch (and an ONNX
+    # graph can repeat them).
+    weights, scores = coef[0], np.empty(X.shape[0])
+    for rows, chunk in _row_chunks(X):
+        columns = chunk.T.astype(np.float64, order="C")
+        out = np.multiply(columns[0], weights[0], out=scores[rows])
+        for j in range(1, X.shape[1]):
+            out += np.multiply(columns[j], weights[j], out=columns[j])
+        out += intercept[0]
     return scores
 
 
 class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     """Logistic regression fused over score columns, trained as the notebook trains it.
 
-    Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by
-    the research notebook's loop: full-batch SGD on the (weighted) mean
-    BCE-with-logits loss, a linear warm-up then linear decay of the learning
-    rate, the accuracy measured after every step, the best-accuracy
-    parameters kept, over several random restarts of which the best is kept.
-    All restarts train together: on the CPU in one fused, compiled kernel,
-    on a GPU as batched PyTorch operations. The fitted estimator holds only
-    numpy arrays.
+    Fits ``P(y = classes_[1] | x) = sigmoid(x @ coef_.T + intercept_)`` by the
+    research notebook's loop: full-batch SGD on the (weighted) mean
+    BCE-with-logits loss, a linear warm-up then decay of the learning rate,
+    and the parameters of the best accuracy after any step of any random
+    restart kept. The restarts train together: on the CPU in one fused,
+    compiled kernel, on a GPU as batched PyTorch operations. The fitted
+    estimator holds only numpy arrays.
 
     Parameters
     ----------
@@ -55,39 +50,31 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     learning_rate : float, default=0.3
         Peak SGD learning rate.
     warmup_steps : int, default=10
-        Steps of linear warm-up from 0 to `learning_rate`; the rate then
-        decays linearly to 0 at `n_steps`.
+        Steps of linear warm-up from 0 to `learning_rate`, which then decays
+        linearly to 0 at `n_steps`.
     validation_fraction : float in (0, 1) or None, default=None
-        If set, snapshots and the restart are chosen by accuracy on a
-        stratified held-out part of the fit data (split seeded by
-        `random_state`) and the loss uses the rest. ``None`` selects on the
-        training data, as the notebook does.
+        If set, a stratified held-out part of the fit data (split seeded by
+        `random_state`) chooses the snapshots and the restart, and the loss
+        uses the rest; ``None`` selects on the training data, as the notebook.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial parameters and the validation split. Pass an int
-        for reproducible fits; ``None`` uses numpy's global random state
-        (``np.random.seed`` then makes fits reproducible), as scikit-learn
-        does.
+        Seeds the initial parameters and the validation split; ``None`` uses
+        numpy's global random state (``np.random.seed`` then makes fits
+        reproducible), as scikit-learn does.
     device : str, default="cpu"
-        Where training runs: the CPU, or a torch device such as ``"cuda"``
-        or ``"cuda:1"`` (with the torch engine).
+        The CPU, or a torch device such as ``"cuda:1"`` (torch engine).
     engine : {"auto", "numba", "torch"}, default="auto"
-        Implementation of the training loop. ``"numba"`` is a fused CPU
-        kernel, compiled on first use and cached on disk (the first fit in
-        a new environment takes some seconds longer); ``"torch"`` runs
-        batched torch operations on `device`. ``"auto"`` uses ``"numba"``
-        when `device` is the CPU and ``"torch"`` otherwise. Both compute
-        the same steps and differ only in rounding.
+        ``"numba"``: a fused CPU kernel, compiled on first use and cached on
+        disk (the first fit in a new environment takes seconds longer);
+        ``"torch"``: batched torch operations on `device`; ``"auto"``: numba
+        on the CPU, torch elsewhere. They differ only in rounding.
     n_jobs : int, default=None
-        Number of threads the ``"numba"`` engine splits the restarts over
-        (it releases the GIL). ``None`` means 1 unless in a
-        :obj:`joblib.parallel_config` context; ``-1`` means all cores. With
-        ``None`` or a negative value the count also stays within the thread
-        limit of joblib's worker processes and of threadpoolctl, so fits
-        inside ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the
-        cores. The kernel trains restarts in pairs, so at most
-        ``ceil(n_restarts / 2)`` threads are used. The fitted attributes are
-        bit-identical for every value. The ``"torch"`` engine trains on one
-        CPU thread, or on the GPU, whatever `n_jobs`.
+        Threads the ``"numba"`` engine trains the restarts on, in pairs (so at
+        most ``ceil(n_restarts / 2)``), with bit-identical fitted attributes
+        for every value. ``None`` is 1 unless in a :obj:`joblib.parallel_config`
+        context, ``-1`` all cores; both also keep within the thread limit of
+        joblib's worker processes and of threadpoolctl, so that fits in
+        ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the cores. The
+        ``"torch"`` engine trains on one CPU thread or on the GPU.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
@@ -114,8 +101,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     accuracy_curve_ : ndarray of shape (n_restarts, n_steps)
         Selection accuracy after every step of every restart.
     n_iter_ : int
-        Number of SGD steps that produced the kept snapshot
-        (``best_step_ + 1``).
+        SGD steps that produced the kept snapshot (``best_step_ + 1``).
 
     See Also
     --------
@@ -126,32 +112,25 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     Notes
     -----
     Training follows the research notebook KNOT-FIT-BUT/JointSpanExtraction,
-    ``analysis/squad2_noans_tuning.ipynb`` (cell 9) step for step: parameters
-    initialised as `torch.nn.Linear` does, ``U(-1/sqrt(d), 1/sqrt(d))``; the
-    learning-rate multiplier of transformers' `get_linear_schedule_with_warmup`,
-    ``step / warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``,
-    so the first step has rate 0; a snapshot whenever the post-step accuracy
-    is strictly better than any before; across restarts the strictly best
-    snapshot, the first winning a tie. Where the notebook would keep no snapshot
-    (an accuracy of 0 throughout) the first step's is kept. With
+    ``analysis/squad2_noans_tuning.ipynb`` (cell 9), step for step: parameters
+    drawn as `torch.nn.Linear` draws them, ``U(-1/sqrt(d), 1/sqrt(d))`` (from
+    `random_state`, restart by restart, weights then bias); the learning-rate
+    multiplier of transformers' `get_linear_schedule_with_warmup`, ``step /
+    warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``, so
+    that the first step has rate 0; a snapshot whenever the accuracy after a
+    step is strictly better than before, and the strictly best across
+    restarts: the first wins a tie. Where the notebook would keep none (an
+    accuracy of 0 throughout), the first step's is kept. With
     `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
-    weighted the same way. Arithmetic runs in the precision of `X`: float64
-    by default, which makes a fit with integer sample weights equal to one on
-    repeated rows (float32 sums differ by 1e-6 or more); float32 `X` trains in
-    the notebook's own precision, about twice as fast. By default a fit uses
-    one CPU thread, which is what scales under an outer `n_jobs` and busy
-    machines: the numba kernel runs on the calling thread (or `n_jobs`
-    threads) and releases the GIL, and the torch engine sets torch to one
-    thread during `fit`, restoring its setting after (spin-waiting torch
-    threads collapse when other processes hold the cores).
-
-    Selecting snapshots on training accuracy, the default, overfits the
-    selection: compare estimators with cross-validation, or set
-    `validation_fraction`.
-
-    The BERT rule that this model generalises is described by Devlin et al.,
-    "BERT: Pre-training of Deep Bidirectional Transformers for Language
-    Understanding", NAACL 2019, section 4.3.
+    weighted alike. Arithmetic runs in the precision of `X`, which is not
+    copied: float64 by default, where integer sample weights equal repeated
+    rows; float32 `X` trains in the notebook's own precision, about twice as
+    fast. A fit uses one CPU thread unless `n_jobs` says otherwise (the user
+    guide's *Speed* section says why, and what precision, threads and devices
+    change). Selecting snapshots on training accuracy, the default, overfits
+    the selection: compare estimators by cross-validation, or set
+    `validation_fraction`. The BERT rule that this model generalises is
+    Devlin et al.'s (NAACL 2019, section 4.3).
 
     Examples
     --------
@@ -164,10 +143,6 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     >>> bool(clf.score(X, y) > 0.7)
     True
     """
-
-    # float32 scores (a reader's logits) train in float32, about twice as
-    # fast; anything else in float64.
-    _fit_dtypes = (np.float64, np.float32)
 
     _parameter_constraints: dict = {
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
@@ -238,46 +213,37 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     def _fit(self, X, y, sample_weight, classes):
         engine, device = _resolve_engine(self.engine, self.device)
         rng = check_random_state(self.random_state)
-        y01 = (y == classes[1]).astype(np.float64)
-        fit_weight, eval_weight = _fit_and_eval_weights(
-            y01, sample_weight, self.validation_fraction, rng
-        )
-        self._train(X, y01, fit_weight, eval_weight, rng, engine, device)
-
-    def _train(self, X, y01, fit_weight, eval_weight, rng, engine, device):
-        """Run the training loop and set the fitted attributes it yields."""
+        y = y == classes[1]
+        # Ones in X's precision: a float32 fit holds less; the loss scale
+        # and the accuracy are computed in float64 all the same.
+        weight = np.ones(y.shape, X.dtype) if sample_weight is None else sample_weight
+        weights = _fit_and_eval_weights(y, weight, self.validation_fraction, rng)
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
-        schedule = {
-            "learning_rate": self.learning_rate,
-            "n_steps": self.n_steps,
-            "warmup_steps": self.warmup_steps,
-        }
-        # Engines are imported here: numba's and torch's imports take
-        # seconds, and predicting needs neither.
+        schedule = dict(
+            learning_rate=self.learning_rate,
+            n_steps=self.n_steps,
+            warmup_steps=self.warmup_steps,
+        )
+        # numba's and torch's imports take seconds, and predicting needs neither.
         if engine == "numba":
-            from ._solvers._fused import _run_fused_sgd
+            from ._solvers._fused import _run_fused_sgd as solver
 
-            curve, history = _run_fused_sgd(
-                X, y01, fit_weight, eval_weight, init, n_jobs=self.n_jobs, **schedule
-            )
+            options = {"n_jobs": self.n_jobs}
         else:
-            from ._solvers._torch import _run_batched_sgd
+            from ._solvers._torch import _run_batched_sgd as solver
 
-            curve, history = _run_batched_sgd(
-                X, y01, fit_weight, eval_weight, init, device=device, **schedule
-            )
-        # argmax returns the first maximum: "strictly better than the best so
+            options = {"device": device}
+        curve, history = solver(X, y, *weights, init, **options, **schedule)
+        # argmax takes the first maximum: "strictly better than the best so
         # far" within a restart, and "the first wins a tie" across restarts.
-        best_steps = curve.argmax(axis=1)
-        restart_scores = curve[np.arange(self.n_restarts), best_steps]
+        best_steps, restart_scores = curve.argmax(axis=1), curve.max(axis=1)
         best_restart = int(restart_scores.argmax())
         best_step = int(best_steps[best_restart])
-        kept = history[best_step, :, best_restart]
         if self.verbose:
             for r, score in enumerate(restart_scores):
                 print(f"restart {r}: best accuracy {score:.5f} at step {best_steps[r]}")
-        self.coef_ = kept[None, :-1].copy()
-        self.intercept_ = kept[-1:].copy()
+        self.coef_ = history[best_step, None, :-1, best_restart].copy()
+        self.intercept_ = history[best_step, -1:, best_restart].copy()
         self.best_score_ = float(restart_scores[best_restart])
         self.best_restart_ = best_restart
         self.best_step_ = best_step
@@ -299,15 +265,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
             Positive where ``classes_[1]`` is predicted. Each row's value is
             the same, to the bit, whichever rows it is given with.
         """
-        # A plain float array of the fitted width skips validate_data, which
-        # is most of the time of a one-question call; all else is validated.
-        rows = _plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            rows = validate_data(self, X, accept_sparse="csr", reset=False)
-            if sparse.issparse(rows):
-                rows = rows.toarray()
-        return _linear_scores(rows, self.coef_, self.intercept_)
+        return _linear_scores(self._validated_rows(X), self.coef_, self.intercept_)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict ``classes_[1]`` where the log-odds are positive.
@@ -322,8 +280,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        positive = self.decision_function(X) > 0  # checks the fit first
-        return self.classes_[positive.astype(np.intp)]
+        return self._labels(self.decision_function(X) > 0)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class, from the fitted logistic model.
@@ -342,7 +299,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         return np.column_stack([expit(-decision), expit(decision)])
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
-        """Log of `predict_proba`.
+        """Log of `predict_proba`, finite where ``log(predict_proba)`` underflows.
 
         Parameters
         ----------
@@ -354,6 +311,5 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         log_proba : ndarray of shape (n_samples, 2)
             Columns follow ``classes_``.
         """
-        # log_expit stays finite where log(expit(.)) would underflow to -inf.
         decision = self.decision_function(X)
         return np.column_stack([log_expit(-decision), log_expit(decision)])

@@ -1,13 +1,11 @@
 """BERT's SQuAD 2.0 no-answer rule: a threshold on the null-score margin."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _BinaryScoreClassifier, _plain_rows
+from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, StrOptions, _fit_context
 from ._margin_tools import _column_positions
 from ._sweep import (
@@ -18,72 +16,60 @@ from ._sweep import (
 )
 
 
-def _confusion_scores(tp, fp, tn, fn, scoring):
-    """Score each weighted confusion matrix; the arguments are aligned arrays."""
+def _confusion_scores(fn, tn, positives, negatives, scoring):
+    """Score the confusion matrices of given weighted false and true negatives."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if scoring == "accuracy":
-            score = (tp + tn) / (tp + fp + tn + fn)
+            score = np.subtract(tn, fn)
+            score += positives
+            score /= positives + negatives
         elif scoring == "balanced_accuracy":
-            score = (tp / (tp + fn) + tn / (tn + fp)) / 2
-        else:  # "f1"
-            score = 2 * tp / (2 * tp + fp + fn)
-    # 0/0 only arises for f1 without any positive, where sklearn also gives 0.
-    return np.nan_to_num(score, nan=0.0)
+            score = np.subtract(positives, fn) / positives
+            score += tn / negatives
+            score /= 2
+        else:  # f1, 2 tp / (2 tp + fp + fn), 0 where 0 / 0 as in sklearn
+            score = 2 * np.subtract(positives, fn)
+            score /= score + (negatives - tn) + fn
+            score = np.nan_to_num(score, nan=0.0, copy=np.ndim(score) == 0)
+    return score
 
 
 def _cut_scores(margin, positive, weight, scoring):
-    """Score every cut of the sorted margins; return the margins and scores.
+    """Score every cut of the sorted margins; return the sorted margins and scores.
 
-    Predictions are ``margin > threshold``. One sort orders the samples; the
-    cut before sorted position ``k`` predicts the first ``k`` negative, and
-    cumulative sums give every cut's weighted confusion matrix at once. Only
-    cuts between distinct margins are allowed (the others score -inf), so
-    equal margins always land on the same side; zero-weight samples are
-    dropped first, so they create no cut.
+    The cut before sorted position ``k`` predicts the first ``k`` negative;
+    cumulative sums give every cut's weighted false and true negatives at
+    once. Cuts between equal margins score -inf, so that equal margins fall
+    on the same side; zero-weight samples create no cut. `weight` None
+    counts every sample once.
     """
-    keep = weight > 0
-    order = np.argsort(margin[keep], kind="stable")
-    m = margin[keep][order]
-    w_pos = np.where(positive[keep], weight[keep], 0.0)[order]
-    w_neg = np.where(positive[keep], 0.0, weight[keep])[order]
-    fn = np.concatenate([[0.0], np.cumsum(w_pos)])
-    tn = np.concatenate([[0.0], np.cumsum(w_neg)])
-    tp, fp = fn[-1] - fn, tn[-1] - tn
-    scores = _confusion_scores(tp, fp, tn, fn, scoring)
+    if weight is not None and not (weight > 0).all():
+        keep = weight > 0
+        margin, positive, weight = margin[keep], positive[keep], weight[keep]
+    order = np.argsort(margin)  # any sort: no cut falls inside equal margins
+    m, positive = margin.take(order), positive.take(order)
+    fn = np.zeros(m.size + 1)
+    if weight is None:
+        del order
+        np.cumsum(positive, dtype=float, out=fn[1:])
+        tn = np.arange(m.size + 1, dtype=float)
+        tn -= fn
+    else:
+        weight = weight.take(order)
+        np.cumsum(np.where(positive, weight, 0.0), out=fn[1:])
+        tn = np.concatenate([[0.0], np.cumsum(np.where(positive, 0.0, weight))])
+    scores = _confusion_scores(fn, tn, fn[-1], tn[-1], scoring)
     scores[1:-1][m[1:] == m[:-1]] = -np.inf
     return m, scores
 
 
-def _best_threshold(margin, positive, weight, scoring):
-    """Return the threshold that maximises `scoring` and that score.
-
-    The lowest optimal cut wins a tie; the threshold sits halfway between the
-    margins on either side of it.
-    """
-    m, scores = _cut_scores(margin, positive, weight, scoring)
-    k = int(np.argmax(scores))
-    return threshold_at_cut(m, k), float(scores[k])
-
-
-def _score_at_threshold(margin, positive, weight, threshold, scoring):
-    """Weighted `scoring` of the predictions ``margin > threshold``."""
-    predicted = margin > threshold
-    tp = weight[predicted & positive].sum()
-    fp = weight[predicted & ~positive].sum()
-    tn = weight[~predicted & ~positive].sum()
-    fn = weight[~predicted & positive].sum()
-    return float(_confusion_scores(tp, fp, tn, fn, scoring))
-
-
 def _column_sum(X, positions):
-    """Sum the columns of `X` at `positions`, left to right.
-
-    A fixed order (not a reduction, whose order numpy may choose by shape)
-    gives each row the same bits alone or in a batch.
-    """
-    total = X[:, positions[0]]
+    """Sum the columns of X at `positions` in float64, left to right."""
+    # A fixed order (not a reduction, whose order numpy may choose by shape)
+    # gives each row the same bits alone or in a batch.
+    total = X[:, positions[0]].astype(np.float64)
     for position in positions[1:]:
-        total = total + X[:, position]
+        total += X[:, position]
     return total
 
 
@@ -91,44 +77,33 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     """BERT's SQuAD 2.0 no-answer rule, with the threshold found exactly.
 
     The margin of a question is the null score minus the best span score,
-    ``X[:, null_column].sum() - X[:, span_column].sum()`` over the named
-    columns. The classifier predicts
-    `pos_label` ("no answer") where the margin is strictly greater than
-    ``best_threshold_``, and the other class elsewhere.
+    ``X[:, null_column].sum() - X[:, span_column].sum()``, in float64. The
+    rule predicts `pos_label` ("no answer") where the margin is strictly
+    greater than ``best_threshold_``, and the other class elsewhere.
 
     Parameters
     ----------
     null_column : int, str or list of int or str, default=0
-        Column of the null (no-answer) score, by index or, when `X` has
-        feature names (a DataFrame), by name; a list names columns whose sum
-        is the null score, as BERT's ``start[0] + end[0]`` is
-        (``["null_start_logit", "null_end_logit"]``).
+        Column(s) of the null (no-answer) score, by index or, when `X` has
+        feature names (a DataFrame), by name; several are summed, as BERT's
+        ``start[0] + end[0]`` (``["null_start_logit", "null_end_logit"]``).
     span_column : int, str, list of int or str, or None, default=-1
-        Column(s) of the best span score, as for `null_column`
-        (``["span_start_logit", "span_end_logit"]``). ``None`` means the
-        null column already holds the margin, as the values of a
-        ``null_odds.json`` do.
+        Column(s) of the best span score, as for `null_column`. ``None``: the
+        null column already holds the margin, as a ``null_odds.json`` does.
     threshold : "tuned" or float, default="tuned"
         ``"tuned"`` finds the threshold that maximises `scoring` on the fit
-        data exactly. A float is used as is, like BERT's
-        ``null_score_diff_threshold`` (as scikit-learn's
-        `~sklearn.model_selection.FixedThresholdClassifier` uses its
-        ``threshold``).
-
-        .. deprecated:: 0.1
-           ``"auto"``, the former name of ``"tuned"``, is deprecated and
-           will be removed in 0.3.
+        data exactly; a float is used as is, like BERT's
+        ``null_score_diff_threshold`` (or the ``threshold`` of scikit-learn's
+        `~sklearn.model_selection.FixedThresholdClassifier`).
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
-        What ``threshold="tuned"`` maximises, with `pos_label` as the
-        positive class of "f1".
+        What ``threshold="tuned"`` maximises; `pos_label` is f1's positive class.
     pos_label : int, float, bool or str, default=None
-        The label meaning "no answer", predicted above the threshold.
-        ``None`` means ``classes_[1]``.
+        The label meaning "no answer"; ``None`` means ``classes_[1]``.
     target_precision : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, choose instead the operating point that
-        answers the most questions (weighted) such that the answered ones
-        are right at least this often: answerable, or with `fit`'s
-        ``answer_credit``, their mean EM (or F1) at least this.
+        With ``threshold="tuned"``, choose instead the threshold that answers
+        the most questions (weighted) whose answered ones are right at least
+        this often: answerable, or with `fit`'s ``answer_credit``, their mean
+        EM (or F1).
     target_noans_recall : float in [0, 1] or None, default=None
         With ``threshold="tuned"``, answer the most questions such that at
         least this (weighted) fraction of the unanswerable ones is flagged.
@@ -146,8 +121,8 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     best_threshold_ : float
         The threshold on the margin.
     best_score_ : float
-        `scoring` of the fitted rule on the fit data (weighted), also where
-        a target chose the threshold.
+        `scoring` of the rule on the fit data (weighted), also where a target
+        chose the threshold.
     classes_ : ndarray of shape (2,)
         Class labels.
     n_features_in_ : int
@@ -167,15 +142,12 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     -----
     The rule is BERT's for SQuAD 2.0 (Devlin et al., "BERT: Pre-training of
     Deep Bidirectional Transformers for Language Understanding", NAACL 2019,
-    section 4.3; ``run_squad.py``): predict no answer where
-    ``score_null - score_best_span > threshold``, the threshold tuned on the
-    dev set.
-
+    section 4.3; ``run_squad.py``), its threshold tuned on the dev set.
     ``threshold="tuned"`` sorts the margins once and sweeps cumulative
-    weighted counts, which scores every cut in O(n log n) time; the result is
-    the optimum over all cuts, not a grid or random search. The threshold is
-    placed halfway between the two neighbouring distinct margins, so equal
-    margins always fall on the same side, and it is always finite.
+    weighted counts, scoring every cut in O(n log n): the optimum over all
+    cuts, the lowest optimal cut winning a tie. The threshold lies halfway
+    between the two neighbouring distinct margins, so that equal margins fall
+    on the same side, and is always finite.
 
     With ``sample_weight`` equal to each answerable question's exact match
     (or F1) of its best span and 1 for each unanswerable question, the
@@ -218,7 +190,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         "null_column": [Integral, str, list],
         "span_column": [Integral, str, list, None],
         "threshold": [
-            StrOptions({"tuned", "auto"}, deprecated={"auto"}),
+            StrOptions({"tuned"}),
             Interval(Real, None, None, closed="neither"),
         ],
         "scoring": [StrOptions({"accuracy", "balanced_accuracy", "f1"})],
@@ -250,23 +222,26 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.confidence = confidence
 
     def _margin(self, X):
-        """Return the null score minus the best span score of each row of `X`."""
-        n_features = X.shape[1]
-        names = getattr(self, "feature_names_in_", None)
+        """Return the null score minus the best span score of each row, in float64."""
+        n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
-        if self.span_column is None:
-            return _column_sum(X, null)
-        span = _column_positions("span_column", self.span_column, n_features, names)
-        if set(null) & set(span):
-            raise ValueError(
-                f"null_column={self.null_column!r} and span_column="
-                f"{self.span_column!r} share a column of X with {n_features} "
-                "feature(s); use span_column=None if the null column(s) already "
-                "hold the margin."
-            )
+        span = self.span_column
+        if span is not None:
+            span = _column_positions("span_column", span, n_features, names)
+            if set(null) & set(span):
+                raise ValueError(
+                    f"null_column={self.null_column!r} and span_column="
+                    f"{self.span_column!r} share a column of X with {n_features} "
+                    "feature(s); use span_column=None if the null column(s) "
+                    "already hold the margin."
+                )
+        margin = np.empty(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            margin = _column_sum(X, null) - _column_sum(X, span)
-        if not np.isfinite(margin).all():
+            for rows, chunk in _row_chunks(X):
+                margin[rows] = _column_sum(chunk, null)
+                if span is not None:
+                    margin[rows] -= _column_sum(chunk, span)
+        if span is not None and not np.isfinite(margin).all():
             raise ValueError(
                 "The margin X[:, null_column] - X[:, span_column] overflows."
             )
@@ -309,49 +284,48 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self : MarginThresholdClassifier
             The fitted estimator.
         """
-        if self.threshold == "auto":
-            warnings.warn(
-                "threshold='auto' was deprecated in version 0.1 and will be "
-                "removed in 0.3. Use threshold='tuned' instead.",
-                FutureWarning,
-                stacklevel=3,  # the caller of fit, past _fit_context
-            )
         return self._fit_checked(X, y, sample_weight, answer_credit=answer_credit)
 
     def _fit(self, X, y, sample_weight, classes, answer_credit=None):
         positive = y == self._positive_label(classes)
-        margin = self._margin(X)
         credit = check_answer_credit(answer_credit, y.shape[0])
         targets = (self.target_precision, self.target_noans_recall)
-        tuned = self.threshold in ("tuned", "auto")
-        if targets != (None, None) and not tuned:
+        if targets != (None, None) and self.threshold != "tuned":
             raise ValueError(
                 f"threshold={self.threshold!r} is fixed: target_precision and "
                 "target_noans_recall choose a threshold, so they need "
                 "threshold='tuned'."
             )
+        margin = self._margin(X)
+        if targets == (None, None) and self.threshold == "tuned":
+            if self.confidence is not None:
+                raise ValueError(
+                    f"confidence={self.confidence} guarantees target_precision: "
+                    "give target_precision."
+                )
+            m, scores = _cut_scores(margin, positive, sample_weight, self.scoring)
+            k = int(np.argmax(scores))  # the lowest optimal cut
+            self.best_threshold_ = threshold_at_cut(m, k)
+            self.best_score_ = float(scores[k])
+            return
+        weight = np.ones(y.shape) if sample_weight is None else sample_weight
         if self.confidence is not None:
             threshold = guaranteed_threshold(
-                margin, positive, sample_weight, credit, *targets, self.confidence
+                margin, positive, weight, credit, *targets, self.confidence
             )
         elif targets != (None, None):
             threshold = constrained_threshold(
-                margin, positive, sample_weight, credit, *targets
-            )
-        if self.confidence is not None or targets != (None, None):
-            score = _score_at_threshold(
-                margin, positive, sample_weight, threshold, self.scoring
-            )
-        elif tuned:
-            threshold, score = _best_threshold(
-                margin, positive, sample_weight, self.scoring
+                margin, positive, weight, credit, *targets
             )
         else:
             threshold = float(self.threshold)
-            score = _score_at_threshold(
-                margin, positive, sample_weight, threshold, self.scoring
-            )
-        self.best_threshold_, self.best_score_ = threshold, score
+        below = margin <= threshold
+        fn, tn = weight[below & positive].sum(), weight[below & ~positive].sum()
+        positives = weight[positive].sum()
+        score = _confusion_scores(
+            fn, tn, positives, weight.sum() - positives, self.scoring
+        )
+        self.best_threshold_, self.best_score_ = threshold, float(score)
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Margin minus the threshold, signed towards ``classes_[1]``.
@@ -366,18 +340,10 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         decision : ndarray of shape (n_samples,)
             Positive where ``classes_[1]`` is predicted.
         """
-        # A plain float array of the fitted width skips validate_data, which
-        # is most of the time of a one-question call; all else is validated.
-        rows = _plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            rows = validate_data(self, X, dtype=np.float64, reset=False)
-        decision = self._margin(rows.astype(np.float64, copy=False)) - (
-            self.best_threshold_
-        )
+        decision = self._margin(self._validated_rows(X)) - self.best_threshold_
         if self._positive_label(self.classes_) == self.classes_[1]:
             return decision
-        return -decision
+        return np.negative(decision, out=decision)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict `pos_label` where the margin exceeds the threshold.
@@ -392,9 +358,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        decision = self.decision_function(X)
-        if self._positive_label(self.classes_) == self.classes_[1]:
-            return self.classes_[(decision > 0).astype(int)]
-        # decision is signed towards classes_[1]: the margin exceeds the
-        # threshold exactly where it is negative.
-        return self.classes_[(decision >= 0).astype(int)]
+        above = self._margin(self._validated_rows(X)) > self.best_threshold_
+        if self._positive_label(self.classes_) != self.classes_[1]:
+            np.logical_not(above, out=above)
+        return self._labels(above)

@@ -10,45 +10,40 @@ from sklearn.metrics import roc_auc_score
 
 
 def _column_positions(name, spec, n_features, feature_names):
-    """Return the non-negative positions of the column(s) `spec` names.
-
-    `spec` is an index, a feature name, or a non-empty list of them; names
-    need the feature names that a DataFrame's columns give at `fit`.
-    """
+    """Return the positions of the column(s) an index, a name or a list names."""
     items = spec if isinstance(spec, list) else [spec]
     if not items:
         raise ValueError(f"{name}=[] names no column; give at least one.")
-    positions = [_one_position(name, item, n_features, feature_names) for item in items]
+    positions = []
+    for item in items:
+        if isinstance(item, str):
+            if feature_names is None:
+                raise ValueError(
+                    f"{name}={item!r} is a column name, but X has no feature names: "
+                    "fit on a pandas DataFrame, or give column indices."
+                )
+            found = np.flatnonzero(np.asarray(feature_names) == item)
+            if found.size == 0:
+                raise ValueError(
+                    f"{name}={item!r} is not a column of X; its columns are "
+                    f"{list(feature_names)}."
+                )
+            positions.append(int(found[0]))
+        elif isinstance(item, bool) or not isinstance(item, Integral):
+            raise ValueError(
+                f"{name} must hold column indices or names, got {item!r} "
+                f"({type(item).__name__})."
+            )
+        elif not -n_features <= item < n_features:
+            raise ValueError(
+                f"{name}={item} is out of range for X with {n_features} feature(s): "
+                f"use an index in [{-n_features}, {n_features - 1}]."
+            )
+        else:
+            positions.append(int(item) % n_features)
     if len(set(positions)) < len(positions):
         raise ValueError(f"{name}={spec!r} names the same column twice.")
     return positions
-
-
-def _one_position(name, item, n_features, feature_names):
-    if isinstance(item, str):
-        if feature_names is None:
-            raise ValueError(
-                f"{name}={item!r} is a column name, but X has no feature names: "
-                "fit on a pandas DataFrame, or give column indices."
-            )
-        found = np.flatnonzero(np.asarray(feature_names) == item)
-        if found.size == 0:
-            raise ValueError(
-                f"{name}={item!r} is not a column of X; its columns are "
-                f"{list(feature_names)}."
-            )
-        return int(found[0])
-    if isinstance(item, bool) or not isinstance(item, Integral):
-        raise ValueError(
-            f"{name} must hold column indices or names, got {item!r} "
-            f"({type(item).__name__})."
-        )
-    if not -n_features <= item < n_features:
-        raise ValueError(
-            f"{name}={item} is out of range for X with {n_features} feature(s): "
-            f"use an index in [{-n_features}, {n_features - 1}]."
-        )
-    return int(item) % n_features
 
 
 def margin_column_indices(
@@ -56,32 +51,23 @@ def margin_column_indices(
 ) -> tuple[list[int], list[int] | None]:
     """Return the column positions of a margin rule's null and span scores.
 
-    The same resolution as `MarginThresholdClassifier` applies to its
-    `null_column` and `span_column` when fitted on a DataFrame whose columns
-    are `feature_names`, with the same errors: use it to turn the names of a
-    loader's ``margin_columns`` into positions of its ``data`` array.
+    The resolution, and the errors (a name that is not a feature name, an
+    index out of range, a column named twice), of `MarginThresholdClassifier`
+    fitted on a DataFrame whose columns are `feature_names`: it turns the
+    names of a loader's ``margin_columns`` into positions in its ``data``.
 
     Parameters
     ----------
     feature_names : array-like of str
         The names of the columns of `X`.
-    null_column : int, str or list of int or str, default=0
-        As for `MarginThresholdClassifier`.
-    span_column : int, str, list of int or str, or None, default=-1
-        As for `MarginThresholdClassifier`; None means no span column.
+    null_column, span_column : int, str or list of int or str
+        As for `MarginThresholdClassifier`; a `span_column` of None means none.
 
     Returns
     -------
-    null : list of int
-        Non-negative positions of the null score column(s).
-    span : list of int or None
-        Positions of the span score column(s), or None.
-
-    Raises
-    ------
-    ValueError
-        If a name is not a feature name, an index is out of range, or a
-        column is named twice.
+    null, span : list of int
+        Non-negative positions of the null and span score columns (span None
+        where `span_column` is None).
 
     See Also
     --------
@@ -102,19 +88,16 @@ def margin_column_indices(
 
 
 def _formula(rule, feature_names, n_features):
-    names = (
-        [f"X[:, {i}]" for i in range(n_features)]
-        if feature_names is None
-        else [str(n) for n in feature_names]
-    )
+    """Write the rule's margin as text, e.g. ``(a + b) - c``."""
+    names = [f"X[:, {i}]" for i in range(n_features)]
+    names = names if feature_names is None else [str(n) for n in feature_names]
     null, span = margin_column_indices(names, rule.null_column, rule.span_column)
-    text = " + ".join(names[i] for i in null)
-    if span is None:
-        return text
-    if len(null) > 1:
-        text = f"({text})"
-    spans = " + ".join(names[i] for i in span)
-    return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
+
+    def total(columns):
+        text = " + ".join(names[i] for i in columns)
+        return f"({text})" if len(columns) > 1 and span is not None else text
+
+    return total(null) if span is None else f"{total(null)} - {total(span)}"
 
 
 def check_margin_direction(
@@ -124,8 +107,8 @@ def check_margin_direction(
 
     BERT's margin, the null score minus the best span score, is higher for
     unanswerable questions. A ROC AUC below 0.5 means the opposite, which
-    usually comes from swapped labels or swapped null and span columns; a
-    tuned threshold would then hide the mistake behind a poor score.
+    usually comes from swapped labels or swapped null and span columns and
+    which a tuned threshold would hide behind a poor score.
 
     Parameters
     ----------
@@ -136,8 +119,7 @@ def check_margin_direction(
     y : array-like of shape (n_samples,) of bool
         True (or the rule's positive class) where the question has no answer.
     feature_names : array-like of str, default=None
-        Names of the columns of `X`, for the rule's column names and the
-        warning, where `X` is an array; None takes a DataFrame's columns.
+        Names of the columns of an array `X`, for the rule and the warning.
 
     Returns
     -------
@@ -164,14 +146,13 @@ def check_margin_direction(
     """
     # At threshold 0 the decision function is the margin itself, signed
     # towards the positive class, and the rule resolves its own columns.
-    at_zero = clone(rule).set_params(
-        threshold=0.0, target_precision=None, target_noans_recall=None, confidence=None
-    )
+    targets = dict.fromkeys(("target_precision", "target_noans_recall", "confidence"))
+    at_zero = clone(rule).set_params(threshold=0.0, **targets)
     if feature_names is not None and not hasattr(X, "columns"):
-        null, span = margin_column_indices(
+        columns = margin_column_indices(
             feature_names, rule.null_column, rule.span_column
         )
-        at_zero.set_params(null_column=null, span_column=span)
+        at_zero.set_params(null_column=columns[0], span_column=columns[1])
     at_zero.fit(X, y)
     auc = float(roc_auc_score(y, at_zero.decision_function(X)))
     if auc < 0.5:

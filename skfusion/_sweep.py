@@ -58,11 +58,12 @@ def answered_curves(margin, unanswerable, weight, credit=None):
         Whether the cut falls between distinct margins (or at either end).
     """
     keep = weight > 0
-    order = np.argsort(margin[keep], kind="stable")
-    m = margin[keep][order]
-    w = weight[keep][order]
-    pos = unanswerable[keep][order]
-    c = (~pos).astype(float) if credit is None else credit[keep][order]
+    # Any sort will do: no cut falls inside a run of equal margins.
+    order = np.argsort(margin[keep])
+    m = margin[keep].take(order)
+    w = weight[keep].take(order)
+    pos = unanswerable[keep].take(order)
+    c = (~pos).astype(float) if credit is None else credit[keep].take(order)
     answered = np.concatenate([[0.0], np.cumsum(w)])
     right = np.concatenate([[0.0], np.cumsum(w * c)])
     missed = np.concatenate([[0.0], np.cumsum(np.where(pos, w, 0.0))])

@@ -56,3 +56,37 @@ def test_tags_declare_binary_dense_classifiers(estimator):
     assert tags.input_tags.sparse is False
     with pytest.raises(TypeError, match="Sparse data was passed"):
         estimator.fit(csr_matrix(np.eye(4)), [0, 1, 0, 1])
+    # predict refuses it too, with the same message.
+    estimator.set_params(
+        **{"n_restarts": 2} if "n_restarts" in estimator.get_params() else {}
+    )
+    estimator.fit(np.eye(4), [0, 1, 0, 1])
+    for method in ("predict", "decision_function"):
+        with pytest.raises(TypeError, match="Sparse data was passed"):
+            getattr(estimator, method)(csr_matrix(np.eye(4)))
+
+
+def test_default_parameters_are_the_documented_ones():
+    # The notebook's loop (20 restarts x 100 steps at 0.3, 10 of warm-up)
+    # and BERT's rule (first column minus last, tuned for accuracy).
+    assert TorchLogisticFusion().get_params() == {
+        "n_restarts": 20,
+        "n_steps": 100,
+        "learning_rate": 0.3,
+        "warmup_steps": 10,
+        "validation_fraction": None,
+        "random_state": None,
+        "device": "cpu",
+        "engine": "auto",
+        "n_jobs": None,
+        "verbose": 0,
+    }
+    assert MarginThresholdClassifier().get_params() == {
+        "null_column": 0,
+        "span_column": -1,
+        "threshold": "tuned",
+        "scoring": "accuracy",
+        "pos_label": None,
+        "target_precision": None,
+        "target_noans_recall": None,
+    }

@@ -121,13 +121,30 @@ def test_init_is_within_nn_linear_bounds():
 
 
 @pytest.mark.parametrize(
-    ("step", "expected"),
-    [(0, 0.0), (5, 0.5), (9, 0.9), (10, 1.0), (55, 0.5), (99, 1 / 90), (100, 0.0)],
+    ("step", "n_steps", "warmup_steps", "expected"),
+    [
+        (0, 100, 10, 0.0),
+        (5, 100, 10, 0.5),
+        (9, 100, 10, 0.9),
+        (10, 100, 10, 1.0),
+        (55, 100, 10, 0.5),
+        (99, 100, 10, 1 / 90),
+        (100, 100, 10, 0.0),
+        # No warm-up: the first step has the full rate.
+        (0, 100, 0, 1.0),
+        (50, 100, 0, 0.5),
+        # One step of decay after the warm-up.
+        (10, 11, 10, 1.0),
+    ],
 )
-def test_warmup_linear_lr_matches_transformers_schedule(step, expected):
-    assert _warmup_linear_lr(step, n_steps=100, warmup_steps=10) == pytest.approx(
-        expected
-    )
+def test_warmup_linear_lr_matches_transformers_schedule(
+    step, n_steps, warmup_steps, expected
+):
+    # transformers' get_linear_schedule_with_warmup, written out:
+    # step / max(1, warmup) before the warm-up's end, then
+    # max(0, (n - step) / max(1, n - warmup)).
+    lr = _warmup_linear_lr(step, n_steps=n_steps, warmup_steps=warmup_steps)
+    assert lr == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -486,3 +503,54 @@ print(type(_train_restarts._cache).__name__, clf.coef_.tolist())
         scores[0][:300], scores[1][:300]
     )
     assert_array_equal(eval(coef), expected.coef_)
+
+
+def test_ties_keep_the_first_best_step_and_the_first_best_restart():
+    # Few questions make equal accuracies common; the oracle is the
+    # notebook's rule applied by brute force to the recorded curves, and the
+    # reference solver's parameters at the snapshot it names.
+    step_ties = restart_ties = 0
+    for seed in range(6):
+        X, y = make_squad2_scores(n_questions=40, random_state=seed)
+        clf = TorchLogisticFusion(n_restarts=8, n_steps=30, random_state=seed)
+        clf.fit(X, y)
+        curve = clf.accuracy_curve_
+        restart, step = notebook_snapshot(curve)
+        assert (clf.best_restart_, clf.best_step_) == (restart, step)
+        init = _linear_init_parameters(np.random.RandomState(seed), X.shape[1], 8)
+        w = np.ones(len(y))
+        _, history = _run_reference_sgd(
+            X, y * 1.0, w, w, init, learning_rate=0.3, n_steps=30, warmup_steps=10
+        )
+        assert_allclose(clf.coef_[0], history[step, :-1, restart], rtol=1e-12)
+        step_ties += (curve[restart] == curve[restart, step]).sum() > 1
+        restart_ties += (curve.max(axis=1) == curve.max()).sum() > 1
+    # The rule was tested where it decides something.
+    assert step_ties >= 3 and restart_ties >= 3
+
+
+def test_initial_parameters_are_torch_nn_linears_draw_from_the_seed():
+    # With one step, which the warm-up gives rate 0, each restart's only
+    # snapshot is its initial parameters. The oracle draws its own: row r
+    # of U(-1/sqrt(d), 1/sqrt(d)) of shape (n_restarts, d + 1), restart r's
+    # weights then bias, from random_state, and scores them with numpy.
+    X, y = make_squad2_scores(n_questions=3000, random_state=1)
+    clf = TorchLogisticFusion(n_restarts=6, n_steps=1, random_state=5).fit(X, y)
+    bound = 1 / np.sqrt(X.shape[1])
+    drawn = np.random.RandomState(5).uniform(-bound, bound, size=(6, X.shape[1] + 1))
+    accuracy = [np.mean((X @ d[:-1] + d[-1] > 0) == y) for d in drawn]
+    assert_allclose(clf.accuracy_curve_[:, 0], accuracy, rtol=0, atol=1e-12)
+    assert_array_equal(clf.coef_[0], drawn[clf.best_restart_, :-1])
+    assert_array_equal(clf.intercept_, drawn[clf.best_restart_, -1:])
+
+
+def test_a_log_odds_of_exactly_zero_predicts_the_first_class(scores):
+    # As scikit-learn's linear classifiers: classes_[1] only where > 0.
+    X, y = scores
+    clf = TorchLogisticFusion(n_restarts=1, n_steps=2, random_state=0).fit(X, y)
+    clf.intercept_ = np.zeros(1)
+    rows = np.zeros((2, X.shape[1]))
+    rows[1, 0] = np.sign(clf.coef_[0, 0])  # a positive log-odds
+    decision = clf.decision_function(rows)
+    assert decision[0] == 0.0 and decision[1] > 0
+    assert_array_equal(clf.predict(rows), clf.classes_)

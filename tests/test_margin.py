@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -22,17 +24,13 @@ def brute_force_best(margin, y, weight, scoring):
 
 
 @st.composite
-def margins_labels_weights(draw):
+def margins_labels_weights(draw, weights=(0.0, 0.5, 1.0, 2.0, 3.7)):
     n = draw(st.integers(2, 40))
     # Few distinct values, so that ties between margins are common.
     values = draw(st.lists(st.floats(-50, 50), min_size=1, max_size=8))
     margin = np.array(draw(st.lists(st.sampled_from(values), min_size=n, max_size=n)))
     y = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    weight = np.array(
-        draw(
-            st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.7]), min_size=n, max_size=n)
-        )
-    )
+    weight = np.array(draw(st.lists(st.sampled_from(weights), min_size=n, max_size=n)))
     # Both classes present with positive weight, as fit requires.
     y[:2] = [False, True]
     weight[:2] = np.maximum(weight[:2], 1.0)
@@ -268,15 +266,68 @@ def test_an_index_out_of_range_names_the_range(column):
         rule.fit(X, y)
 
 
-def test_threshold_auto_is_the_deprecated_name_of_tuned():
+def test_threshold_auto_is_refused_and_tuned_is_the_default():
+    # "auto", renamed "tuned" before any release, has no alias.
     X, y = make_squad2_scores(n_questions=300, random_state=3)
-    tuned = MarginThresholdClassifier(null_column=0, span_column=3).fit(X, y)
     assert MarginThresholdClassifier().threshold == "tuned"
-    old = MarginThresholdClassifier(null_column=0, span_column=3, threshold="auto")
-    with pytest.warns(FutureWarning, match=r"threshold='auto' was deprecated.*0\.3"):
-        old.fit(X, y)
-    assert old.best_threshold_ == tuned.best_threshold_
+    with pytest.raises(ValueError, match="'threshold' parameter"):
+        MarginThresholdClassifier(threshold="auto").fit(X, y)
+    tuned = MarginThresholdClassifier(null_column=0, span_column=3).fit(X, y)
     # Brute force: no cut between sorted margins scores better.
     margin = X[:, 0] - X[:, 3]
     best = max(np.mean((margin > t) == y) for t in np.unique(margin))
     assert tuned.best_score_ >= best
+
+
+def exact_cut_scores(margin, y, weight, scoring):
+    """Each cut's score in exact rational arithmetic, lowest cut first.
+
+    Cut j predicts "no answer" above the j-th smallest distinct margin of
+    the samples that weigh something (cut 0: everywhere).
+    """
+    used = np.unique(margin[weight > 0])
+    w = [Fraction(float(v)) for v in weight]
+    scores = []
+    for j in range(used.size + 1):
+        predicted = margin > (used[j - 1] if j else -np.inf)
+        tp = sum(wi for wi, p, t in zip(w, predicted, y, strict=True) if p and t)
+        fp = sum(wi for wi, p, t in zip(w, predicted, y, strict=True) if p and not t)
+        fn = sum(wi for wi, p, t in zip(w, predicted, y, strict=True) if t and not p)
+        tn = sum(w) - tp - fp - fn
+        if scoring == "accuracy":
+            scores.append((tp + tn) / (tp + fp + tn + fn))
+        else:
+            scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0)
+    return used, scores
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=margins_labels_weights(weights=[0.0, 0.5, 1.0, 2.0, 4.0]),
+    scoring=st.sampled_from(["accuracy", "f1"]),
+)
+def test_a_tie_goes_to_the_lowest_optimal_cut(data, scoring):
+    # Dyadic weights keep every sum exact, so that ties are exact ties: the
+    # oracle is brute force over all cuts in rational arithmetic.
+    margin, y, weight = data
+    clf = MarginThresholdClassifier(span_column=None, scoring=scoring)
+    clf.fit(margin[:, None], y, sample_weight=weight)
+    used, scores = exact_cut_scores(margin, y, weight, scoring)
+    lowest = scores.index(max(scores))
+    t = clf.best_threshold_
+    assert (lowest == 0 or used[lowest - 1] <= t) and (
+        lowest == used.size or t < used[lowest]
+    )
+
+
+def test_ties_between_cuts_are_common_in_the_tie_test():
+    # The test above can fail: its data often hold several optimal cuts.
+    rng = np.random.RandomState(0)
+    ties = 0
+    for _ in range(200):
+        margin = rng.randint(0, 5, size=12).astype(float)
+        y = rng.rand(12) < 0.5
+        y[:2] = [False, True]
+        _, scores = exact_cut_scores(margin, y, np.ones(12), "accuracy")
+        ties += scores.count(max(scores)) > 1
+    assert ties > 20

@@ -1,37 +1,29 @@
 """The solver interface, and its pure-numpy reference implementation.
 
-Every training engine of `TorchLogisticFusion` is a function with this
-signature and these promises (`_fused_sgd._run_fused_sgd`, the numba kernel;
-`_batched_sgd._run_batched_sgd`, the torch engine)::
+Every training engine of `TorchLogisticFusion` (`_fused._run_fused_sgd`, the
+numba kernel; `_torch._run_batched_sgd`, the torch engine) is a function::
 
     accuracy, history = solver(
         X, y, fit_weight, eval_weight, init_params,
         *, learning_rate, n_steps, warmup_steps, **engine_options,
     )
 
-Inputs
-    ``X`` of shape ``(n_samples, n_features)``, float32 or float64: the
-    arithmetic runs in this precision; ``y`` of 0/1 floats; ``fit_weight``
-    and ``eval_weight``, the non-negative row weights of the loss and of the
-    accuracy; ``init_params`` of shape ``(n_features + 1, n_restarts)``, the
-    weights then the bias of every restart.
-Outputs
-    ``accuracy`` of shape ``(n_restarts, n_steps)``: the ``eval_weight``-ed
-    accuracy of the parameters after each step (a logit above 0 predicts 1);
-    ``history`` of shape ``(n_steps, n_features + 1, n_restarts)``: those
-    parameters, both float64.
-Promises
-    Each step is one full-batch gradient step on the ``fit_weight``-ed mean
-    binary cross-entropy, with the learning rate of
-    `_sgd_common._warmup_linear_lr` (zero at step 0 when there is a warm-up).
-    The snapshot rule (first best step within a restart, first best restart)
-    is applied by the estimator to `accuracy`, so it is the same for every
-    engine. For float64 ``X`` every engine matches this reference to rounding
-    (the tests hold the numba kernel and the torch engine to it); the numba
-    kernel gives the same bits for every ``n_jobs``.
+taking ``X`` of shape ``(n_samples, n_features)``, float32 or float64 (the
+arithmetic runs in this precision); ``y`` of booleans or 0/1 floats;
+``fit_weight`` and ``eval_weight``, the non-negative row weights of the loss
+and of the accuracy; ``init_params`` of shape ``(n_features + 1,
+n_restarts)``, each restart's weights then bias. It returns, in float64,
+``accuracy`` of shape ``(n_restarts, n_steps)``, the ``eval_weight``-ed
+accuracy of the parameters after each step (a logit above 0 predicts 1), and
+``history`` of shape ``(n_steps, n_features + 1, n_restarts)``, those
+parameters. Each step is one full-batch gradient step on the
+``fit_weight``-ed mean binary cross-entropy at the rate of
+`_common._warmup_linear_lr`. The estimator applies the snapshot rule to
+`accuracy`, so it is the same for every engine. For float64 ``X`` every
+engine matches this reference to rounding (the tests hold them to it).
 
 `_run_reference_sgd` is the notebook's loop written plainly in numpy, the
-oracle the tests use with and without torch; it is not tuned for speed.
+oracle of the tests with and without torch; it is not tuned for speed.
 """
 
 import numpy as np

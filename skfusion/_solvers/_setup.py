@@ -1,8 +1,4 @@
-"""How a `TorchLogisticFusion` fit is set up before its training loop.
-
-Which engine runs the loop, on which device, and which rows' weights the
-loss and the accuracy use.
-"""
+"""How a fit is set up: which engine, on which device, with which row weights."""
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -11,15 +7,11 @@ from .._compat import _import_torch
 
 
 def _resolve_engine(engine, device):
-    """Return ``("numba", None)`` or ``("torch", torch.device)``.
-
-    Torch is imported only where it runs the loop, or to parse a device
-    name other than "cpu": a CPU fit with the fused kernel never loads it.
-    """
+    """Return ``("numba", None)`` or ``("torch", torch.device)``."""
+    # A CPU fit with the fused kernel never imports torch.
     if engine != "torch" and device == "cpu":
         return "numba", None
     torch = _import_torch(f"engine={engine!r} with device={device!r}")
-
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
@@ -40,28 +32,28 @@ def _resolve_engine(engine, device):
 
 
 def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
-    """Split the sample weights into a loss part and an accuracy part.
+    """Split the sample weights into the loss's and the accuracy's.
 
     Without a validation fraction both are the sample weights (the notebook's
-    in-sample selection); with one, a stratified split gives each row to
-    exactly one of them.
+    in-sample selection); with one, a stratified split gives each row to one.
     """
     if validation_fraction is None:
         return sample_weight, sample_weight
-    indices = np.arange(y.shape[0])
     try:
-        train, _ = train_test_split(
-            indices, test_size=validation_fraction, stratify=y, random_state=rng
+        _, held_out = train_test_split(
+            np.arange(y.shape[0]),
+            test_size=validation_fraction,
+            stratify=y,
+            random_state=rng,
         )
     except ValueError as exc:
         raise ValueError(
             f"validation_fraction={validation_fraction} cannot give a stratified "
             f"split of {y.shape[0]} samples: {exc}"
         ) from exc
-    in_train = np.zeros(y.shape[0], dtype=bool)
-    in_train[train] = True
-    fit_weight = np.where(in_train, sample_weight, 0.0)
-    eval_weight = np.where(in_train, 0.0, sample_weight)
+    eval_weight = np.zeros_like(sample_weight)
+    eval_weight[held_out] = sample_weight[held_out]
+    fit_weight = sample_weight - eval_weight
     if fit_weight.sum() <= 0 or eval_weight.sum() <= 0:
         raise ValueError(
             "The sample weights of the training or the validation part are all "

@@ -52,7 +52,7 @@ from ._files import (
     write_json,
 )
 from ._parser import build_parser as _build_parser
-from ._parser import column_spec, renamed_options
+from ._parser import column_spec
 from ._report import (
     comparison_json,
     comparison_text,
@@ -365,7 +365,6 @@ def _run(args):
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = show
-        renamed_options(args)
         args.handler(args, say)
 
 

@@ -1,7 +1,6 @@
 """The options of the skfusion command (argparse)."""
 
 import argparse
-import warnings
 
 from .. import __version__
 
@@ -155,9 +154,9 @@ def _add_rule_options(p, *, tune_help, seed_help):
     )
     p.add_argument(
         "--tune",
-        choices=["accuracy", "squad_em", "squad_f1", "em", "f1"],
+        choices=["accuracy", "squad_em", "squad_f1"],
         default="accuracy",
-        help=tune_help + " (em and f1, the former names, are deprecated)",
+        help=tune_help,
     )
     p.add_argument("--seed", type=int, default=0, help=seed_help)
 
@@ -168,18 +167,6 @@ def column_spec(spec):
         return None
     items = [item.strip() for item in spec.split(",")]
     return [int(i) if i.lstrip("-").isdigit() else i for i in items]
-
-
-def renamed_options(args):
-    """Turn a deprecated --tune em/f1 into squad_em/squad_f1, warning."""
-    if getattr(args, "tune", None) in ("em", "f1"):
-        warnings.warn(
-            f"--tune {args.tune} is deprecated and will be removed in 0.3: use "
-            f"--tune squad_{args.tune} (SQuAD's {args.tune.upper()})",
-            FutureWarning,
-            stacklevel=2,
-        )
-        args.tune = f"squad_{args.tune}"
 
 
 _NEEDS_CREDIT = (

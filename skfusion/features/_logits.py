@@ -36,33 +36,28 @@ def features_from_logits(
     """Null and best-span logits per example, selected as transformers does.
 
     From the per-window logits of an extractive reader (what
-    ``Trainer.predict`` returns for the windows of run_qa.py), pick per
-    example the null of the window with the lowest ``start[0] + end[0]`` and
-    the best span over all its windows, exactly as transformers'
-    ``postprocess_qa_predictions`` picks them with
-    ``version_2_with_negative=True``, ties included.
+    ``Trainer.predict`` returns for run_qa.py's windows), pick per example the
+    null of the window with the lowest ``start[0] + end[0]`` and the best span
+    over all its windows, exactly as transformers' ``postprocess_qa_predictions``
+    picks them with ``version_2_with_negative=True``, ties included.
 
     Parameters
     ----------
     start_logits, end_logits : array-like of shape (n_windows, seq_len)
         The float32 or float64 start and end logits, token 0 being the null
-        (``[CLS]``) token. Scores are summed in their dtype (float64 where
-        one is float64), as transformers sums them, so float32 ties are
-        float32 ties.
+        (``[CLS]``) token, summed in their dtype (float64 where one is) as in
+        transformers, so that float32 ties are float32 ties.
     example_ids : array-like of shape (n_windows,)
-        The example (question) id of every window. An example's windows need
-        not be contiguous; they are taken in input order.
+        The example (question) id of every window; an example's windows,
+        contiguous or not, are taken in input order.
     context_mask : array-like of bool of shape (n_windows, seq_len), default=None
         True for the tokens of the context, where a span may start and end.
         Give exactly one of `context_mask` and `offset_mapping`.
     offset_mapping : sequence of n_windows sequences, default=None
-        The ``offset_mapping`` of transformers' windows, as run_qa.py's
-        ``prepare_validation_features`` leaves it: a ``(start, end)``
-        character pair per context token and None elsewhere (an entry
-        shorter than a pair is outside the context too, as in
-        transformers). A row may be shorter than `seq_len` (the rest is
-        outside the context). Only the entries the selection needs are read
-        and checked (see Notes).
+        The ``offset_mapping`` of run_qa.py: a ``(start, end)`` character pair per
+        context token and None elsewhere (as is an entry shorter than a
+        pair); a row may be shorter than `seq_len`. Only the entries the
+        selection needs are read and checked (see Notes).
     max_answer_length : int, default=30
         The longest span considered, in tokens.
     n_best_size : int, default=20
@@ -97,40 +92,33 @@ def features_from_logits(
 
     Notes
     -----
-    The selection is that of ``postprocess_qa_predictions`` in transformers'
-    examples/pytorch/question-answering/utils_qa.py, itself a port of
-    ``write_predictions`` in BERT's run_squad.py. For each window, the
-    ``n_best_size`` highest start and end logits (in ``np.argsort`` order)
-    are paired; a pair is a candidate when both tokens are in the context,
-    ``start <= end`` and ``end - start + 1 <= max_answer_length`` (with
-    `offset_mapping`, also when its character range is not empty, as
-    transformers drops empty texts). The best span has the highest
-    ``start + end``; among equal scores, the earliest window, then the
-    higher-ranked start, then end, wins, as in transformers' stable sort.
-    The null with the lowest ``start[0] + end[0]`` wins, the earliest window
-    among equals.
+    The selection is ``postprocess_qa_predictions``'s in transformers'
+    examples/pytorch/question-answering/utils_qa.py, itself a port of BERT's
+    ``write_predictions``. Per window, the ``n_best_size`` highest start and
+    end logits (in ``np.argsort`` order) are paired; a pair is a candidate
+    when both tokens are in the context, ``start <= end`` and ``end - start +
+    1 <= max_answer_length`` (with `offset_mapping`, also when its character
+    range is not empty, as transformers drops empty texts). The best span has
+    the highest ``start + end``; among equals the earliest window, then the
+    higher-ranked start, then end, wins, as in transformers' stable sort. The
+    null with the lowest ``start[0] + end[0]`` wins, the earliest window among
+    equals. Where an example has no candidate, transformers scores a
+    placeholder of logits 0.0, and so does this function: the margin
+    ``(null_start + null_end) - (span_start + span_end)`` in the logits'
+    dtype is transformers' ``null_odds`` for every example. A window without
+    context tokens only contributes its null; non-finite logits are an error
+    naming the window.
 
-    Where an example has no candidate, transformers scores a placeholder
-    whose logits are 0.0, and so does this function: its margin
-    ``(null_start + null_end) - (span_start + span_end)`` is transformers'
-    ``null_odds`` (up to float32 rounding: computed in the logits' dtype it is
-    the same number) for every example. A window without any context token
-    is allowed; it only contributes its null. Non-finite logits are an
-    error naming the window.
-
-    The top tokens of a row are found without sorting it (numba kernels;
-    rows whose top logits tie are argsorted, so that ties resolve exactly as
-    ``np.argsort`` resolves them). Pairs are then searched start by start,
-    and a start is skipped when even its highest possible end cannot beat
-    the best so far. With `offset_mapping`, a window's entries are read
-    only when this search needs them (about three per window on the
-    benchmark's simulated reader logits, of the ``2 * n_best_size`` that
-    transformers reads and the hundreds a row holds): an entry never read
-    is never checked, so a malformed entry (neither None nor a pair of
-    integers) raises only where it is read, as in transformers, whose loop
-    reads only its windows' top tokens. Both inputs give the same features;
-    a `context_mask` is two to three times as fast (see
-    benchmarks/bench_features.py).
+    Numba kernels find each row's top tokens without sorting it (rows whose
+    top logits tie are argsorted, so that ties resolve as ``np.argsort``'s),
+    and search pairs start by start, skipping a start whose highest possible
+    end cannot beat the best so far. So `offset_mapping` entries are read only
+    where this search needs them (about three per window on simulated reader
+    logits, of the ``2 * n_best_size`` that transformers reads): an entry
+    never read is never checked, and a malformed one (neither None nor a pair
+    of integers) raises only where read, as in transformers. Both inputs give
+    the same features; a `context_mask` is two to three times as fast
+    (benchmarks/bench_features.py).
 
     Examples
     --------
@@ -195,11 +183,8 @@ def features_from_logits(
 
 
 def _check_logits(start_logits, end_logits):
-    """Return both logit arrays, checked to be 2-D floats of one shape.
-
-    C-contiguous, for the kernels. `_top_indexes` checks they are finite,
-    from the pass it makes anyway.
-    """
+    """Return both logit arrays, C-contiguous, checked to be 2-D floats of one shape."""
+    # `_top_indexes` checks they are finite, in the pass it makes anyway.
     arrays = {"start_logits": start_logits, "end_logits": end_logits}
     for name, value in arrays.items():
         array = np.asarray(value)
@@ -222,10 +207,7 @@ def _check_logits(start_logits, end_logits):
 
 
 def _factorize_example_ids(example_ids, n_windows):
-    """Per window, its example's number in order of first appearance.
-
-    Also returns the number of examples.
-    """
+    """Return each window's example number (by first appearance), and their count."""
     ids = np.asarray(example_ids)
     if ids.shape != (n_windows,):
         raise ValueError(
@@ -263,14 +245,10 @@ def _context(context_mask, offset_mapping, shape):
 
 
 def _top_indexes(logits, n, name):
-    """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best).
-
-    Where a row's n largest logits are distinct and beat the rest, ties
-    cannot change which indexes argsort puts last nor their order, and
-    kernels find them without sorting the row. Other rows are argsorted
-    whole, so that ties resolve exactly as argsort resolves them. The
-    kernels also check the rows are finite; `name` names a non-finite row.
-    """
+    """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best)."""
+    # Where a row's n largest logits are distinct and beat the rest, ties
+    # cannot change argsort's answer: kernels find it without sorting the
+    # row (and check the row is finite). Other rows are argsorted whole.
     from ._span_kernel import group_maxima, top_tokens
 
     n_windows, seq_len = logits.shape
@@ -300,12 +278,8 @@ def _top_indexes(logits, n, name):
 
 
 def _best_spans(start_logits, end_logits, context, n_best, max_length):
-    """Per window: best candidate score, whether any, and its start and end.
-
-    Pairs the top start and end tokens of each window (`_span_kernel`),
-    with `context` a mask or offset_mapping and its rows' lengths.
-    """
-    from ._span_kernel import best_pairs, gather
+    """Per window, the best candidate's score, whether any, its start and end."""
+    from ._span_kernel import best_pairs
 
     n_windows, seq_len = start_logits.shape
     logits = (start_logits, end_logits)
@@ -329,7 +303,7 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     if isinstance(context, tuple):
         read_until_done(run, tops, *context)
     else:
-        known = tuple(gather(context, t) for t in tops)
+        known = tuple(np.take_along_axis(context, t, 1).view(np.int8) for t in tops)
         no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
         # Every token's context is known: no window wants any.
         wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)

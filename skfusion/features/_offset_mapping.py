@@ -1,12 +1,10 @@
 """run_qa.py's ``offset_mapping``, read only where the selection needs it.
 
-transformers' question-answering examples mark the tokens outside the
-context with None in ``offset_mapping``; the others hold their ``(start,
-end)`` character offsets in the example's context. Its
-``postprocess_qa_predictions`` reads the entries of each window's top start
-and end tokens only; of those, the selection needs but a few (often two)
-per window: a dev set's offsets hold millions of Python objects, and
-converting them took most of the time.
+It marks the tokens outside the context with None and gives the others their
+``(start, end)`` character offsets. transformers reads the entries of each
+window's top tokens only; the selection needs but a few of those (often
+two): a dev set's offsets are millions of Python objects, whose conversion
+took most of the time.
 """
 
 from itertools import compress, repeat
@@ -18,10 +16,10 @@ import numpy as np
 def offset_row_lengths(offset_mapping, shape):
     """Per window, the length of its offset_mapping row, checked."""
     dtype = getattr(offset_mapping, "dtype", np.dtype(object))
-    try:
-        lengths = np.fromiter(map(len, offset_mapping), np.intp)
-    except TypeError:
-        lengths = np.array([_length(row) for row in offset_mapping], dtype=np.intp)
+    lengths = np.array(
+        [len(row) if hasattr(row, "__len__") else -1 for row in offset_mapping],
+        dtype=np.intp,
+    )
     if dtype != np.dtype(object) or len(lengths) != shape[0]:
         raise ValueError(
             f"offset_mapping has {len(lengths)} rows of dtype {dtype}; expected "
@@ -39,17 +37,12 @@ def offset_row_lengths(offset_mapping, shape):
 
 
 def read_until_done(run, tops, offset_mapping, lengths):
-    """Call ``run(known, chars, windows, wanted, pending)`` until none pends.
-
-    `run` is `_span_kernel.best_pairs` on the top tokens `tops`; between
-    calls, the entries it wants are read.
-
-    As in transformers, a token is outside the context where its index is
-    past its row or its entry is None or shorter than 2; a start's
-    character is its entry's first offset, an end's its second. Entries
-    are read in rounds, a few per window, the windows still wanting some
-    alone processed again.
-    """
+    """Call `run` (`best_pairs` on `tops`) until none pends, reading what it wants."""
+    # As in transformers, a token is outside the context where its index is
+    # past its row or its entry is None or shorter than 2; a start's
+    # character is its entry's first offset, an end's its second. Entries
+    # are read in rounds, a few per window, the windows still wanting some
+    # alone processed again.
     known = tuple(np.where(t < lengths[:, None], -1, 0).astype(np.int8) for t in tops)
     chars = tuple(np.zeros(t.shape, dtype=np.int64) for t in tops)
     wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
@@ -102,11 +95,3 @@ def _as_integers(offsets, count):
             "integer character offsets."
         )
     return values.astype(np.int64)
-
-
-def _length(value):
-    """``len(value)``, or -1 for a value without one."""
-    try:
-        return len(value)
-    except TypeError:
-        return -1

@@ -1,8 +1,7 @@
 """Numba kernels of `features_from_logits`: top tokens and best pair per window.
 
-Imported only when features are computed, so that predicting never imports
-numba. No fastmath: the selection compares the logits and their sums
-exactly as numpy and transformers do (float32 sums stay float32).
+No fastmath: the selection compares the logits and their sums exactly as
+numpy and transformers do (float32 sums stay float32).
 """
 
 import numpy as np
@@ -12,13 +11,8 @@ from .._solvers._numba_math import _jit
 
 @_jit(fastmath=False)
 def group_maxima(logits, maxima):
-    """Per row, the maxima of its tokens dealt round-robin into groups.
-
-    With ``groups = maxima.shape[1]``: group ``g`` holds tokens ``g``,
-    ``g + groups``, ... Returns the first row holding a non-finite logit,
-    or -1. Both run lane by lane, so that they vectorise without
-    reassociating: a maximum or sum across lanes would be one long chain.
-    """
+    """Set each row's maxima of tokens g, g + groups, ...; return a bad row or -1."""
+    # Lane by lane, so that both vectorise without reassociating.
     n_rows, seq_len = logits.shape
     groups = maxima.shape[1]
     lanes = np.empty(groups, dtype=logits.dtype)
@@ -41,20 +35,12 @@ def group_maxima(logits, maxima):
 
 @_jit(fastmath=False)
 def top_tokens(logits, n, bounds, tokens, clear):
-    """Per row, its `n` highest logits' tokens, highest first, where clear.
-
-    A row is clear where its `n` highest logits are distinct and beat all
-    the others: then ``np.argsort(row)[-1 : -n - 1 : -1]`` is that list
-    whatever the sort's tie rule. Rows that are not clear are left to the
-    caller (an argsort).
-
-    ``bounds`` holds per row a value that at least n + 1 of its logits
-    reach, at most the row's (n + 1)-th highest (see `group_maxima`). The
-    few logits at least that high are flagged in one vectorised pass,
-    gathered from the 8-token words that hold a flag, and ranked by
-    counting the higher ones, in a loop that vectorises without
-    reassociating.
-    """
+    """Per row, its `n` highest logits' tokens, highest first, where `clear`."""
+    # A row is clear where its n highest logits are distinct and beat all
+    # others: then argsort's list is that one whatever its tie rule (other
+    # rows are left to an argsort). bounds[row] is reached by at least n + 1
+    # logits; those few are flagged in one vectorised pass, gathered from
+    # the 8-token words holding a flag, and ranked by counting higher ones.
     n_rows, seq_len = logits.shape
     n_words = -(-seq_len // 8)
     # Zero past seq_len, so that the last word reads no stale flag.
@@ -98,10 +84,7 @@ def top_tokens(logits, n, bounds, tokens, clear):
 
 @_jit(fastmath=False, inline="always")
 def _count_higher(values, size, count, ranks):
-    """``ranks[a]``: how many of ``values[:count]`` beat ``values[a]``.
-
-    For all ``a < size``; one vectorised pass per value.
-    """
+    """Set ``ranks[a]`` to how many of ``values[:count]`` beat ``values[a]``."""
     ranks[:size] = 0
     for b in range(count):
         v = values[b]
@@ -111,24 +94,16 @@ def _count_higher(values, size, count, ranks):
 
 @_jit(fastmath=False)
 def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted, pending):
-    """Per window, the best candidate span among its top starts and ends.
-
-    ``logits``, ``tops``, ``known`` and ``chars`` are (start, end) pairs:
-    the logits, the top tokens in rank order, whether each top token is in
-    the context (1), not (0) or not yet known (-1), and the character each
-    one bounds where known (an empty text is no candidate), or empty
-    arrays to ignore characters. transformers appends pairs start-major,
-    its stable sort keeping the first of equal scores: so each start's
-    first valid end is its best pair, and the first start with the highest
-    such score wins (the first candidate even if its sum is -inf).
-
-    A start is skipped when even its first possible end cannot beat the
-    best so far, so that few tokens need be known. Where one is needed,
-    the window is left, marked in ``wanted`` (start, end) with the first
-    possible end of an unknown start, and listed in ``pending``; its
-    score, start and end (-1 if no candidate) go to ``out`` otherwise.
-    Only the given `windows` are processed. Returns how many are pending.
-    """
+    """Per window of `windows`, the best candidate span; return how many pend."""
+    # logits, tops, known and chars are (start, end) pairs: the logits, the
+    # top tokens in rank order, whether each is in the context (1), not (0)
+    # or not yet known (-1), and the character it bounds (empty arrays to
+    # ignore characters). transformers appends pairs start-major and its
+    # stable sort keeps the first of equal scores: each start's first valid
+    # end is its best pair, and the first start with the highest such score
+    # wins. A window that needs a token not yet known is marked in `wanted`
+    # and listed in `pending`; the others' score, start and end (-1: no
+    # candidate) go to `out`.
     n_wanting = 0
     for w in windows:
         score, start, end, done = _best_pair(
@@ -144,7 +119,9 @@ def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted, pen
 
 @_jit(fastmath=False, inline="always")
 def _best_pair(logits, tops, known, chars, max_length, w, wanted):
-    """`best_pairs` for window `w`: score, start, end and whether done."""
+    """Return `best_pairs`' score, start, end for window `w`, and whether done."""
+    # A start is skipped when even its first possible end cannot beat the
+    # best so far, so that few tokens need be known.
     start_logits, end_logits = logits
     starts, ends = tops
     known_start, known_end = known
@@ -194,13 +171,9 @@ def _first_possible_end(ends, known, start, max_length, first):
 
 @_jit(fastmath=False)
 def per_example(codes, null_score, has_span, span_score, out):
-    """Per example: its first window, that of its null, that of its span.
-
-    The null is the lowest, the span the highest among windows with one
-    (any window where none has one); ties go to the window that comes
-    first, as transformers meets an example's windows in input order.
-    ``out`` holds the three arrays of windows, filled with -1.
-    """
+    """Per example, its first window, its null's (lowest) and its span's (highest)."""
+    # Ties go to the window that comes first, as transformers meets an
+    # example's windows in input order; out's three arrays are filled with -1.
     first, null_window, span_window = out
     for w in range(len(codes)):
         e = codes[w]
@@ -212,13 +185,3 @@ def per_example(codes, null_score, has_span, span_score, out):
         best = span_window[e]
         if has_span[w] and (not has_span[best] or span_score[w] > span_score[best]):
             span_window[e] = w
-
-
-@_jit(fastmath=False)
-def gather(mask, tokens):
-    """Return ``mask[w, tokens[w, i]]`` as int8: 1 in the context, 0 not."""
-    out = np.empty(tokens.shape, dtype=np.int8)
-    for w in range(tokens.shape[0]):
-        for i in range(tokens.shape[1]):
-            out[w, i] = mask[w, tokens[w, i]]
-    return out

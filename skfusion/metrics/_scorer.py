@@ -62,10 +62,9 @@ def make_squad2_scorer(metric: str = "em", *, pos_label=True):
     Parameters
     ----------
     metric : {"em", "f1"}, default="em"
-        The name of the per-question credit the scorer requests: pass it to
-        ``cross_validate(..., params={"em": em})``, ``GridSearchCV.fit(X, y,
-        em=em)`` or ``TunedThresholdClassifierCV.fit(X, y, em=em)``, and each
-        fold's scorer gets that fold's entries.
+        The name of the per-question credit the scorer requests, as in
+        ``cross_validate(..., params={"em": em})`` or ``GridSearchCV.fit(X,
+        y, em=em)``: each fold's scorer gets that fold's entries.
     pos_label : int, float, bool or str, default=True
         The label meaning "no answer".
 
@@ -84,12 +83,10 @@ def make_squad2_scorer(metric: str = "em", *, pos_label=True):
     Notes
     -----
     The credit reaches the scorer through scikit-learn's metadata routing,
-    which must be enabled first:
-    ``sklearn.set_config(enable_metadata_routing=True)``. The scorer asks for
-    it with ``set_score_request(answer_credit=metric)``, so the caller
-    passes it under the name ``metric``. To fit for EM as well, route the
-    weights of `squad2_sample_weight` to ``fit`` with
-    ``estimator.set_fit_request(sample_weight=True)``.
+    enabled by ``sklearn.set_config(enable_metadata_routing=True)``; the
+    scorer asks for it with ``set_score_request(answer_credit=metric)``. To
+    fit for EM too, route the weights of `squad2_sample_weight` to ``fit``
+    with ``estimator.set_fit_request(sample_weight=True)``.
 
     Examples
     --------

@@ -30,15 +30,12 @@ def normalize_answer(text: str) -> str:
     -------
     normalized : str
         Lower case, without punctuation or the articles "a", "an" and "the",
-        with runs of white space squashed to one space.
+        with runs of white space squashed to one space: the steps, in order,
+        of the official script's ``normalize_answer``.
 
     See Also
     --------
     exact_match : Compares two normalised answers.
-
-    Notes
-    -----
-    The steps and their order are the official script's ``normalize_answer``.
 
     Examples
     --------
@@ -110,15 +107,11 @@ def f1_overlap(gold: str, prediction: str) -> float:
 
 
 def _token_f1(gold_tokens, pred_tokens):
-    """`f1_overlap` of two normalised answers' tokens."""
     if not gold_tokens or not pred_tokens:
         return float(gold_tokens == pred_tokens)
-    if gold_tokens == pred_tokens:
-        return 1.0  # what the counts below give, sooner
-    if set(gold_tokens).isdisjoint(pred_tokens):
-        return 0.0
-    common = collections.Counter(gold_tokens) & collections.Counter(pred_tokens)
-    same = sum(common.values())
+    same = sum(
+        (collections.Counter(gold_tokens) & collections.Counter(pred_tokens)).values()
+    )
     if same == 0:
         return 0.0
     precision, recall = same / len(pred_tokens), same / len(gold_tokens)
@@ -154,10 +147,8 @@ def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
     >>> answer_credit(["the Seine", "river Seine"], "Seine")
     (1, 1.0)
     """
-    # Each distinct string normalised once: the same steps as exact_match
-    # and f1_overlap, which normalise both sides per gold answer.
-    normalized = list(map(normalize_answer, dict.fromkeys(golds)))
-    return _normalized_credit(normalized, normalize_answer(prediction))
+    normalized = map(normalize_answer, dict.fromkeys(golds))
+    return _normalized_credit(list(normalized), normalize_answer(prediction))
 
 
 def _normalized_credit(golds, pred):
@@ -165,15 +156,11 @@ def _normalized_credit(golds, pred):
     golds = [n for n in dict.fromkeys(golds) if n] or [""]
     if pred in golds:
         return 1, 1.0  # equal tokens: F1 1.0, the most it can be
-    pred_tokens = pred.split()
-    return 0, max(_token_f1(g.split(), pred_tokens) for g in golds)
+    return 0, max(_token_f1(g.split(), pred.split()) for g in golds)
 
 
 def _answer_credits(golds, predictions):
-    """`answer_credit` of each prediction against its question's `golds`.
-
-    Returns the EM and F1 arrays. Every text is normalised in one batch.
-    """
+    """EM and F1 arrays of `answer_credit` of each prediction, normalised in a batch."""
     distinct = dict.fromkeys(g for question in golds for g in question)
     normal = dict(zip(distinct, _normalize_all(list(distinct)), strict=True))
     credit = [
@@ -185,13 +172,11 @@ def _answer_credits(golds, predictions):
 
 
 def _normalize_all(texts):
-    """``[normalize_answer(t) for t in texts]``, in a few calls on one string.
-
-    The texts are joined with NUL, which no step changes and which bounds
-    the steps as a string's ends do: it is neither a letter nor a word
-    character, nor ignored in casing (so final sigmas lower as at an end),
-    nor white space. Texts holding a NUL are normalised one by one.
-    """
+    """``[normalize_answer(t) for t in texts]`` in a few calls on one string."""
+    # NUL bounds the steps as a string's ends do: no step changes it, and it
+    # is neither a letter nor a word character, nor ignored in casing (final
+    # sigmas lower as at an end), nor white space. Texts holding a NUL are
+    # normalised one by one.
     joined = "\0".join(texts)
     if not texts or joined.count("\0") != len(texts) - 1:
         return list(map(normalize_answer, texts))
@@ -212,26 +197,20 @@ def squad2_credit(
         True where the question has no answer.
     answer_credit : array-like of shape (n_questions,)
         Each question's EM (or F1) if its best span is given as the answer,
-        as `answer_credit` computes it: for an unanswerable question, 0
-        unless the span normalises to the empty string.
+        as `answer_credit` computes it (for an unanswerable question, 0
+        unless the span normalises to the empty string).
 
     Returns
     -------
     credit : ndarray of shape (n_questions,)
-        1 for a question correctly predicted unanswerable, 0 for an
-        answerable one predicted so, and the span's credit for a question
-        that is answered.
+        1 for a question rightly predicted unanswerable, 0 for an answerable
+        one predicted so, and the span's credit for a question answered: the
+        official script's ``apply_no_ans_threshold``.
 
     See Also
     --------
     squad2_report : Averages the credit as the official script reports it.
     squad2_sample_weight : Weights that make accuracy this credit's total.
-
-    Notes
-    -----
-    This is the official script's ``apply_no_ans_threshold``: a question
-    predicted unanswerable scores ``float(not has_ans)``, any other its raw
-    score.
 
     Examples
     --------
@@ -239,13 +218,9 @@ def squad2_credit(
     >>> squad2_credit([True, False, True], [True, False, False], [0.0, 0.5, 1.0])
     array([1. , 0.5, 0. ])
     """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    unanswerable = np.asarray(unanswerable, dtype=bool)
-    return np.where(
-        predicted_null,
-        unanswerable.astype(float),
-        np.asarray(answer_credit, dtype=float),
-    )
+    unanswerable = np.asarray(unanswerable, dtype=bool).astype(float)
+    credit = np.asarray(answer_credit, dtype=float)
+    return np.where(np.asarray(predicted_null, dtype=bool), unanswerable, credit)
 
 
 def squad2_sample_weight(
@@ -274,11 +249,11 @@ def squad2_sample_weight(
 
     Notes
     -----
-    The SQuAD total of predictions with "no answer" meaning the positive
-    class is a constant plus the weighted number of correct predictions, so
-    a classifier fitted to maximise weighted accuracy with these weights
-    maximises EM (or F1). `MarginThresholdClassifier` finds that optimum
-    exactly, as the official script's ``find_best_thresh`` does.
+    With "no answer" the positive class, the SQuAD total is a constant plus
+    the weighted number of correct predictions, so that a classifier fitted
+    to maximise weighted accuracy with these weights maximises EM (or F1);
+    `MarginThresholdClassifier` finds that optimum exactly, as the official
+    script's ``find_best_thresh`` does.
 
     Examples
     --------
@@ -288,6 +263,22 @@ def squad2_sample_weight(
     """
     credit = np.asarray(answer_credit, dtype=float)
     return np.where(np.asarray(unanswerable, dtype=bool), 1.0 - credit, credit)
+
+
+def _percent_report(unanswerable, values):
+    """Each of `values` averaged in percent, then per subset, with the counts."""
+    report = {}
+    for prefix, rows in (
+        ("", True),
+        ("HasAns_", ~unanswerable),
+        ("NoAns_", unanswerable),
+    ):
+        rows = np.broadcast_to(rows, unanswerable.shape)
+        if rows.any():
+            for key, value in values.items():
+                report[f"{prefix}{key}"] = 100.0 * float(value[rows].mean())
+            report[f"{prefix}total"] = int(rows.sum())
+    return report
 
 
 def squad2_report(
@@ -332,14 +323,4 @@ def squad2_report(
         "exact": squad2_credit(predicted_null, unanswerable, em),
         "f1": squad2_credit(predicted_null, unanswerable, f1),
     }
-    report = {}
-    for prefix, rows in (
-        ("", np.ones_like(unanswerable)),
-        ("HasAns_", ~unanswerable),
-        ("NoAns_", unanswerable),
-    ):
-        if rows.any():
-            for key, values in credit.items():
-                report[f"{prefix}{key}"] = 100.0 * float(values[rows].mean())
-            report[f"{prefix}total"] = int(rows.sum())
-    return report
+    return _percent_report(unanswerable, credit)

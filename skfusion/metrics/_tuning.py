@@ -1,31 +1,18 @@
 """Tuning weights and reports of no-answer decisions (`skfusion.metrics`)."""
 
-import warnings
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._squad import squad2_report, squad2_sample_weight
+from ._squad import _percent_report, squad2_report, squad2_sample_weight
+
+_TUNE_KEYS = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
 
-def _tune_metric(tune, stacklevel=3):
-    """Return the score key ("accuracy", "em", "f1") that `tune` names.
-
-    The former spellings "em" and "f1" still work, with a FutureWarning:
-    "f1" reads as the classifier's F1 (``scoring="f1"``), not SQuAD's.
-    """
-    if tune in ("em", "f1"):
-        warnings.warn(
-            f"tune={tune!r} was deprecated in version 0.1 and will be removed in "
-            f"0.3. Use tune='squad_{tune}' instead (SQuAD's {tune.upper()}).",
-            FutureWarning,
-            stacklevel=stacklevel,
-        )
-        return tune
-    keys = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
-    if tune not in keys:
-        raise ValueError(f"tune={tune!r} must be one of {list(keys)}.")
-    return keys[tune]
+def _tune_metric(tune):
+    """Return the score key ("accuracy", "em", "f1") that `tune` names."""
+    if tune not in _TUNE_KEYS:
+        raise ValueError(f"tune={tune!r} must be one of {list(_TUNE_KEYS)}.")
+    return _TUNE_KEYS[tune]
 
 
 def tuning_sample_weight(
@@ -44,9 +31,6 @@ def tuning_sample_weight(
     tune : {"accuracy", "squad_em", "squad_f1"}
         The metric: accuracy of the no-answer decision (no weights), or the
         SQuAD 2.0 EM or F1 total (`squad2_sample_weight` of `em` or `f1`).
-
-        .. deprecated:: 0.1
-           ``"em"`` and ``"f1"`` are deprecated and will be removed in 0.3.
     em, f1 : array-like of shape (n_questions,), default=None
         Each question's EM and F1 if its best span is the answer; the one
         `tune` names is required.
@@ -83,10 +67,10 @@ def tuning_sample_weight(
     return squad2_sample_weight(unanswerable, credit)
 
 
-def _tuning_weights(y, tune, em, f1):
-    """Sample weights that turn weighted accuracy into the EM or F1 total."""
-    squad = {"em": "squad_em", "f1": "squad_f1"}
-    return tuning_sample_weight(y, squad.get(tune, tune), em=em, f1=f1)
+def _tuning_weights(y, key, em, f1):
+    """`tuning_sample_weight` for a score key of `_tune_metric`."""
+    tune = {"em": "squad_em", "f1": "squad_f1"}.get(key, key)
+    return tuning_sample_weight(y, tune, em=em, f1=f1)
 
 
 def no_answer_report(
@@ -131,9 +115,4 @@ def no_answer_report(
         return squad2_report(predicted_null, unanswerable, em, f1)
     unanswerable = np.asarray(unanswerable, dtype=bool)
     correct = np.asarray(predicted_null, dtype=bool) == unanswerable
-    report = {"accuracy": 100.0 * float(correct.mean()), "total": int(correct.size)}
-    for prefix, rows in (("HasAns_", ~unanswerable), ("NoAns_", unanswerable)):
-        if rows.any():
-            report[f"{prefix}accuracy"] = 100.0 * float(correct[rows].mean())
-            report[f"{prefix}total"] = int(rows.sum())
-    return report
+    return _percent_report(unanswerable, {"accuracy": correct})

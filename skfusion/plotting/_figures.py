@@ -1,10 +1,4 @@
-"""Figures of the no-answer decision (needs matplotlib).
-
-matplotlib is the ``plot`` extra: ``pip install matplotlib``, or
-``pip install -e ".[plot]"`` in a clone of skfusion.
-
-Each function draws on a given Axes (or a new figure) and returns the Axes.
-"""
+"""Figures of the no-answer decision, each drawn on a given Axes (or a new figure)."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,9 +25,8 @@ def plot_threshold_curve(
 ) -> "Axes":
     """Plot the score of ``margin > t`` against ``t``, the threshold marked.
 
-    The curve is exact: it steps at every distinct margin, as the search of
-    `MarginThresholdClassifier` scores every cut. BERT's default threshold 0
-    is marked too.
+    The curve steps at every distinct margin, as the exact search of
+    `MarginThresholdClassifier` scores every cut; BERT's default 0 is marked.
 
     Parameters
     ----------
@@ -73,7 +66,7 @@ def plot_threshold_curve(
     """
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
-    m, scores = _cut_scores(margin, y, np.ones_like(margin), scoring)
+    m, scores = _cut_scores(margin, y, None, scoring)
     # Cut k's score holds from the k-th smallest margin up to the next one;
     # cuts inside a group of equal margins cannot be made and are left out.
     cuts = np.concatenate([[m[0] - 1], m])
@@ -87,7 +80,7 @@ def plot_threshold_curve(
         ylabel=scoring,
         title=f"{scoring} against threshold (best {best:.4f})",
     )
-    # Where the curve leaves room: it can rise and fall anywhere.
+    # loc="best": where the curve leaves room, as it rises and falls anywhere.
     ax.legend(loc="best")
     return ax
 
@@ -142,13 +135,11 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
 def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     """Plot each restart's accuracy after every step, the kept snapshot marked.
 
-    The accuracy is the one that selects the snapshot: on the training data,
-    or on the held-out part where ``validation_fraction`` is set. The main
-    axes zoom in on where the restarts differ, by tenths of a point, and cut
-    off the first steps, which climb from far below; an inset shows every
-    step on the full range.
-    Restarts are numbered from 0, as ``best_restart_``; steps from 1 (step
-    ``k`` is the parameters after ``k`` updates, ``best_step_ + 1``).
+    The accuracy is the one that selects the snapshot (on the held-out part
+    where ``validation_fraction`` is set). The main axes zoom in on where the
+    restarts differ and cut off the first steps, which climb from far below;
+    an inset shows every step in full. Restarts count from 0, as
+    ``best_restart_``; steps from 1 (step ``k``: after ``k`` updates).
 
     Parameters
     ----------
@@ -182,8 +173,6 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     curve = fusion.accuracy_curve_
     steps = np.arange(1, curve.shape[1] + 1)
     n_restarts = curve.shape[0]
-    # The first steps climb from far below the rest: the main axes zoom in on
-    # where the restarts differ, and an inset shows every step in full.
     overview = ax.inset_axes([0.56, 0.1, 0.4, 0.36])
     for axes in (ax, overview):
         _draw_restarts(axes, steps, curve, fusion)
@@ -225,10 +214,9 @@ def _draw_restarts(ax, steps, curve, fusion):
 def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axes":
     """Plot the fused weights of every cross-validation fold, one line per fold.
 
-    The spread of a weight across folds shows how much it depends on the
-    questions it was fitted on; a weight whose sign changes between folds
-    is not determined by the data. The weights apply to the raw scores, so
-    their sizes compare only between columns of the same scale.
+    A weight's spread across folds shows how much it depends on the questions
+    it was fitted on (one whose sign changes is not determined by the data);
+    the weights apply to raw scores, so sizes compare only at equal scales.
 
     Parameters
     ----------
@@ -285,14 +273,13 @@ def save_comparison_figures(
 ) -> list:
     """Write the four figures of ``skfusion compare --plot`` as PNG files.
 
-    The figures are those of `plot_threshold_curve`,
-    `plot_margin_histograms`, `plot_restart_curves` and `plot_fold_weights`.
+    The figures of `plot_threshold_curve`, `plot_margin_histograms`,
+    `plot_restart_curves` and `plot_fold_weights`.
 
     Parameters
     ----------
     folder : str or path-like
-        Created if needed. Each figure is written to a temporary file in it
-        that replaces the old figure only once complete.
+        Created if needed; a figure replaces its old file only once complete.
     margin_rule : MarginThresholdClassifier
         Fitted on `X`, `y`: gives the margin and its threshold.
     fusion : TorchLogisticFusion

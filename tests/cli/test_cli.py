@@ -68,7 +68,7 @@ def test_compare_a_transformers_run_tuned_for_em(capsys, eval_run):
         "--dev",
         eval_run["dev"],
         "--tune",
-        "em",
+        "squad_em",
         "--folds",
         3,
         "--repeats",
@@ -90,7 +90,7 @@ def test_compare_a_transformers_run_tuned_for_em(capsys, eval_run):
         "--dev",
         eval_run["dev"],
         "--tune",
-        "em",
+        "squad_em",
         "--folds",
         3,
         "--repeats",
@@ -353,16 +353,12 @@ def test_partial_runs_with_intersect(capsys, eval_run, tmp_path):
     assert "warning: Kept the 80 question(s) present in every file" in err
 
 
-def test_former_tune_names_warn_in_one_line(capsys, eval_run, tmp_path):
+def test_former_tune_names_are_refused(capsys, eval_run, tmp_path):
     args = [eval_run["folder"], "--dev", eval_run["dev"], "--model", "margin"]
     model = tmp_path / "m.skops"
-    status, new, err = run(capsys, "fit", *args, "--tune", "squad_em", "-o", model)
-    assert status == 0 and "deprecated" not in err
-    status, old, err = run(capsys, "fit", *args, "--tune", "em", "-o", model)
-    assert status == 0
-    assert "warning: --tune em is deprecated and will be removed in 0.3: use " in err
-    assert "--tune squad_em" in err
-    assert old == new
+    with pytest.raises(SystemExit):
+        run(capsys, "fit", *args, "--tune", "em", "-o", model)
+    assert "invalid choice: 'em'" in capsys.readouterr().err
 
 
 def test_tuning_needs_credit(capsys, notebook_pickle, tmp_path):

@@ -256,7 +256,7 @@ def test_official_na_prob_convention(tmp_path):
         "--model",
         "margin",
         "--tune",
-        "em",
+        "squad_em",
     ]
     assert main([*argv, "-o", str(model), "--json", "-q"]) == 0
     na_prob["x"] = 2.0

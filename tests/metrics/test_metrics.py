@@ -18,6 +18,7 @@ from skfusion.metrics import (
     tuning_sample_weight,
 )
 from skfusion.metrics._squad import _answer_credits, _normalize_all
+from skfusion.metrics._tuning import _tuning_weights
 from tests import _official_eval as official
 from tests._builders import squad_dev
 
@@ -137,13 +138,10 @@ def test_tuning_sample_weight_makes_accuracy_the_squad_total():
 
 
 @pytest.mark.parametrize("old", ["em", "f1"])
-def test_former_tune_names_warn_and_still_work(old):
-    unanswerable = [True, False, False]
-    credit = {"em": [0.0, 1.0, 0.0], "f1": [0.2, 1.0, 0.5]}
-    with pytest.warns(FutureWarning, match=rf"tune='{old}' was deprecated.*0\.3"):
-        weight = tuning_sample_weight(unanswerable, old, **credit)
-    expected = squad2_sample_weight(unanswerable, credit[old])
-    assert_array_equal(weight, expected)
+def test_former_tune_names_are_refused(old):
+    # "em" and "f1" were renamed before any release: no alias is kept.
+    with pytest.raises(ValueError, match=rf"tune='{old}' must be one of"):
+        tuning_sample_weight([True, False], old, em=[0.0, 1.0], f1=[0.0, 1.0])
 
 
 # Unicode punctuation and white space (which the official script keeps and
@@ -198,3 +196,52 @@ def test_batch_credit_is_the_official_raw_score_of_each_question(questions):
     em_all, f1_all = _answer_credits(list(golds.values()), list(predictions.values()))
     assert_array_equal(em_all, [exact[q] for q in golds])
     assert_array_equal(f1_all, [f1[q] for q in golds])
+
+
+def test_articles_are_dropped_in_a_batch_as_one_by_one():
+    texts = ["The cat", "a dog and an apple", "theatre"]
+    assert _normalize_all(texts) == ["cat", "dog and apple", "theatre"]
+    assert _normalize_all(texts) == [official.normalize(t) for t in texts]
+
+
+@pytest.mark.parametrize("report", [no_answer_report, squad2_report])
+def test_reports_take_integer_labels_as_booleans(report):
+    predicted, unanswerable = [1, 1, 0, 0], [1, 0, 0, 1]
+    credit = [[0.0, 1.0, 1.0, 0.0]] * 2 if report is squad2_report else []
+    as_ints = report(np.array(predicted), np.array(unanswerable), *credit)
+    as_bools = report(
+        np.array(predicted, dtype=bool), np.array(unanswerable, dtype=bool), *credit
+    )
+    assert as_ints == as_bools
+    assert as_bools["HasAns_total"] == as_bools["NoAns_total"] == 2
+
+
+def test_a_report_with_em_alone_is_the_accuracy_report():
+    unanswerable = np.array([True, False, False])
+    predicted = np.array([True, True, False])
+    alone = no_answer_report(predicted, unanswerable, em=np.ones(3))
+    assert alone == no_answer_report(predicted, unanswerable)
+    assert set(alone) == {"accuracy", "total", "HasAns_accuracy", "HasAns_total"} | {
+        "NoAns_accuracy",
+        "NoAns_total",
+    }
+
+
+def test_batch_credits_are_float_arrays():
+    em, f1 = _answer_credits([["Paris"], ["the Seine", "Seine river"]], ["Paris", "x"])
+    assert em.dtype == f1.dtype == np.float64
+    assert_array_equal(em, [1.0, 0.0])
+
+
+def test_tuning_weights_of_a_score_key_are_the_squad_weights():
+    unanswerable = np.array([True, False, False])
+    em, f1 = np.array([0.0, 1.0, 0.0]), np.array([0.2, 1.0, 0.5])
+    assert _tuning_weights(unanswerable, "accuracy", em, f1) is None
+    assert_array_equal(
+        _tuning_weights(unanswerable, "em", em, f1),
+        squad2_sample_weight(unanswerable, em),
+    )
+    assert_array_equal(
+        _tuning_weights(unanswerable, "f1", em, f1),
+        squad2_sample_weight(unanswerable, f1),
+    )

@@ -21,8 +21,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import validate_data
 
-import skfusion._fusion
-import skfusion._margin
+import skfusion._base
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
 from skfusion.persistence import save_calibrator
@@ -55,8 +54,7 @@ FITTED = {
 
 def slow_path(monkeypatch):
     """Send every input through validate_data, as before the fast path."""
-    for module in (skfusion._fusion, skfusion._margin):
-        monkeypatch.setattr(module, "_plain_rows", lambda estimator, X: None)
+    monkeypatch.setattr(skfusion._base, "_plain_rows", lambda estimator, X: None)
 
 
 def count_validations(monkeypatch):
@@ -66,8 +64,7 @@ def count_validations(monkeypatch):
         calls.append(1)
         return validate_data(*args, **kwargs)
 
-    for module in (skfusion._fusion, skfusion._margin):
-        monkeypatch.setattr(module, "validate_data", counting)
+    monkeypatch.setattr(skfusion._base, "validate_data", counting)
     return calls
 
 

@@ -10,40 +10,12 @@ from skfusion._solvers._common import _linear_init_parameters
 from skfusion._solvers._fused import (
     BLOCK_ROWS,
     _n_threads,
-    _row_blocks,
     _run_fused_sgd,
     _run_threads,
 )
 from skfusion._solvers._reference import _run_reference_sgd
 
 SCHEDULE = dict(learning_rate=0.3, n_steps=40, warmup_steps=10)
-
-
-def test_row_blocks_pad_with_rows_that_weigh_nothing():
-    X = np.arange(3 * (BLOCK_ROWS + 5), dtype=np.float64).reshape(-1, 3)
-    scale = np.full(len(X), 0.5)
-    blocks, extra, block_scale, block_sign = _row_blocks(X, scale, -scale)
-    assert blocks.shape == (2, 4, BLOCK_ROWS)  # features padded to four
-    assert extra is None
-    assert blocks.flags.c_contiguous
-    assert_array_equal(blocks[0, :3].T, X[:BLOCK_ROWS])
-    assert_array_equal(blocks[1, :3, :5].T, X[BLOCK_ROWS:])
-    assert not blocks[:, 3].any()
-    assert not blocks[1, :, 5:].any()
-    assert block_scale.sum() == pytest.approx(scale.sum())
-    assert not block_scale[1, 5:].any() and not block_sign[1, 5:].any()
-
-
-def test_row_blocks_put_features_beyond_four_apart():
-    X = np.arange(7 * (BLOCK_ROWS + 5), dtype=np.float32).reshape(-1, 7)
-    scale = np.ones(len(X))
-    blocks, extra, _, _ = _row_blocks(X, scale, scale)
-    assert blocks.shape == (2, 4, BLOCK_ROWS) and extra.shape == (2, 3, BLOCK_ROWS)
-    assert blocks.dtype == extra.dtype == np.float32
-    assert blocks.flags.c_contiguous and extra.flags.c_contiguous
-    assert_array_equal(blocks[1, :, :5].T, X[BLOCK_ROWS:, :4])
-    assert_array_equal(extra[1, :, :5].T, X[BLOCK_ROWS:, 4:])
-    assert not extra[1, :, 5:].any()
 
 
 def validation_style_problem(n_samples, n_features, dtype=np.float64):

@@ -1,4 +1,3 @@
-import llvmlite.binding as llvm
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,7 +6,7 @@ from numba import njit
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from skfusion._solvers._numba_math import _prefer_wide_vectors, _sigmoid
+from skfusion._solvers._fused import _sigmoid
 
 
 @njit
@@ -54,32 +53,3 @@ def test_sigmoid_saturates_without_nan_or_overflow():
         assert got[3] == 0.5
         assert got[-1] == 1 and got[0] < 1e-37
         assert np.all(np.diff(got) >= 0)
-
-
-@njit(cache=False, fastmath=True)  # reassociation lets the sum vectorise
-def wide_sum_of_squares(x):
-    _prefer_wide_vectors()
-    total = 0.0
-    for i in range(x.shape[0]):
-        total += x[i] * x[i]
-    return total
-
-
-@njit(cache=False, fastmath=True)  # reassociation lets the sum vectorise
-def default_sum_of_squares(x):
-    total = 0.0
-    for i in range(x.shape[0]):
-        total += x[i] * x[i]
-    return total
-
-
-def test_the_vector_width_hint_reaches_the_compiled_code():
-    x = np.arange(1000.0)
-    assert wide_sum_of_squares(x) == default_sum_of_squares(x)
-    [ir] = wide_sum_of_squares.inspect_llvm().values()
-    assert '"prefer-vector-width"="512"' in ir
-    [default_ir] = default_sum_of_squares.inspect_llvm().values()
-    assert "prefer-vector-width" not in default_ir
-    if "+avx512f" in llvm.get_host_cpu_features().flatten().split(","):
-        [asm] = wide_sum_of_squares.inspect_asm().values()
-        assert "zmm" in asm
