@@ -223,7 +223,9 @@ def failing_dump(error):
         (
             OSError(errno.ENOSPC, "No space left on device"),
             1,
-            "skfusion predict: error: [Errno 28] No space left on device\n",
+            # Every I/O error names its file (the output, here).
+            "skfusion predict: error: [Errno 28] No space left on device: "
+            "'{out_file}'\n",
         ),
         (KeyboardInterrupt(), 130, "skfusion predict: interrupted (SIGINT)\n"),
     ],
@@ -236,6 +238,7 @@ def test_a_failed_predictions_write_keeps_the_old_file(
     out_file.write_text('{"old": ""}\n')
     monkeypatch.setattr("skfusion.cli._files.json.dump", failing_dump(error))
     argv = ["predict", run_folder["model"], run_folder["folder"], "-q"]
+    message = message.format(out_file=out_file)
     assert run(capsys, *argv, "-o", out_file) == (status, "", message)
     assert out_file.read_text() == '{"old": ""}\n'
     assert leftovers(tmp_path) == []
