@@ -1,21 +1,9 @@
-"""Calibrator files and SQuAD-style predictions.
+"""Calibrator files: a fitted estimator with what it was fitted on."""
 
-A calibrator file holds a fitted estimator together with the names of the
-score columns it was trained on, so that applying it to other columns is an
-error rather than silently wrong predictions, and the versions of skfusion,
-scikit-learn and numpy that saved it. ``.skops`` is the format to share:
-loading one runs no code. joblib and pickle files can run any code while they
-load, so `load_calibrator` reads them only with ``allow_pickle=True``.
-"""
-
-import numbers
 import warnings
 
-import numpy as np
-from numpy.typing import ArrayLike
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
-from ..datasets._base import few
 from . import _file as _calibrator
 
 
@@ -77,16 +65,21 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
         )
 
 
-def save_calibrator(estimator, feature_names, path) -> None:
-    """Write a fitted estimator and its column names to a calibrator file.
+def save_calibrator(
+    estimator, feature_names, path, *, reader=None, score_kind=None, force=False
+) -> None:
+    """Write a fitted estimator and what it was fitted on to a calibrator file.
 
     Parameters
     ----------
     estimator : estimator
-        A fitted `~skfusion.TorchLogisticFusion` or
-        `~skfusion.MarginThresholdClassifier`, or a
-        `~sklearn.pipeline.Pipeline` ending in one, fitted on labels
-        False/True or 0/1 (True/1 meaning unanswerable).
+        A fitted :class:`~skfusion.TorchLogisticFusion` or
+        :class:`~skfusion.MarginThresholdClassifier`, a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` of one, or
+        a :class:`~sklearn.pipeline.Pipeline` ending in either whose earlier
+        steps only rescale the columns (``StandardScaler``, ``MinMaxScaler``,
+        ``MaxAbsScaler``, ``RobustScaler`` or ``"passthrough"``), fitted on
+        labels False/True or 0/1 (True/1 meaning unanswerable).
     feature_names : sequence of str or None
         The names of the score columns it was trained on. None takes the
         estimator's ``feature_names_in_``, which fitting on a pandas
@@ -94,12 +87,19 @@ def save_calibrator(estimator, feature_names, path) -> None:
         known, they must agree.
     path : str or path-like
         The suffix, in any case, picks the format: ``.skops`` is written
-        with skops (``pip install skops``, or
-        ``pip install -e ".[skops]"`` in a clone of skfusion) and is the one to share;
-        ``.joblib``, ``.pkl`` and ``.pickle`` are written with joblib, for
-        your own use. The file is written to a temporary file beside `path`
-        that replaces it only once complete: an interrupted or failed write
-        leaves any previous file as it was.
+        with skops (``pip install skops``, or ``pip install -e ".[skops]"``
+        in a clone of skfusion) and is the one to share; ``.joblib``,
+        ``.pkl`` and ``.pickle`` are written with joblib, for your own use.
+        The file is written to a temporary file beside `path` that replaces
+        it only once complete: an interrupted or failed write leaves any
+        previous file as it was. An existing `path` must be a regular file;
+        its permissions are kept.
+    reader, score_kind : str or None, default=None
+        The reader and score kind of the fit data, as the loaders'
+        ``reader`` and ``score_kind`` give them; `load_calibrator` refuses
+        data of another. None records them as unknown.
+    force : bool, default=False
+        Whether to replace a read-only `path`, as ``cp --force`` does.
 
     Raises
     ------
@@ -109,6 +109,9 @@ def save_calibrator(estimator, feature_names, path) -> None:
         without feature names, or differs from its ``feature_names_in_``.
     ImportError
         If the suffix is ``.skops`` and skops is not installed.
+    OSError
+        If `path` is not a regular file (a FIFO, a device), or is read-only
+        and `force` is False.
 
     See Also
     --------
@@ -131,9 +134,11 @@ def save_calibrator(estimator, feature_names, path) -> None:
         "model": estimator,
         "feature_names": _feature_names(estimator, feature_names),
         "versions": _calibrator.versions(),
+        "reader": reader,
+        "score_kind": score_kind,
     }
     _calibrator.check_bundle(bundle, f"save_calibrator({type(estimator).__name__})")
-    _calibrator.write(bundle, path)
+    _calibrator.write(bundle, path, force)
 
 
 def _feature_names(estimator, feature_names):
@@ -157,7 +162,9 @@ def _feature_names(estimator, feature_names):
     return names
 
 
-def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
+def load_calibrator(
+    path, *, allow_pickle=False, data=None, force=False
+) -> tuple[object, list[str]]:
     """Read a calibrator file written by `save_calibrator`.
 
     Parameters
@@ -170,6 +177,14 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
         Whether to load a joblib or pickle file. Loading one can run any code
         it holds: allow it only for files from a source you trust, as with
         ``numpy.load(allow_pickle=True)`` or ``torch.load(weights_only=False)``.
+    data : Bunch, default=None
+        The data the calibrator is to be applied to, as a loader of
+        `skfusion.datasets` returns it: its ``feature_names`` must be the
+        calibrator's, and its ``reader`` and ``score_kind``, where both the
+        file and `data` know them, those it was fitted on.
+    force : bool, default=False
+        Whether a `data` of another reader or score kind gives a warning
+        rather than an error.
 
     Returns
     -------
@@ -184,13 +199,18 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
     ------
     ValueError
         If the file is a pickle and `allow_pickle` is False, holds types
-        skops does not trust, or holds anything but a calibrator.
+        skops does not trust, or anything but a calibrator as `fit` leaves
+        one: not a regular file, pipeline steps other than those
+        `save_calibrator` lists, fitted numbers that are not finite or not
+        of the shape `fit` gives; or if `data` differs as above.
 
     Warns
     -----
     InconsistentVersionWarning
         If the file was saved under other versions of skfusion,
         scikit-learn or numpy.
+    UserWarning
+        With `force`, if `data` is of another reader or score kind.
 
     See Also
     --------
@@ -209,7 +229,7 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
     (['null', 'span'], array([ True]))
     """
     bundle = _calibrator.read(path, allow_pickle)
-    model, names, recorded = _calibrator.check_bundle(bundle, path)
+    model, names, recorded, source = _calibrator.check_bundle(bundle, path)
     differences = _calibrator.version_differences(recorded)
     if differences:
         warnings.warn(
@@ -220,7 +240,34 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
             ),
             stacklevel=2,
         )
+    if data is not None:
+        try:
+            check_feature_names(names, data.feature_names)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        _check_source(path, source, data, force)
     return model, names
+
+
+def _check_source(path, source, data, force):
+    """Refuse (or with `force` warn about) data of another reader or score kind."""
+    other = {
+        key: (fitted, data.get(key))
+        for key, fitted in source.items()
+        if None not in (fitted, data.get(key)) and fitted != data.get(key)
+    }
+    if other:
+        message = (
+            f"{path} was fitted on "
+            + ", ".join(f"{k} {a!r}" for k, (a, _) in other.items())
+            + ", but the data are of "
+            + ", ".join(f"{k} {b!r}" for k, (_, b) in other.items())
+            + ": its threshold or weights mean nothing on another reader's "
+            "scores; fit one on this reader's dev outputs"
+        )
+        if not force:
+            raise ValueError(f"{message}, or force=True (--force) to apply it anyway.")
+        warnings.warn(f"{message}; applied anyway (force).", UserWarning, stacklevel=3)
 
 
 def check_feature_names(expected, found) -> None:
@@ -256,118 +303,3 @@ def check_feature_names(expected, found) -> None:
             f"The calibrator was trained on columns {list(expected)}, but the data "
             f"has {list(found)}."
         )
-
-
-def _prediction_keys(ids):
-    """Return the ids as JSON keys (strings); ids that print alike are an error."""
-    bad = [
-        q
-        for q in ids
-        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (str, numbers.Integral))
-    ]
-    if bad:
-        raise ValueError(
-            f"{len(bad)} question id(s) are neither strings nor integers, e.g. "
-            f"{few(bad)}."
-        )
-    keys = [str(q) for q in ids]
-    seen, clashes = set(), []
-    for key in keys:
-        if key in seen:
-            clashes.append(key)
-        seen.add(key)
-    if clashes:
-        raise ValueError(
-            f"{len(clashes)} question id(s) occur twice once written as text, "
-            f"e.g. {few(clashes)}."
-        )
-    return keys
-
-
-def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> dict:
-    """SQuAD-style predictions: the answer text, or "" for "no answer".
-
-    Parameters
-    ----------
-    ids : array-like of shape (n_questions,)
-        Question ids: strings (or integers, written as their text).
-    predicted_null : array-like of shape (n_questions,) of bool
-        True where "no answer" is predicted.
-    span_text : list of str or None
-        Each question's best span text; None where unknown, which is allowed
-        only where "no answer" is predicted.
-
-    Returns
-    -------
-    predictions : dict of str to str
-        ``{id: "" or span text}``, the format of ``predictions.json`` and of
-        the official evaluation script's input.
-
-    Raises
-    ------
-    ValueError
-        If a question predicted answerable has no span text, a span text is
-        not a string, or two ids are the same once written as text.
-
-    See Also
-    --------
-    no_answer_decisions : ``{id: true/false}`` where no span text is known.
-    skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
-
-    Examples
-    --------
-    >>> from skfusion.persistence import squad_predictions
-    >>> squad_predictions(["q1", "q2"], [True, False], ["Seine", "Paris"])
-    {'q1': '', 'q2': 'Paris'}
-    """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    rows = list(zip(keys, predicted_null, span_text, strict=True))
-    unknown = [q for q, null, text in rows if not null and text is None]
-    if unknown:
-        raise ValueError(
-            f"{len(unknown)} answered question(s) have no known span text, e.g. "
-            f"{few(unknown)}."
-        )
-    odd = [q for q, _, text in rows if text is not None and not isinstance(text, str)]
-    if odd:
-        raise ValueError(
-            f"{len(odd)} span text(s) are not strings, e.g. for {few(odd)}."
-        )
-    return {q: "" if null else text for q, null, text in rows}
-
-
-def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
-    """Map each question id to its decision, True where "no answer" is predicted.
-
-    Parameters
-    ----------
-    ids : array-like of shape (n_questions,)
-        Question ids: strings (or integers, written as their text).
-    predicted_null : array-like of shape (n_questions,) of bool
-        True where "no answer" is predicted.
-
-    Returns
-    -------
-    decisions : dict of str to bool
-        ``{id: True or False}``, True meaning "no answer". Not the input of
-        the official evaluation script, which needs answer texts.
-
-    Raises
-    ------
-    ValueError
-        If two ids are the same once written as text.
-
-    See Also
-    --------
-    squad_predictions : The answer texts, where span texts are known.
-
-    Examples
-    --------
-    >>> from skfusion.persistence import no_answer_decisions
-    >>> no_answer_decisions(["q1", "q2"], [True, False])
-    {'q1': True, 'q2': False}
-    """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    return {q: bool(n) for q, n in zip(keys, predicted_null, strict=True)}

@@ -1,4 +1,7 @@
-"""What to write for answered questions whose span text is unknown."""
+"""SQuAD-style predictions, and what to write where a span text is unknown."""
+
+import collections
+import numbers
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -90,3 +93,114 @@ def resolve_unknown_spans(
     return Bunch(
         predicted_null=predicted_null | unknown, no_span=no_span_rows, missing=missing
     )
+
+
+def _prediction_keys(ids):
+    """Return the ids as JSON keys (strings); ids that print alike are an error."""
+    bad = [
+        q
+        for q in ids
+        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (str, numbers.Integral))
+    ]
+    if bad:
+        raise ValueError(
+            f"{len(bad)} question id(s) are neither strings nor integers, e.g. "
+            f"{few(bad)}."
+        )
+    keys = [str(q) for q in ids]
+    clashes = [key for key, n in collections.Counter(keys).items() if n > 1]
+    if clashes:
+        raise ValueError(
+            f"{len(clashes)} question id(s) occur twice once written as text, "
+            f"e.g. {few(clashes)}."
+        )
+    return keys
+
+
+def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> dict:
+    """SQuAD-style predictions: the answer text, or "" for "no answer".
+
+    Parameters
+    ----------
+    ids : array-like of shape (n_questions,)
+        Question ids: strings (or integers, written as their text).
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+    span_text : list of str or None
+        Each question's best span text; None where unknown, which is allowed
+        only where "no answer" is predicted.
+
+    Returns
+    -------
+    predictions : dict of str to str
+        ``{id: "" or span text}``, the format of ``predictions.json`` and of
+        the official evaluation script's input.
+
+    Raises
+    ------
+    ValueError
+        If a question predicted answerable has no span text, a span text is
+        not a string, or two ids are the same once written as text.
+
+    See Also
+    --------
+    no_answer_decisions : ``{id: true/false}`` where no span text is known.
+    skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
+
+    Examples
+    --------
+    >>> from skfusion.persistence import squad_predictions
+    >>> squad_predictions(["q1", "q2"], [True, False], ["Seine", "Paris"])
+    {'q1': '', 'q2': 'Paris'}
+    """
+    predicted_null = np.asarray(predicted_null, dtype=bool)
+    keys = _prediction_keys(ids)
+    rows = list(zip(keys, predicted_null, span_text, strict=True))
+    unknown = [q for q, null, text in rows if not null and text is None]
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} answered question(s) have no known span text, e.g. "
+            f"{few(unknown)}."
+        )
+    odd = [q for q, _, text in rows if text is not None and not isinstance(text, str)]
+    if odd:
+        raise ValueError(
+            f"{len(odd)} span text(s) are not strings, e.g. for {few(odd)}."
+        )
+    return {q: "" if null else text for q, null, text in rows}
+
+
+def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
+    """Map each question id to its decision, True where "no answer" is predicted.
+
+    Parameters
+    ----------
+    ids : array-like of shape (n_questions,)
+        Question ids: strings (or integers, written as their text).
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+
+    Returns
+    -------
+    decisions : dict of str to bool
+        ``{id: True or False}``, True meaning "no answer". Not the input of
+        the official evaluation script, which needs answer texts.
+
+    Raises
+    ------
+    ValueError
+        If two ids are the same once written as text.
+
+    See Also
+    --------
+    squad_predictions : The answer texts, where span texts are known.
+
+    Examples
+    --------
+    >>> from skfusion.persistence import no_answer_decisions
+    >>> no_answer_decisions(["q1", "q2"], [True, False])
+    {'q1': True, 'q2': False}
+    """
+    predicted_null = np.asarray(predicted_null, dtype=bool)
+    keys = _prediction_keys(ids)
+    return {q: bool(n) for q, n in zip(keys, predicted_null, strict=True)}
