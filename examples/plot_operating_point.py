@@ -7,8 +7,8 @@ as many questions as possible with at most 10% wrong answers", or "flag at
 least 90% of the unanswerable questions". Both are constraints on the
 threshold, and :class:`~skfusion.MarginThresholdClassifier` meets them
 exactly (``target_precision``, ``target_noans_recall``): it scores every cut
-of the sorted margins, as it does for EM. A risk-coverage curve
-(:class:`~skfusion.plotting.RiskCoverageDisplay`) shows the whole trade-off.
+of the sorted margins, as it does for EM. A risk-coverage curve,
+:class:`~skfusion.plotting.RiskCoverageDisplay`, shows the whole trade-off.
 """
 
 # %%

@@ -111,7 +111,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         ``"tuned"`` finds the threshold that maximises `scoring` on the fit
         data exactly. A float is used as is, like BERT's
         ``null_score_diff_threshold`` (as scikit-learn's
-        `~sklearn.model_selection.FixedThresholdClassifier` uses its
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` uses its
         ``threshold``).
 
         .. deprecated:: 0.1

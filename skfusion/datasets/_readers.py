@@ -88,7 +88,7 @@ def load_reader_outputs(
         ``feature_names``, ``target`` a pandas Series named
         "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
         loaders return them); the names in ``margin_columns`` then go
-        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
         With False, ``frame`` is None.
 
     Returns
@@ -354,7 +354,7 @@ def load_squad_outputs(
         ``feature_names``, ``target`` a pandas Series named
         "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
         loaders return them); the names in ``margin_columns`` then go
-        straight into `~skfusion.MarginThresholdClassifier`. Needs pandas.
+        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
         With False, ``frame`` is None.
 
     Returns

@@ -66,9 +66,9 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     Parameters
     ----------
     estimator : estimator
-        A fitted `~skfusion.MarginThresholdClassifier`, a
-        `~skfusion.TorchLogisticFusion`, or a
-        `~sklearn.model_selection.FixedThresholdClassifier` around a frozen
+        A fitted :class:`~skfusion.MarginThresholdClassifier`, a
+        :class:`~skfusion.TorchLogisticFusion`, or a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` around a frozen
         fusion (an operating point).
     data : Bunch
         What a loader of `skfusion.datasets` returns, with labels: its
@@ -82,7 +82,7 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     -------
     report : dict
         ``n_questions``, ``feature_names`` and ``report``
-        (`~skfusion.metrics.no_answer_report` of the decisions, in percent).
+        (:func:`~skfusion.metrics.no_answer_report` of the decisions, in percent).
         For a margin rule: ``margin`` (the formula in column names),
         ``threshold``, ``reader``, ``score_kind`` and, where the margin is
         the reader's own, ``apply`` (where the threshold goes) and the
