@@ -33,7 +33,7 @@ from ..persistence import (
     save_calibrator,
     squad_predictions,
 )
-from ..persistence._file import writer as _calibrator_writer
+from ..persistence._calibrator import writer as _calibrator_writer
 from ._checks import (
     check_same_run,
     dev_article_groups,

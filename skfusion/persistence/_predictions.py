@@ -12,15 +12,11 @@ from ..datasets._base import few
 
 
 @validate_params(
-    {
-        "predicted_null": ["array-like"],
-        "span_text": ["array-like"],
-        "no_span": ["array-like", None],
-        "ids": ["array-like", None],
-        "missing_span": [StrOptions({"error", "null"})],
-    },
+    {"predicted_null": ["array-like"], "span_text": ["array-like"],
+     "no_span": ["array-like", None], "ids": ["array-like", None],
+     "missing_span": [StrOptions({"error", "null"})]},
     prefer_skip_nested_validation=True,
-)
+)  # fmt: skip
 def resolve_unknown_spans(
     predicted_null: ArrayLike,
     span_text,
@@ -48,15 +44,15 @@ def resolve_unknown_spans(
     ids : array-like of shape (n_questions,), default=None
         Question ids, named in the error; None names row positions.
     missing_span : {"error", "null"}, default="error"
-        What to do with answered questions whose span text is unknown for
-        another reason: raise, or write them as "no answer".
+        For answered questions whose span text is unknown for another
+        reason: raise, or write them as "no answer".
 
     Returns
     -------
     result : Bunch
-        ``predicted_null``, the decisions to write (ready for
-        `squad_predictions`); ``no_span`` and ``missing``, boolean masks of
-        the answered questions turned into "no answer" for each reason.
+        ``predicted_null``, the decisions to write (for `squad_predictions`);
+        ``no_span`` and ``missing``, boolean masks of the answered questions
+        turned into "no answer" for each reason.
 
     Raises
     ------
@@ -78,11 +74,10 @@ def resolve_unknown_spans(
     (array([False,  True,  True]), array([False,  True, False]))
     """
     predicted_null = np.asarray(predicted_null, dtype=bool)
-    unknown = ~predicted_null & np.array([text is None for text in span_text])
-    unknown = unknown.astype(bool).reshape(predicted_null.shape)
-    reader_none = np.zeros_like(unknown) if no_span is None else np.asarray(no_span)
-    no_span_rows = unknown & reader_none.astype(bool)
-    missing = unknown & ~no_span_rows
+    unknown = ~predicted_null & np.array([text is None for text in span_text], bool)
+    unknown = unknown.reshape(predicted_null.shape)
+    no_span = unknown & (False if no_span is None else np.asarray(no_span, bool))
+    missing = unknown & ~no_span
     if missing.any() and missing_span == "error":
         names = np.flatnonzero(missing) if ids is None else np.asarray(ids)[missing]
         raise ValueError(
@@ -91,17 +86,14 @@ def resolve_unknown_spans(
             "missing_span='null' to write them as no answer."
         )
     return Bunch(
-        predicted_null=predicted_null | unknown, no_span=no_span_rows, missing=missing
+        predicted_null=predicted_null | unknown, no_span=no_span, missing=missing
     )
 
 
 def _prediction_keys(ids):
     """Return the ids as JSON keys (strings); ids that print alike are an error."""
-    bad = [
-        q
-        for q in ids
-        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (str, numbers.Integral))
-    ]
+    bad = [q for q in ids if isinstance(q, (bool, np.bool_))
+           or not isinstance(q, (str, numbers.Integral))]  # fmt: skip
     if bad:
         raise ValueError(
             f"{len(bad)} question id(s) are neither strings nor integers, e.g. "
@@ -153,9 +145,8 @@ def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> d
     >>> squad_predictions(["q1", "q2"], [True, False], ["Seine", "Paris"])
     {'q1': '', 'q2': 'Paris'}
     """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    rows = list(zip(keys, predicted_null, span_text, strict=True))
+    rows = list(zip(_prediction_keys(ids), np.asarray(predicted_null, bool), span_text,
+                    strict=True))  # fmt: skip
     unknown = [q for q, null, text in rows if not null and text is None]
     if unknown:
         raise ValueError(
@@ -202,5 +193,4 @@ def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
     {'q1': True, 'q2': False}
     """
     predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    return {q: bool(n) for q, n in zip(keys, predicted_null, strict=True)}
+    return dict(zip(_prediction_keys(ids), predicted_null.tolist(), strict=True))

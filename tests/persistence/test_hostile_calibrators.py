@@ -41,7 +41,7 @@ NAMES = list(FEATURE_NAMES)
 
 def raw_bundle(model, **change):
     """A calibrator file's content, bypassing save_calibrator's checks."""
-    from skfusion.persistence._file import versions
+    from skfusion.persistence._calibrator import _versions as versions
 
     return {"format": "skfusion.calibrator/1", "model": model,
             "feature_names": NAMES, "versions": versions(), **change}  # fmt: skip

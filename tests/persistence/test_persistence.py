@@ -47,7 +47,7 @@ class CodeRunner:
 
 def raw_bundle(model, feature_names=FEATURE_NAMES, versions=None):
     """A calibrator file's content, bypassing save_calibrator's checks."""
-    from skfusion.persistence._file import versions as current
+    from skfusion.persistence._calibrator import _versions as current
 
     return {
         "format": "skfusion.calibrator/1",
@@ -255,7 +255,7 @@ def test_a_failing_write_leaves_the_old_file_intact(tmp_path, monkeypatch, suffi
         file.write(b"half a calibrator")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    from skfusion.persistence import _file as _calibrator
+    from skfusion.persistence import _calibrator
 
     monkeypatch.setattr(_calibrator, f"_write_{suffix}", disk_full)
     with pytest.raises(OSError, match="No space left"):
