@@ -3,9 +3,7 @@
 Every file skfusion writes goes through `atomic_write`: the content goes to a
 new file in the target's folder, which replaces the target only once it is
 complete and on disk. An interrupt, a full disk or a concurrent writer then
-leaves either the old file or the complete new one, never a mix. Only a
-regular file is ever replaced, as ``cp`` and editors do: never a FIFO, a
-device or a socket, nor a read-only file unless asked.
+leaves either the old file or the complete new one, never a mix.
 """
 
 import contextlib
@@ -31,11 +29,6 @@ _KINDS = {
 def file_kind(mode):
     """Name the type of file a ``st_mode`` gives, e.g. "a FIFO (named pipe)"."""
     return _KINDS.get(stat.S_IFMT(mode), "a regular file")
-
-
-def _temp_name(target):
-    token = secrets.token_hex(8)
-    return target.with_name(_TEMP_NAME.format(name=target.name, token=token))
 
 
 def _existing(path, target, force):
@@ -81,10 +74,10 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
     Parameters
     ----------
     path : str or path-like
-        The file to write. A symbolic link is followed: the file it points
-        to is replaced, the link kept. An existing file must be a regular
-        file: a FIFO, a device or a socket is refused, never replaced. Its
-        permission bits (and, where allowed, owner) are kept.
+        The file to write; a symbolic link is followed and kept. As ``cp``
+        and editors do, only a regular file is replaced (a FIFO, a device or
+        a socket is refused), keeping its permissions and, where allowed,
+        its owner.
     mode : {"w", "wb"}, default="w"
         Text or binary.
     encoding : str, default="utf-8"
@@ -99,9 +92,8 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
         A new file in the same folder as `path`. When the block ends without
         an exception it is flushed, synced to disk and renamed over `path`
         (``os.replace``); if the block raises (an error, KeyboardInterrupt)
-        it is deleted and `path` is left as it was. An I/O error that names
-        no file (a full disk, ``ulimit -f``) is raised naming `path`, and
-        text that cannot be encoded as a ValueError naming `path`.
+        it is deleted and `path` is left as it was. An error names `path`
+        (a full disk, ``ulimit -f``; text not encodable: ValueError).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}.")
@@ -112,7 +104,9 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
         for _ in range(100):
             # The name is stored before the file exists, so that an interrupt
             # arriving at any point, even as the file is created, deletes it.
-            temp = _temp_name(target)
+            temp = target.with_name(
+                _TEMP_NAME.format(name=target.name, token=secrets.token_hex(8))
+            )
             try:
                 # 0o666 less the umask, as open() gives; O_EXCL never reuses
                 # a file (another writer's).
