@@ -319,13 +319,15 @@ def _read(path, allow_pickle):
     """Return the object in a regular calibrator file, running no code by default."""
     # O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    kind = file_kind(os.fstat(fd).st_mode)
-    if kind != "a regular file":
+    found = os.fstat(fd)
+    if file_kind(found.st_mode) != "a regular file":
         os.close(fd)
-        raise ValueError(f"{path} is {kind}, expected a calibrator file.")
-    with open(fd, "rb") as f:
-        data = f.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+        raise ValueError(
+            f"{path} is {file_kind(found.st_mode)}, expected a calibrator file."
+        )
+    with open(fd, "rb") as f:  # a file larger than the bound is not read
+        data = f.read(MAX_BYTES + 1) if found.st_size <= MAX_BYTES else f.read(0)
+    if found.st_size > MAX_BYTES or len(data) > MAX_BYTES:
         raise ValueError(
             f"{path}: larger than {MAX_BYTES // 2**20} MiB, expected a "
             "calibrator file (kilobytes)."

@@ -12,7 +12,9 @@ line naming the file; `save_calibrator` refuses to write it.
 import os
 import socket
 import threading
+import tracemalloc
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -32,7 +34,7 @@ from sklearn.preprocessing import (
 
 from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import FEATURE_NAMES, make_squad2_scores
-from skfusion.persistence import load_calibrator, save_calibrator
+from skfusion.persistence import _calibrator, load_calibrator, save_calibrator
 
 sio = pytest.importorskip("skops.io")
 X, Y = make_squad2_scores(n_questions=60, random_state=0)
@@ -371,3 +373,35 @@ def test_save_over_a_fifo_is_refused(tmp_path):
     with pytest.raises(FileExistsError, match="is a FIFO"):
         save_calibrator(rule(), NAMES, tmp_path / "c.skops")
     assert os.path.exists(tmp_path / "c.skops")
+
+
+@pytest.mark.hostile("error")
+@pytest.mark.parametrize("case", ["sparse 300 MiB file", "zip that inflates"])
+def test_a_file_or_archive_over_the_bound_is_refused_unread(
+    tmp_path, monkeypatch, case
+):
+    path = tmp_path / "c.skops"
+    if case == "sparse 300 MiB file":
+        with open(path, "wb") as f:
+            f.truncate(300 * 2**20)  # no disk used; reading it would take 300 MiB
+        message = "larger than 256 MiB"
+    else:
+        sio.dump(raw_bundle(rule()), path)
+        with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("padding", bytes(10 * 2**20))  # 10 MiB in kilobytes
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+        size = path.stat().st_size
+        assert inflated > 2 * size  # the oracle: it inflates
+        # A bound the file is under, and what it inflates to is over.
+        monkeypatch.setattr(_calibrator, "MAX_BYTES", (size + inflated) // 2)
+        message = f"inflates to {inflated} bytes"
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message) as error:
+            load_calibrator(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(error.value).startswith(str(path))
+    assert peak < 20 * 2**20  # refused without reading it whole
