@@ -1,42 +1,36 @@
-"""BLAS threads next to fits: ``n_jobs=2`` inside a fit after LogisticRegression.
+"""BLAS threads in ``compare_estimators``: its one-thread limit against none.
 
 ``skfusion compare`` fits ``LogisticRegression`` and ``TorchLogisticFusion``
-one after the other in one process. After each ``LogisticRegression().fit``
-the BLAS library's worker threads (OpenBLAS's, bundled with numpy and scipy)
-keep spinning for a while and take cores from the next fit's own threads.
-Targets: ``TorchLogisticFusion(n_jobs=2)`` at least 1.5x ``n_jobs=1`` when
-interleaved with ``LogisticRegression().fit``, with BLAS limited to one
-thread (as `compare_estimators` runs every fit and prediction) and without;
-and `compare_estimators` no slower with the limit than without.
+one after the other; BLAS worker threads (OpenBLAS's, bundled with numpy
+and scipy) keep spinning after each call and take cores from the next fit's
+own threads. `compare_estimators` therefore runs every fit and prediction
+under one ``threadpoolctl.threadpool_limits(1, "blas")`` around all the
+folds (a joblib worker process limits each fit). Target: the comparison no
+slower with the limit than without, for ``TorchLogisticFusion(n_jobs=1)``
+and ``n_jobs=2``. A first table times ``TorchLogisticFusion(n_jobs=2)``
+against ``n_jobs=1`` right after a ``LogisticRegression().fit``, with
+and without the limit.
 
-Every table is one run: its settings alternate round by round (medians of
-``--repeats`` rounds after a warm-up round), so ratios within a table hold
-even on a machine that other work keeps busy; absolute times do not.
+The settings alternate round by round (medians of ``--repeats`` rounds
+after a warm-up round), so the ratios hold on a machine that other work
+keeps busy; absolute times do not.
 
-Run: ``python -m benchmarks.bench_blas_threads [--repeats 7]``
+Run: ``python -m benchmarks.bench_blas_threads [--repeats 5]``
 """
 
 import argparse
 import contextlib
 import time
+from unittest import mock
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from benchmarks._common import interleaved_medians, machine_line, print_table
-from skfusion import MarginThresholdClassifier, TorchLogisticFusion, _cross_validate
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
 from skfusion.datasets import make_squad2_scores
-from skfusion.model_selection import compare_estimators
-
-
-def _blas_line():
-    libraries = [
-        f"{info['internal_api']} {info['version']} ({info['num_threads']} threads)"
-        for info in threadpool_info()
-        if info["user_api"] == "blas"
-    ]
-    return ", ".join(libraries) or "none found"
+from skfusion.model_selection import _compare, compare_estimators
 
 
 def _limit(limited):
@@ -83,80 +77,52 @@ def fit_after_logistic_regression(X, y, repeats):
     )
 
 
-def logistic_regression_fit(X, y, repeats):
-    """LogisticRegression's own fit with and without the limit."""
-
-    def fit(limited):
-        with _limit(limited):
-            LogisticRegression().fit(X, y)
-
-    times = interleaved_medians(
-        {limited: lambda lim=limited: fit(lim) for limited in (0, 1)},
-        repeats=repeats,
-    )
-    print_table(
-        f"LogisticRegression().fit alone, median of {repeats} interleaved rounds",
-        ["BLAS threads as found ms", "one BLAS thread ms", "speed-up of the limit"],
-        [
-            (
-                f"{times[0] * 1e3:.1f}",
-                f"{times[1] * 1e3:.1f}",
-                f"{times[0] / times[1]:.2f}x",
-            )
-        ],
-    )
-
-
-def compare_with_and_without_limit(X, y, repeats):
-    """compare_estimators as `skfusion compare` calls it, limit on and off."""
-    limited = _cross_validate.one_blas_thread
-
-    def compare(limit, n_jobs):
-        # The private switch: the module's limit or none at all.
-        _cross_validate.one_blas_thread = limited if limit else contextlib.nullcontext
-        try:
-            estimators = {
-                "fusion": TorchLogisticFusion(random_state=0, n_jobs=n_jobs),
-                "margin": MarginThresholdClassifier(),
-                "logistic": LogisticRegression(),
-            }
-            compare_estimators(estimators, X, y, n_splits=5, n_repeats=1)
-        finally:
-            _cross_validate.one_blas_thread = limited
-
-    settings = {(lim, n): None for lim in (0, 1) for n in (None, 2)}
-    times = interleaved_medians(
-        {key: lambda key=key: compare(*key) for key in settings},
-        repeats=repeats,
-    )
-    rows = [
-        (
-            f"TorchLogisticFusion(n_jobs={n})",
-            f"{times[0, n] * 1e3:.0f}",
-            f"{times[1, n] * 1e3:.0f}",
-            f"{times[0, n] / times[1, n]:.2f}x",
-        )
-        for n in (None, 2)
-    ]
-    print_table(
-        "compare_estimators (TorchLogisticFusion, MarginThresholdClassifier, "
-        "LogisticRegression; 5 folds x 1 repeat), median of "
-        f"{repeats} interleaved rounds",
-        ["fusion", "BLAS threads as found ms", "one BLAS thread ms", "speed-up"],
-        rows,
-    )
+def compare(X, y, limited, n_jobs):
+    """`compare_estimators` as `skfusion compare` runs it, limit on or off."""
+    estimators = {
+        "fusion": TorchLogisticFusion(random_state=0, n_jobs=n_jobs),
+        "margin": MarginThresholdClassifier(),
+        "logistic": LogisticRegression(),
+    }
+    off = mock.patch.object(_compare, "one_blas_thread", contextlib.nullcontext)
+    with contextlib.nullcontext() if limited else off:
+        compare_estimators(estimators, X, y, n_splits=5, n_repeats=1)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     X, y = make_squad2_scores(random_state=0)
     LogisticRegression().fit(X, y)  # loads scipy's BLAS before it is listed
-    print(f"\nBLAS: {_blas_line()}")
+    blas = [
+        f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
+    print(f"\nBLAS: {', '.join(blas) or 'none found'}")
     fit_after_logistic_regression(X, y, args.repeats)
-    logistic_regression_fit(X, y, args.repeats)
-    compare_with_and_without_limit(X, y, args.repeats)
+    settings = [(limited, n) for limited in (False, True) for n in (1, 2)]
+    times = interleaved_medians(
+        {key: lambda key=key: compare(X, y, *key) for key in settings},
+        repeats=args.repeats,
+    )
+    rows = [
+        (
+            f"TorchLogisticFusion(n_jobs={n})",
+            f"{times[False, n] * 1e3:.0f}",
+            f"{times[True, n] * 1e3:.0f}",
+            f"{times[False, n] / times[True, n]:.2f}x",
+        )
+        for n in (1, 2)
+    ]
+    print_table(
+        "compare_estimators (TorchLogisticFusion, MarginThresholdClassifier, "
+        f"LogisticRegression; 5 folds x 1 repeat), median of {args.repeats} "
+        "interleaved rounds",
+        ["fusion", "BLAS as found ms", "one BLAS thread ms", "speed-up of the limit"],
+        rows,
+    )
     print(f"\nMachine: {machine_line()}")
 
 

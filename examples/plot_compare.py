@@ -4,10 +4,12 @@ Compare the no-answer rules honestly
 
 A rule tuned and scored on the same dev questions looks better than it is.
 :func:`~skfusion.model_selection.compare_estimators` fits every rule on the
-same repeated stratified folds and scores each on the questions it did not
-see, with accuracy and SQuAD 2.0 EM and F1; the corrected resampled t-test
-then says which differences the folds support. This is what
-``skfusion compare`` runs.
+same repeated stratified folds, which keep each article of the dev file
+together, and scores each on the questions it did not see, with accuracy
+and SQuAD 2.0 EM and F1; the corrected resampled t-test then says which
+differences the folds support, and a cluster-robust t-test over articles
+which the pooled out-of-fold decisions support. This is what ``skfusion
+compare`` runs.
 """
 
 # %%
@@ -23,39 +25,35 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
-from skfusion import MarginThresholdClassifier, TorchLogisticFusion
-from skfusion.datasets import load_reader_outputs, write_squad_example
-from skfusion.model_selection import compare_estimators
+from skfusion.datasets import load_articles, load_reader_outputs, write_squad_example
+from skfusion.model_selection import compare_estimators, no_answer_rules
 
 folder = Path(tempfile.mkdtemp()) / "example"
 paths = write_squad_example(folder)
 data = load_reader_outputs(folder, dev=paths["dev"])
 print(data.feature_names)
 print(data.margin_columns)
+# Questions of one article (and paragraph) are not independent draws.
+groups = {
+    level: load_articles(paths["dev"], data.ids, level=level)
+    for level in ("article", "paragraph")
+}
 
 # %%
 # Four rules on the same folds
 # ----------------------------
 # BERT's rule subtracts the summed span logits from the summed null logits
 # (``data.margin_columns``); with a tuned threshold and with BERT's default
-# of 0. The fused models weigh every column.
-null = [data.feature_names.index(name) for name in data.margin_columns[0]]
-span = [data.feature_names.index(name) for name in data.margin_columns[1]]
-estimators = {
-    "TorchLogisticFusion": TorchLogisticFusion(random_state=0),
-    "MarginThreshold (tuned)": MarginThresholdClassifier(
-        null_column=null, span_column=span
-    ),
-    "MarginThreshold (t=0)": MarginThresholdClassifier(
-        null_column=null, span_column=span, threshold=0.0
-    ),
-    "LogisticRegression": LogisticRegression(),
-}
+# of 0. The fused models weigh every column. ``no_answer_rules`` builds the
+# rules ``skfusion compare`` runs; the data frame keeps the column names the
+# rules use.
+frame = load_reader_outputs(folder, dev=paths["dev"], as_frame=True)
+estimators, _ = no_answer_rules(data.margin_columns, random_state=0)
 result = compare_estimators(
-    estimators, data.data, data.target, em=data.em, f1=data.f1, random_state=0
+    estimators, frame.data, data.target, em=data.em, f1=data.f1, groups=groups
 )
+print(result.fold_groups)
 for row in result.summary():
     print(
         f"{row['estimator']:<25} accuracy {row['accuracy']:.4f}"
@@ -68,12 +66,19 @@ for row in result.summary():
 # Fold scores are not independent (the training sets overlap), so the plain
 # paired t-test is too optimistic; the corrected test of Nadeau and Bengio
 # widens the variance by ``n_test / n_train``, and Holm's adjustment keeps
-# the chance of any false "significant" among the six pairs at 5%.
-for test in result.pairwise_tests("accuracy"):
-    verdict = "significant" if test["significant"] else "not significant"
+# the chance of any false "significant" among the six pairs at 5%. Per
+# question, the cluster-robust t-test treats articles, not questions, as
+# the independent units.
+verdicts = {True: "significant", False: "not significant", None: "no verdict"}
+fold_tests = result.pairwise_tests("accuracy")
+question_tests = result.question_tests("accuracy", n_resamples=1000)
+for fold, question in zip(fold_tests, question_tests, strict=True):
+    cluster = question["cluster_t"]
     print(
-        f"{test['a']} vs {test['b']}: {test['mean_difference']:+.4f}, "
-        f"Holm p = {test['p_holm']:.3g} ({verdict})"
+        f"{fold['a']} vs {fold['b']}: {fold['mean_difference']:+.4f}, folds: Holm "
+        f"p = {fold['p_holm']:.3g} ({verdicts[fold['significant']]}); "
+        f"{cluster['n_groups']} articles: Holm p = {cluster['p_holm']:.3g} "
+        f"({verdicts[cluster['significant']]})"
     )
 
 # %%

@@ -13,6 +13,7 @@ from ._margin_tools import _column_positions
 from ._sweep import (
     check_answer_credit,
     constrained_threshold,
+    guaranteed_threshold,
     threshold_at_cut,
 )
 
@@ -132,6 +133,13 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         With ``threshold="tuned"``, answer the most questions such that at
         least this (weighted) fraction of the unanswerable ones is flagged.
         With both targets, both hold.
+    confidence : float in (0, 1) or None, default=None
+        With `target_precision`, choose the threshold so that on new
+        questions from the same distribution the precision of the answered
+        ones is at least `target_precision` with probability at least
+        `confidence` (Learn then Test over the fit questions, see Notes).
+        None meets the targets on the fit data only. An unreachable target
+        raises a ValueError naming the best precision reachable.
 
     Attributes
     ----------
@@ -181,6 +189,14 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     ``target_precision`` and ``target_noans_recall`` run the same sweep and
     keep the largest cut that meets them (selective QA: Kamath, Jia and
     Liang, "Selective Question Answering under Domain Shift", ACL 2020).
+    With `confidence`, each cut of the sorted margins is a candidate whose
+    answered questions give an exact binomial test (Hoeffding-Bentkus for
+    an F1 credit) of "precision below the target"; the rule keeps the cut
+    answering the most among those that pass at level ``(1 - confidence) /
+    n``, Bonferroni over the ``n`` candidates (Angelopoulos, Bates, Candes,
+    Jordan and Lei, "Learn then Test: Calibrating Predictive Algorithms to
+    Achieve Risk Control", 2021). It assumes the fit questions and the new
+    ones are independent draws from one distribution.
     Fitted with ``span_column=None`` on another classifier's decision
     function, the rule gives that classifier's threshold for
     ``sklearn.model_selection.FixedThresholdClassifier``.
@@ -209,6 +225,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         "pos_label": [Real, str, "boolean", None],
         "target_precision": [Interval(Real, 0, 1, closed="both"), None],
         "target_noans_recall": [Interval(Real, 0, 1, closed="both"), None],
+        "confidence": [Interval(Real, 0, 1, closed="neither"), None],
     }
 
     def __init__(
@@ -221,6 +238,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         pos_label=None,
         target_precision=None,
         target_noans_recall=None,
+        confidence=None,
     ):
         self.null_column = null_column
         self.span_column = span_column
@@ -229,6 +247,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.pos_label = pos_label
         self.target_precision = target_precision
         self.target_noans_recall = target_noans_recall
+        self.confidence = confidence
 
     def _margin(self, X):
         """Return the null score minus the best span score of each row of `X`."""
@@ -311,10 +330,15 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
                 "target_noans_recall choose a threshold, so they need "
                 "threshold='tuned'."
             )
-        if targets != (None, None):
+        if self.confidence is not None:
+            threshold = guaranteed_threshold(
+                margin, positive, sample_weight, credit, *targets, self.confidence
+            )
+        elif targets != (None, None):
             threshold = constrained_threshold(
                 margin, positive, sample_weight, credit, *targets
             )
+        if self.confidence is not None or targets != (None, None):
             score = _score_at_threshold(
                 margin, positive, sample_weight, threshold, self.scoring
             )

@@ -165,7 +165,7 @@ def check_margin_direction(
     # At threshold 0 the decision function is the margin itself, signed
     # towards the positive class, and the rule resolves its own columns.
     at_zero = clone(rule).set_params(
-        threshold=0.0, target_precision=None, target_noans_recall=None
+        threshold=0.0, target_precision=None, target_noans_recall=None, confidence=None
     )
     if feature_names is not None and not hasattr(X, "columns"):
         null, span = margin_column_indices(

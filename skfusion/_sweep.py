@@ -10,6 +10,8 @@ constraints answers the most.
 import warnings
 
 import numpy as np
+from scipy import stats
+from scipy.special import xlogy
 
 
 def threshold_at_cut(m, k):
@@ -90,6 +92,17 @@ def constrained_threshold(
     if target_noans_recall is not None:
         feasible &= recall >= target_noans_recall
     k = int(np.flatnonzero(feasible).max())
+    if k == 0 and target_precision is not None:
+        reachable = valid[1:].copy()
+        if target_noans_recall is not None:
+            reachable &= recall[1:] >= target_noans_recall
+        best = np.max(precision[1:][reachable], initial=0.0)
+        raise ValueError(
+            f"target_precision={target_precision} is not reachable on the fit data: "
+            f"the best precision of the answered questions is {best:.4g}"
+            + ("" if target_noans_recall is None else f" with {target_noans_recall=}")
+            + "."
+        )
     if k == 0:
         warnings.warn(
             "No threshold that answers any question meets "
@@ -99,6 +112,80 @@ def constrained_threshold(
             stacklevel=4,
         )
     return threshold_at_cut(m, k)
+
+
+def guaranteed_threshold(
+    margin,
+    unanswerable,
+    weight,
+    credit,
+    target_precision,
+    target_noans_recall,
+    confidence,
+):
+    """Learn then Test: answer the most with precision guaranteed at `confidence`.
+
+    Candidate ``j`` (``j = 1..n``) answers the questions whose margin is
+    below the ``j``-th smallest margin (candidate ``n`` answers all): given
+    that margin, the questions below it are a sample of new questions below
+    it, so a binomial test of their errors (Hoeffding-Bentkus for credits
+    between 0 and 1) is valid for it. Bonferroni over the ``n`` candidates
+    bounds the chance that any kept one misses the target by ``1 -
+    confidence`` (Angelopoulos et al., "Learn then Test", 2021).
+    """
+    if target_precision is None or target_noans_recall is not None:
+        raise ValueError(
+            f"confidence={confidence} guarantees target_precision: give "
+            "target_precision, and no target_noans_recall."
+        )
+    if np.ptp(weight) > 0:
+        raise ValueError(
+            f"confidence={confidence} counts questions: sample_weight must be None "
+            "(or equal weights)."
+        )
+    order = np.argsort(margin, kind="stable")
+    m = margin[order]
+    right = ((~unanswerable).astype(float) if credit is None else credit)[order]
+    binary = bool(np.isin(right, (0.0, 1.0)).all())
+    counts = np.unique(np.append(np.searchsorted(m, m[1:]), m.size))
+    counts = counts[counts > 0]
+    losses = counts - np.cumsum(right)[counts - 1]
+    level = (1 - confidence) / m.size
+
+    def passing(target):
+        return counts[_ltt_p_values(losses, counts, 1 - target, binary) <= level]
+
+    kept = passing(target_precision)
+    if kept.size == 0:
+        low, high = 0.0, target_precision
+        for _ in range(50):  # bisect for the best target some candidate passes
+            middle = (low + high) / 2
+            low, high = (middle, high) if passing(middle).size else (low, middle)
+        raise ValueError(
+            f"target_precision={target_precision} cannot be guaranteed with "
+            f"confidence={confidence} on {m.size} questions: the best precision "
+            f"guaranteed is {low:.4g}."
+        )
+    k = int(kept.max())
+    if k == m.size:
+        return threshold_at_cut(m, k)
+    return float(np.nextafter(m[k], -np.inf))  # answers the margins below m[k]
+
+
+def _ltt_p_values(losses, n, alpha, binary):
+    """P-values of "the risk of each candidate exceeds `alpha`" (Learn then Test).
+
+    Exact binomial for 0/1 losses; else Hoeffding-Bentkus: the smaller of
+    Hoeffding's ``exp(-n h(min(r, alpha), alpha))`` and ``e P(Bin(n, alpha)
+    <= ceil(n r))``, r the mean loss.
+    """
+    tail = stats.binom.cdf(np.ceil(losses - 1e-9), n, alpha)
+    if binary:
+        return tail
+    r = np.minimum(losses / n, alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = xlogy(r, r / alpha) + xlogy(1 - r, (1 - r) / (1 - alpha))
+    return np.minimum(np.exp(-n * h), np.e * tail)
 
 
 def _constraints(target_precision, target_noans_recall):

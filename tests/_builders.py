@@ -12,6 +12,25 @@ def write_json(path, content):
     return path
 
 
+def scaled_run(folder, copy, factor=1.5):
+    """Copy a run folder with its logits and null odds `factor` times the run's.
+
+    Another run, in effect (no score file is the same), with the run's best
+    spans and predictions.
+    """
+    copy.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.json"):
+        content = json.loads(path.read_text())
+        if "nbest" in path.name:
+            for entry in (e for entries in content.values() for e in entries):
+                entry["start_logit"] *= factor
+                entry["end_logit"] *= factor
+        elif "null_odds" in path.name:
+            content = {q: v * factor for q, v in content.items()}
+        write_json(copy / path.name, content)
+    return copy
+
+
 def squad_dev(golds):
     """Official SQuAD 2.0 JSON for ``{qid: [gold answers]}`` ([] = unanswerable)."""
     qas = [

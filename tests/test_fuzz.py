@@ -117,6 +117,12 @@ def cases(files):
         "nbest": (run["nbest"], json_damage, reader(folder, dev=run["dev"])),
         "null_odds": (run["null_odds"], json_damage, reader(folder, dev=run["dev"])),
         "dev-squad": (run["dev"], json_damage, reader(folder, dev=run["dev"])),
+        # predictions.json beside the n-best lists: read and checked too.
+        "predictions-beside-nbest": (
+            run["predictions"],
+            json_damage,
+            reader(folder, dev=run["dev"]),
+        ),
         "dev-jsonl": (
             files["jsonl"]["dev"],
             byte_damage,
@@ -191,7 +197,7 @@ def report():
 @pytest.mark.parametrize(
     "case",
     ["nbest", "null_odds", "dev-squad", "dev-jsonl", "dev-records", "predictions",
-     "csv", "pkl"],
+     "predictions-beside-nbest", "csv", "pkl"],
 )  # fmt: skip
 @FUZZ
 @given(data=st.data())

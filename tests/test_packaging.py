@@ -23,7 +23,7 @@ def test_metadata_declares_the_licence_file():
     assert "LICENSE" in metadata.get_all("License-File")
 
 
-@pytest.mark.parametrize("package, extra", [("torch", "torch"), ("orjson", "fast")])
+@pytest.mark.parametrize("package, extra", [("torch", "torch")])
 def test_an_optional_package_is_an_extra_not_a_dependency(package, extra):
     requirements = importlib.metadata.requires("skfusion")
     found = [r for r in requirements if r.split(";")[0].strip().startswith(package)]
@@ -101,30 +101,6 @@ def test_torch_without_the_extra_is_an_import_error_naming_it():
         assert line.startswith(f"{needed_by} needs PyTorch, which could not be ")
         assert "https://pytorch.org" in line
         assert "pip install -e '.[torch]'" in line
-
-
-# The loaders without the fast extra: json reads every file.
-WITHOUT_ORJSON = """
-import sys, tempfile, warnings
-
-class NoOrjson:
-    def find_spec(self, name, path=None, target=None):
-        if name == "orjson":
-            raise ModuleNotFoundError("No module named 'orjson'", name=name)
-
-sys.meta_path.insert(0, NoOrjson())
-from skfusion.datasets import _fast_json, load_reader_outputs, write_squad_example
-
-assert _fast_json.orjson is None
-with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # the simulator's no-span questions
-    paths = write_squad_example(folder, n_questions=100, random_state=0)
-    print(load_reader_outputs(folder, dev=paths["dev"]).data.shape)
-"""
-
-
-def test_the_loaders_work_without_the_fast_extra():
-    assert _python_lines(WITHOUT_ORJSON)[-1] == "(100, 4)"
 
 
 def imported_top_level_modules(path):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..datasets._articles import article_groups
+from ..datasets import load_articles
 
 
 def check_same_run(path, data, first_path, first):
@@ -40,16 +40,20 @@ def in_order_of(data, first):
 
 
 def operating_point_options(args, data):
-    """Return the margin rule's targets, and the credit its precision counts."""
+    """Return the targets (and confidence), and the credit precision counts."""
     targets = {
-        "target_precision": getattr(args, "target_precision", None),
-        "target_noans_recall": getattr(args, "target_noans_recall", None),
+        key: getattr(args, key, None)
+        for key in ("target_precision", "target_noans_recall", "confidence")
     }
     targets = {k: v for k, v in targets.items() if v is not None}
     for key, value in targets.items():
-        if not 0 <= value <= 1:
+        bounds = (0 < value < 1) if key == "confidence" else (0 <= value <= 1)
+        if not bounds:
             option = "--" + key.replace("_", "-")
-            raise ValueError(f"{option} {value} must be in [0, 1].")
+            interval = "(0, 1)" if key == "confidence" else "[0, 1]"
+            raise ValueError(f"{option} {value} must be in {interval}.")
+    if "confidence" in targets and "target_precision" not in targets:
+        raise ValueError("--confidence guarantees --target-precision: give it.")
     if targets and args.tune != "accuracy":
         raise ValueError(
             f"--tune {args.tune} and a target both choose the threshold: give one."
@@ -60,14 +64,23 @@ def operating_point_options(args, data):
     return targets, fit_params
 
 
-def dev_article_groups(args, data, say):
-    """Each question's article from --dev, for the per-question bootstrap."""
-    groups = None
-    if getattr(args, "dev", None) is not None:
-        groups = article_groups(args.dev, data.ids)
-    if groups is None:
+def dev_groups(args, data, say):
+    """Return the articles and paragraphs of --dev that --groups keeps together."""
+    levels = {"auto": ("article", "paragraph"), "none": ()}.get(
+        args.groups, (args.groups,)
+    )
+    if levels and getattr(args, "dev", None) is not None:
+        try:
+            return {
+                level: load_articles(args.dev, data.ids, level=level)
+                for level in levels
+            }
+        except ValueError as exc:
+            say(f"folds and per-question tests over single questions: {exc}")
+            return None
+    if levels:
         say(
-            "per-question bootstrap over questions: no --dev file naming every "
-            "question's article (title)"
+            "folds and per-question tests over single questions: no --dev file "
+            "naming every question's article and paragraph"
         )
-    return groups
+    return None

@@ -13,7 +13,6 @@ import warnings
 from pathlib import Path
 
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 
 from .. import (
     MarginThresholdClassifier,
@@ -21,10 +20,14 @@ from .. import (
     check_margin_direction,
     margin_column_indices,
 )
-from ..datasets._base import few
+from ..datasets._base import few, known_margin_columns
 from ..metrics import tuning_sample_weight
-from ..model_selection import compare_estimators, compare_runs
-from ..model_selection._operating_point import fixed_operating_point
+from ..model_selection import (
+    compare_estimators,
+    compare_runs,
+    fixed_operating_point,
+    no_answer_rules,
+)
 from ..persistence import (
     check_feature_names,
     load_calibrator,
@@ -36,7 +39,7 @@ from ..persistence import (
 from ..persistence._calibrator import writer as _calibrator_writer
 from ._checks import (
     check_same_run,
-    dev_article_groups,
+    dev_groups,
     in_order_of,
     operating_point_options,
 )
@@ -56,6 +59,7 @@ from ._report import (
     fit_json,
     fit_text,
     json_dumps,
+    operating_points_text,
     question_tests_text,
     runs_json,
     runs_text,
@@ -66,25 +70,44 @@ class CommandError(Exception):
     """A problem with the user's files or options: one line, no traceback."""
 
 
-def _margin_rule(data, args, **params):
-    """BERT's rule on `data`'s margin columns, or on those the options name."""
-    null, span = data.margin_columns
+def _margin_columns(data, args):
+    """Each run's margin columns as positions, the options overriding the primary's."""
+    margins = dict(data.get("run_margins", {None: data.margin_columns}))
+    primary = data.get("primary")
+    null = span = None
+    if args.null_column is None or args.span_column is None:
+        null, span = known_margin_columns(data)
     null = null if args.null_column is None else column_spec(args.null_column)
     span = span if args.span_column is None else column_spec(args.span_column)
-    null, span = margin_column_indices(data.feature_names, null, span)
+    margins[primary] = (null, span)
+    return {
+        run: margin_column_indices(data.feature_names, null, span)
+        for run, (null, span) in margins.items()
+    }, primary
+
+
+def _margin_rule(data, args, **params):
+    """BERT's rule on `data`'s margin columns, or on those the options name."""
+    margins, primary = _margin_columns(data, args)
+    null, span = margins[primary]
     return MarginThresholdClassifier(null_column=null, span_column=span, **params)
 
 
-def _other_runs_rules(data):
-    """Each joined run's own tuned rule, besides the primary run's."""
-    rules = {}
-    for name, (null, span) in data.get("run_margins", {}).items():
-        if name != data.primary:
-            null, span = margin_column_indices(data.feature_names, null, span)
-            rules[f"MarginThreshold {name} (tuned)"] = MarginThresholdClassifier(
-                null_column=null, span_column=span
-            )
-    return rules
+def _rule_credit(data, spans):
+    """Each rule's EM and F1: those of the run whose spans it answers with."""
+    runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
+    credit = {"em": None, "f1": None}
+    for key in credit:
+        if data[key] is not None:
+            credit[key] = {name: runs[run][key] for name, run in spans.items()}
+            missing = {run for run in spans.values() if runs[run][key] is None}
+            if missing:
+                raise CommandError(
+                    f"run {sorted(missing)[0]} has no {key.upper()} (no n-best "
+                    "lists): its rule cannot be scored with its own spans; give "
+                    "its nbest_predictions.json."
+                )
+    return credit
 
 
 def _tuning_weight(data, tune):
@@ -125,26 +148,28 @@ def cmd_compare(args, say):
     check_margin_direction(
         rule, data.data, data.target, feature_names=data.feature_names
     )
-    primary = f"; primary run {data.primary}" if "primary" in data else ""
+    run = f"; primary run {data.primary}" if "primary" in data else ""
     say(
         f"{len(y)} questions ({int(y.sum())} unanswerable), columns "
-        f"{data.feature_names}{primary}; {args.folds}-fold CV x {args.repeats} "
+        f"{data.feature_names}{run}; {args.folds}-fold CV x {args.repeats} "
         f"repeats, tuned for {args.tune}"
     )
-    estimators = {
-        "TorchLogisticFusion": TorchLogisticFusion(random_state=args.seed),
-        "MarginThreshold (tuned)": rule,
-        "MarginThreshold (t=0)": _margin_rule(data, args, threshold=0.0),
-        "LogisticRegression": LogisticRegression(),
-        **_other_runs_rules(data),
-    }
+    targets, _ = operating_point_options(args, data)
+    margins, primary = _margin_columns(data, args)
+    estimators, spans = no_answer_rules(
+        margins,
+        primary=primary,
+        random_state=args.seed,
+        target_precision=targets.get("target_precision"),
+        confidence=targets.get("confidence"),
+    )
+    credit = _rule_credit(data, spans)
     result = compare_estimators(
         estimators,
         data.data,
         y,
-        em=data.em,
-        f1=data.f1,
-        groups=dev_article_groups(args, data, say),
+        **credit,
+        groups=dev_groups(args, data, say),
         tune=args.tune,
         n_splits=args.folds,
         n_repeats=args.repeats,
@@ -158,15 +183,29 @@ def cmd_compare(args, say):
     questions = result.question_tests(
         n_resamples=args.resamples, random_state=args.seed
     )
+    points = [
+        result.target_met(name, est.target_precision)
+        for name, est in estimators.items()
+        if getattr(est, "target_precision", None) is not None
+    ]
     if args.json:
         content = comparison_json(
-            result, data, rule, folds=args.folds, repeats=args.repeats, seed=args.seed
+            result,
+            data,
+            rule,
+            folds=args.folds,
+            repeats=args.repeats,
+            seed=args.seed,
+            spans=spans,
         )
         content["question_tests"] = questions
+        content["operating_points"] = points
         print(json_dumps(content))
     else:
-        print(comparison_text(result, data))
+        print(comparison_text(result, data, spans=spans))
         print(question_tests_text(questions))
+        if points:
+            print(operating_points_text(points))
 
 
 def cmd_compare_runs(args, say):
@@ -191,13 +230,8 @@ def cmd_compare_runs(args, say):
     first = next(iter(runs.values()))
     aligned = {name: in_order_of(data, first) for name, data in runs.items()}
     _tuning_weight(first, args.tune)  # fail early, before any fit
-    rule = _margin_rule(first, args)
-    estimators = {
-        "TorchLogisticFusion": TorchLogisticFusion(random_state=args.seed),
-        "MarginThreshold (tuned)": rule,
-        "MarginThreshold (t=0)": _margin_rule(first, args, threshold=0.0),
-        "LogisticRegression": LogisticRegression(),
-    }
+    margins, primary = _margin_columns(first, args)
+    estimators, _ = no_answer_rules(margins[primary], random_state=args.seed)
     result = compare_runs(
         aligned,
         estimators,
@@ -228,11 +262,12 @@ def cmd_fit(args, say):
                 "--model fusion uses every column."
             )
         model = TorchLogisticFusion(random_state=args.seed)
-        model.fit(data.data, data.target, sample_weight=weight)
         if targets:
             model = fixed_operating_point(
                 model, data.data, data.target, **fit_params, **targets
             )
+        else:
+            model.fit(data.data, data.target, sample_weight=weight)
     else:
         model = _margin_rule(data, args, **targets)
         check_margin_direction(
@@ -243,6 +278,7 @@ def cmd_fit(args, say):
     say(f"saved to {args.output}")
     summary = {"kind": args.model, "tune": args.tune, "output": args.output}
     summary["targets"] = targets
+    summary["confidence"] = targets.pop("confidence", None)
     if args.json:
         print(json_dumps(fit_json(model, data, **summary)))
     else:

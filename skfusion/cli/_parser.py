@@ -40,9 +40,11 @@ _DETAILS = {
     "logistic regression over every score column), MarginThreshold (tuned) "
     "(BERT's rule, null - span > threshold, with the threshold tuned on each "
     "training fold), MarginThreshold (t=0) (BERT's rule at run_qa.py's default "
-    "threshold 0) and LogisticRegression (scikit-learn's, over every column). "
-    "Every rule sees the same folds; each pair is compared with a corrected "
-    "resampled t-test, Holm-adjusted.",
+    "threshold 0) and LogisticRegression (scikit-learn's, over every column); "
+    "with several runs, each run's own tuned rule, named by its run. Every rule "
+    "sees the same folds, which keep each article (or paragraph) of --dev "
+    "together; each pair is compared with a corrected resampled t-test, "
+    "Holm-adjusted, then per question.",
     "fit": "Prints the fitted rule and its scores on DATA (the margin rule's "
     "threshold is the value to pass as --null_score_diff_threshold).",
     "predict": "The output maps each question id to its best span's text, or "
@@ -227,6 +229,19 @@ def _add_runs_command(sub, handlers):
     runs.add_argument("--json", action="store_true", help=_JSON_HELP)
 
 
+def _add_target_options(p, precision_help):
+    p.add_argument("--target-precision", type=float, metavar="P", help=precision_help)
+    p.add_argument(
+        "--confidence",
+        type=float,
+        metavar="C",
+        help="with --target-precision: reach P on new questions with probability "
+        "at least C (Learn then Test on the fit questions; the fusion is fitted "
+        "on half of them and calibrated on the other half); without it, P holds "
+        "on the fit data only",
+    )
+
+
 def build_parser(description, handlers):
     """Build the parser; `handlers` maps each command to its function."""
     parser = _OneLineParser(
@@ -259,6 +274,21 @@ def build_parser(description, handlers):
         default=10000,
         help="bootstrap resamples of the per-question tests",
     )
+    compare.add_argument(
+        "--groups",
+        choices=["auto", "article", "paragraph", "none"],
+        default="auto",
+        help="what the folds and the per-question tests keep together, from "
+        "--dev: auto takes articles where there are at least 20, else "
+        "paragraphs where there are, else single questions; none splits "
+        "single questions",
+    )
+    _add_target_options(
+        compare,
+        "also cross-validate BERT's rule at this "
+        "operating point and report how often its answered questions reached "
+        "the precision out of fold",
+    )
     compare.add_argument("--json", action="store_true", help=_JSON_HELP)
     compare.add_argument("--plot", metavar="DIR", help="write PNG figures to DIR")
 
@@ -285,12 +315,10 @@ def build_parser(description, handlers):
         ".joblib/.pkl (a pickle: loading it can run code, so predict needs "
         "--allow-pickle); any case; written only once complete",
     )
-    fit.add_argument(
-        "--target-precision",
-        type=float,
-        metavar="P",
-        help="answer as many questions as possible with at least this fraction "
-        "of the answers right (their mean EM where the data give it, else the "
+    _add_target_options(
+        fit,
+        "answer as many questions as possible with at least this fraction of "
+        "the answers right (their mean EM where the data give it, else the "
         "fraction answerable): the margin rule's threshold, or one on the "
         "fusion's decision function (saved as scikit-learn's "
         "FixedThresholdClassifier)",

@@ -3,7 +3,7 @@
 import json
 import math
 
-from ..model_selection._fold_tests import FOLD_TEST_ASSUMES
+from ..model_selection._fold_tests import RATE_LIMIT
 from ..persistence import calibrator_report
 from ..persistence._report import margin_names
 
@@ -24,19 +24,37 @@ def json_dumps(content):
 
 
 def _table(summary, metrics):
-    header = f"{'estimator':<26}" + "".join(
+    width = max(26, *(len(row["estimator"]) + 2 for row in summary))
+    header = f"{'estimator':<{width}}" + "".join(
         f"{name:>18}" for name in ("accuracy", "EM", "F1")[: len(metrics)]
     )
     lines = [header + f"{'fit ms':>10}"]
     for row in summary:
-        line = f"{row['estimator']:<26}"
+        line = f"{row['estimator']:<{width}}"
         for key in metrics:
             line += f"{row[key]:>10.4f} ± {row[key + '_std']:.4f}"
         lines.append(line + f"{row['fit_seconds'] * 1000:>10.1f}")
     return lines
 
 
-def comparison_text(result, data, *, alpha=0.05):
+def _p(value):
+    return "undefined (all differences equal)" if math.isnan(value) else f"{value:.3g}"
+
+
+def _verdict(test, alpha, key="significant"):
+    """Say what a test's ``significant`` means, with its measured error rate."""
+    rate = test.get("false_positive_rate")
+    if rate is not None and rate > RATE_LIMIT:
+        return (
+            f"no verdict: its false-positive rate at 0.05 measured {rate:.2f} on "
+            "SQuAD 2.0-shaped data"
+        )
+    if test[key] is None:
+        return "no verdict"
+    return ("significant" if test[key] else "not significant") + f" at {alpha}"
+
+
+def comparison_text(result, data, *, spans=None, alpha=0.05):
     """Format the out-of-fold scores and the Holm-adjusted paired tests."""
     metrics = ["accuracy"] + ["em", "f1"] * (
         data.em is not None and data.f1 is not None
@@ -44,57 +62,84 @@ def comparison_text(result, data, *, alpha=0.05):
     tests = result.pairwise_tests(alpha=alpha)
     shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[result.tune]
     lines = _table(result.summary(), metrics)
+    runs = sorted({run for run in (spans or {}).values() if run is not None})
+    if len(runs) > 1:
+        lines.append(
+            "EM and F1 of each rule from its run's own spans; TorchLogisticFusion "
+            f"and LogisticRegression answer with {spans['TorchLogisticFusion']}'s"
+        )
     lines += [
         "",
         f"Paired comparison of {shown}: corrected resampled t-test (Nadeau & Bengio "
         f"2003) on {len(result.fit_seconds[result.names[0]])} folds; p-values "
         f"Holm-adjusted for {len(tests)} tests",
-        f"  assumes: {FOLD_TEST_ASSUMES}",
+        f"  assumes: {tests[0]['assumes']}" if tests else "",
     ]
     for t in tests:
-        verdict = "significant" if t["significant"] else "not significant"
         lines.append(
             f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, "
-            f"t = {t['t']:.2f}, p = {t['p']:.3g}, Holm p = {t['p_holm']:.3g}: "
-            f"{verdict} at {alpha}"
+            f"t = {_p(t['t'])}, p = {_p(t['p'])}, Holm p = {_p(t['p_holm'])}: "
+            f"{_verdict(t, alpha)}"
         )
     return "\n".join(lines)
 
 
-def question_tests_text(tests):
-    """Format `Comparison.question_tests`: bootstrap CI, McNemar, disagreements."""
+def question_tests_text(tests, *, alpha=0.05):
+    """Format `Comparison.question_tests`: cluster t, bootstrap, McNemar."""
     if not tests:
         return ""
     first = tests[0]
-    boot = first["bootstrap"]
+    boot, cluster = first["bootstrap"], first["cluster_t"]
     shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[first["metric"]]
+    unit = boot["resampled"]
+    skipped = "".join(
+        f"; {n} {level}s are fewer than the 20 needed"
+        for level, n in boot["skipped"].items()
+    )
     lines = [
         "",
         f"Per-question paired tests of {shown} on repeat {first['repeat'] + 1}'s "
-        f"pooled out-of-fold decisions ({first['n_questions']} questions): "
-        f"{100 * boot['confidence_level']:g}% paired bootstrap interval over "
-        f"{boot['n_groups']} {boot['resampled']}s ({boot['n_resamples']} "
-        "resamples)"
+        f"pooled out-of-fold decisions ({first['n_questions']} questions), over "
+        f"{boot['n_groups']} {unit}s{skipped}: cluster-robust t-test "
+        f"(Holm-adjusted) with its {100 * cluster['confidence_level']:g}% "
+        f"interval, paired bootstrap interval ({boot['n_resamples']} resamples)"
         + ("; McNemar's exact test, Holm-adjusted" if first["mcnemar"] else ""),
+        f"  cluster t assumes: {cluster['assumes']}",
         f"  bootstrap assumes: {boot['assumes']}",
     ]
     if first["mcnemar"]:
         lines.append(f"  McNemar assumes: {first['mcnemar']['assumes']}")
     for t in tests:
-        b = t["bootstrap"]
+        b, c = t["bootstrap"], t["cluster_t"]
         line = (
             f"  {t['a']} vs {t['b']}: {t['n_disagree']} questions decided "
-            f"differently; difference {b['mean_difference']:+.4f} "
+            f"differently; difference {c['mean_difference']:+.4f}; t interval "
+            f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], p = {_p(c['p'])}, Holm p = "
+            f"{_p(c['p_holm'])}: {_verdict(c, alpha)}; bootstrap "
             f"[{b['ci_low']:+.4f}, {b['ci_high']:+.4f}]"
         )
+        rate = b["false_positive_rate"]
+        if rate is not None and rate > RATE_LIMIT:
+            line += f" (measured false-positive rate {rate:.2f})"
         m = t["mcnemar"]
         if m is not None:
             line += (
                 f"; McNemar {m['a_only']} vs {m['b_only']} right, p = {m['p']:.3g}, "
-                f"Holm p = {m['p_holm']:.3g}"
+                f"Holm p = {m['p_holm']:.3g}: {_verdict(m, alpha)}"
             )
         lines.append(line)
     return "\n".join(lines)
+
+
+def operating_points_text(points):
+    """Format how often each rule at a target met it out of fold."""
+    return "\n".join(
+        f"\nOut of fold, {p['estimator']}: precision of the answered questions "
+        f"reached {p['target_precision']:g} in {p['n_met']} of {p['n_folds']} test "
+        f"folds; answered {p['coverage']:.1%} of the questions on average, "
+        f"precision {p['precision']:.4f}"
+        for p in points
+    )
 
 
 def runs_text(result, *, alpha=0.05):
@@ -121,9 +166,9 @@ def runs_text(result, *, alpha=0.05):
         wilcoxon = t["p_wilcoxon_holm"]
         lines.append(
             f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, ahead "
-            f"on {t['wins_a']} vs {t['wins_b']} runs; t = {t['t']:.2f}, Holm p = "
-            f"{t['p_t_holm']:.3g}; Wilcoxon Holm p = "
-            + ("n/a" if wilcoxon is None else f"{wilcoxon:.3g}")
+            f"on {t['wins_a']} vs {t['wins_b']} runs; t = {_p(t['t'])}, Holm p = "
+            f"{_p(t['p_t_holm'])}; Wilcoxon Holm p = "
+            + ("n/a" if wilcoxon is None or math.isnan(wilcoxon) else f"{wilcoxon:.3g}")
         )
     return "\n".join(lines)
 
@@ -144,7 +189,7 @@ def runs_json(result, *, folds, repeats):
     }
 
 
-def comparison_json(result, data, rule, *, folds, repeats, seed):
+def comparison_json(result, data, rule, *, folds, repeats, seed, spans=None):
     """Collect what `skfusion compare --json` prints; `rule` gives the margin."""
     null, span = margin_names(rule, data)
     per_fold = {
@@ -164,19 +209,25 @@ def comparison_json(result, data, rule, *, folds, repeats, seed):
         "folds": folds,
         "repeats": repeats,
         "seed": seed,
+        "fold_groups": result.fold_groups,
+        "spans": spans,
         "summary": result.summary(),
         "per_fold": per_fold,
         "pairwise_tests": result.pairwise_tests(),
     }
 
 
-def fit_json(model, data, *, kind, tune, output, targets=None):
+def fit_json(model, data, *, kind, tune, output, targets=None, confidence=None):
     """Collect what `skfusion fit --json` prints."""
     content = {"model": kind, "tune": tune, "output": str(output)}
-    return {**content, **calibrator_report(model, data, targets=targets)}
+    content.update(calibrator_report(model, data, targets=targets))
+    if "operating_point" in content:
+        # Its coverage and precision are measured on the fit data.
+        content["operating_point"].update(confidence=confidence, measured_on="fit data")
+    return content
 
 
-def _operating_point_line(point):
+def _operating_point_line(point, confidence):
     targets = [
         f"{name} >= {point[key]:g}"
         for key, name in (
@@ -188,22 +239,38 @@ def _operating_point_line(point):
     right = "EM" if point["precision_of"] == "em" else "answerable"
     precision = point["answered_precision"]
     shown = "none answered" if precision is None else f"{precision:.1%}"
+    guarantee = (
+        " (on the fit data only)"
+        if confidence is None
+        else f" with probability >= {confidence:g} on new questions (Learn then Test)"
+    )
     return (
-        f"operating point for {' and '.join(targets)}: answers "
-        f"{point['coverage']:.1%} of the questions, {right} on the answered "
-        f"{shown}, NoAns recall {point['noans_recall']:.1%}"
+        f"operating point for {' and '.join(targets)}{guarantee}; on the fit data "
+        f"it answers {point['coverage']:.1%} of the questions, {right} on the "
+        f"answered {shown}, NoAns recall {point['noans_recall']:.1%}"
     )
 
 
-def fit_text(model, data, *, kind, tune, output, targets=None):
+def fit_text(model, data, *, kind, tune, output, targets=None, confidence=None):
     """Format the threshold or weights, and the report, of `skfusion fit`."""
     content = fit_json(
-        model, data, kind=kind, tune=tune, output=output, targets=targets
+        model,
+        data,
+        kind=kind,
+        tune=tune,
+        output=output,
+        targets=targets,
+        confidence=confidence,
     )
     lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
     if "operating_point" in content:
         lines[0] = f"{kind} fitted on {content['n_questions']} questions"
-        lines.append(_operating_point_line(content["operating_point"]))
+        if confidence is not None and kind == "fusion":
+            lines[0] = (
+                f"fusion fitted on half of {content['n_questions']} questions, its "
+                "threshold calibrated on the other half"
+            )
+        lines.append(_operating_point_line(content["operating_point"], confidence))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
         if content.get("apply"):

@@ -1,14 +1,13 @@
 """Reader scores: a simulator, and loaders for real readers' output files."""
 
 from ..metrics import exact_match, f1_overlap, normalize_answer
-from ._articles import load_articles
 from ._base import PER_HEAD_FEATURE_NAMES
-from ._ensemble import make_squad2_ensemble
+from ._csv import load_csv
+from ._dev import load_articles
 from ._example import write_squad_example
-from ._loaders import load_csv
 from ._pickle import load_notebook_pickle, load_seed_pickle
 from ._readers import load_reader_outputs, load_squad_outputs
-from ._simulate import FEATURE_NAMES, make_squad2_scores
+from ._simulate import FEATURE_NAMES, make_squad2_ensemble, make_squad2_scores
 
 __all__ = [
     "FEATURE_NAMES",

@@ -1,159 +1,159 @@
-"""Gold answers from a SQuAD 2.0 dev set: official JSON or squad_v2 records."""
+"""Gold answers and articles of a SQuAD 2.0 dev set: official JSON or squad_v2."""
 
-from itertools import accumulate, chain
-from operator import itemgetter, methodcaller
+import numpy as np
 
-from ._base import check_unique, short
+from ._base import check_unique, few, short
 from ._json import read_json
 
 
-def read_dev_answers(path) -> dict[str, list[str]]:
-    """Map each question id of a dev file to its gold answer texts.
+def read_dev(path):
+    """Return ``(id, answers, article, paragraph)`` of each question of a dev file.
 
-    Reads the official SQuAD JSON (``{"data": [{"paragraphs": [{"qas":
-    ...}]}]}``) and the records of the transformers ``squad_v2`` dataset
-    (``id``, ``answers: {"text": [...], "answer_start": [...]}``) that
+    Reads the official SQuAD JSON (``{"data": [{"title": ..., "paragraphs":
+    [{"qas": ...}]}]}``) and the records of the transformers ``squad_v2``
+    dataset (``id``, ``title``, ``answers: {"text": [...], ...}``) that
     ``Dataset.to_json`` writes as JSON lines, or a JSON array of them. An
-    unanswerable question maps to ``[]``: it has no answers, as the official
-    script decides (``has_ans = bool(answers)``).
+    unanswerable question has no answers, as the official script decides
+    (``has_ans = bool(answers)``); a record without a title names its
+    article by its ``context`` (None if neither is a string). A paragraph is
+    named by its article and position, a record's by its ``context``.
     """
-    content = read_json(
-        path,
-        what="SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)",
-        lines=True,
-    )
+    what = "SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)"
+    content = read_json(path, what=what, lines=True)
     if isinstance(content, dict) and "data" in content:
-        pairs = _plain_squad_questions(content["data"])
-        if pairs is None:  # the checked pass names what is wrong
-            pairs = list(_squad_questions(content["data"], path))
+        found = list(_squad_questions(content["data"], path))
     elif isinstance(content, list) and all(isinstance(r, dict) for r in content):
-        pairs = [_record_answers(r, path, i) for i, r in enumerate(content, 1)]
+        found = [_record(r, path, i) for i, r in enumerate(content, 1)]
     else:
         raise ValueError(
             f"{path}: expected SQuAD JSON (an object with 'data') or squad_v2 "
             "records (JSON lines, or a JSON array of objects with 'id' and "
             "'answers')."
         )
-    if not pairs:
+    if not found:
         raise ValueError(f"{path}: the dev file holds no questions.")
-    check_unique([qid for qid, _ in pairs], path)
-    return dict(pairs)
+    check_unique([qid for qid, *_ in found], path)
+    return found
 
 
-def _expect(condition, path, where, expected, found):
-    if not condition:
-        raise ValueError(f"{path}: {where} is {short(found)}, expected {expected}.")
+def read_dev_answers(path) -> dict[str, list[str]]:
+    """Map each question id of a dev file to its gold answer texts."""
+    return {qid: answers for qid, answers, *_ in read_dev(path)}
+
+
+def read_dev_articles(path, level="article") -> dict[str, str]:
+    """Map each question id of a dev file to its article (or paragraph), if named."""
+    column = 2 if level == "article" else 3
+    return {row[0]: row[column] for row in read_dev(path) if row[column] is not None}
+
+
+def _refuse(path, where, expected, found):
+    raise ValueError(f"{path}: {where} is {short(found)}, expected {expected}.")
 
 
 def _squad_questions(data, path):
-    """Yield ``(id, answers)`` from the official format's nested lists."""
-    _expect(isinstance(data, list), path, "'data'", "a list of articles", type(data))
-    for article in data:
+    """Yield ``(id, answers, title)`` from the official format's nested lists."""
+    if not isinstance(data, list):
+        _refuse(path, "'data'", "a list of articles", type(data))
+    for number, article in enumerate(data):
         paragraphs = article.get("paragraphs") if isinstance(article, dict) else None
-        _expect(
-            isinstance(paragraphs, list),
-            path,
-            "an article's 'paragraphs'",
-            "a list",
-            paragraphs,
-        )
-        for paragraph in paragraphs:
+        if not isinstance(paragraphs, list):
+            _refuse(path, "an article's 'paragraphs'", "a list", paragraphs)
+        title = article.get("title")
+        title = title if isinstance(title, str) else f"article {number}"
+        for position, paragraph in enumerate(paragraphs):
             qas = paragraph.get("qas") if isinstance(paragraph, dict) else None
-            _expect(isinstance(qas, list), path, "a paragraph's 'qas'", "a list", qas)
+            if not isinstance(qas, list):
+                _refuse(path, "a paragraph's 'qas'", "a list", qas)
             for qa in qas:
-                yield _squad_answers(qa, path)
-
-
-_ABSENT = object()
-
-
-def _plain_squad_questions(data):
-    """`_squad_questions` in whole-file passes; None unless all is well formed.
-
-    Checks what `_squad_questions` checks, level by level with C-level maps
-    rather than per question in Python.
-    """
-    try:
-        paragraphs = _flat(map(itemgetter("paragraphs"), _all_of(data, dict)))
-        qas = _all_of(_flat(map(itemgetter("qas"), _all_of(paragraphs, dict))), dict)
-        ids = _all_of(list(map(itemgetter("id"), qas)), str)
-        answers = _all_of(list(map(itemgetter("answers"), qas)), list)
-        texts = _all_of(list(map(itemgetter("text"), _flat(answers))), str)
-    except (KeyError, TypeError):
-        return None
-    impossible = map(methodcaller("get", "is_impossible", _ABSENT), qas)
-    for flag, given in zip(impossible, answers, strict=True):
-        if flag is not _ABSENT and (type(flag) is not bool or flag == bool(given)):
-            return None
-    ends = list(accumulate(map(len, answers)))
-    starts = [0, *ends[:-1]]
-    per_question = map(texts.__getitem__, map(slice, starts, ends))
-    return list(zip(ids, per_question, strict=True))
-
-
-def _flat(lists):
-    """Return the items of `lists`, in order; a TypeError unless all are lists."""
-    lists = _all_of(list(lists), list)
-    return list(chain.from_iterable(lists))
-
-
-def _all_of(values, kind):
-    """Return `values` if it is a list of `kind` only; a TypeError otherwise."""
-    if not isinstance(values, list) or set(map(type, values)) - {kind}:
-        raise TypeError
-    return values
+                yield *_answers(qa, path), title, f"{title} #{position}"
 
 
 def _question_id(record, path, where):
     qid = record.get("id") if isinstance(record, dict) else None
-    _expect(isinstance(qid, str), path, f"the 'id' of {where}", "a string", qid)
+    if not isinstance(qid, str):
+        _refuse(path, f"the 'id' of {where}", "a string", qid)
     return qid
 
 
-def _squad_answers(qa, path):
+def _answers(qa, path):
     qid = _question_id(qa, path, "a question")
     answers = qa.get("answers")
-    # Checked before the message is written: most questions are well formed.
-    if not (
-        isinstance(answers, list)
-        and all(isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers)
+    if not isinstance(answers, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("text"), str) for a in answers
     ):
-        _expect(
-            False,
-            path,
-            f"question {short(qid)}: 'answers'",
-            "a list of objects with a string 'text'",
-            answers,
+        where, expected = "'answers'", "a list of objects with a string 'text'"
+        _refuse(path, f"question {short(qid)}: {where}", expected, answers)
+    impossible = qa.get("is_impossible", not answers)
+    if not isinstance(impossible, bool):
+        where, expected = "'is_impossible'", "a JSON boolean (true or false)"
+        _refuse(path, f"question {short(qid)}: {where}", expected, impossible)
+    if impossible == bool(answers):
+        raise ValueError(
+            f"{path}: question {short(qid)} has is_impossible={impossible} but "
+            f"{len(answers)} answer(s); expected no answers exactly when "
+            "is_impossible is true."
         )
-    if "is_impossible" in qa:
-        impossible = qa["is_impossible"]
-        if not isinstance(impossible, bool):
-            _expect(
-                False,
-                path,
-                f"question {short(qid)}: 'is_impossible'",
-                "a JSON boolean (true or false)",
-                impossible,
-            )
-        if impossible == bool(answers):
-            raise ValueError(
-                f"{path}: question {short(qid)} has is_impossible={impossible} but "
-                f"{len(answers)} answer(s); expected no answers exactly when "
-                "is_impossible is true."
-            )
     return qid, [a["text"] for a in answers]
 
 
-def _record_answers(record, path, number):
+def _record(record, path, number):
     qid = _question_id(record, path, f"record {number}")
     answers = record.get("answers")
     texts = answers.get("text") if isinstance(answers, dict) else None
-    if not (isinstance(texts, list) and all(isinstance(t, str) for t in texts)):
-        _expect(
-            False,
-            path,
-            f"question {short(qid)}: 'answers'",
-            "an object with a list of strings 'text' (squad_v2 format)",
-            answers,
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        expected = "an object with a list of strings 'text' (squad_v2 format)"
+        _refuse(path, f"question {short(qid)}: 'answers'", expected, answers)
+    title, context = record.get("title", record.get("context")), record.get("context")
+    return (
+        qid,
+        list(texts),
+        title if isinstance(title, str) else None,
+        context if isinstance(context, str) else None,
+    )
+
+
+def load_articles(dev, ids, *, level="article") -> np.ndarray:
+    """Return the article (or paragraph) of each question, from a dev file.
+
+    Questions on one article share its text, so they are not independent
+    draws: give these groups to `skfusion.model_selection.compare_estimators`,
+    whose folds and per-question tests then keep them together.
+
+    Parameters
+    ----------
+    dev : str or path-like
+        The dev file, as `load_reader_outputs` reads it: articles are named
+        by their ``title`` (squad_v2 records without one: ``context``).
+    ids : array-like of str
+        Question ids, e.g. the ``ids`` of `load_reader_outputs`.
+    level : {"article", "paragraph"}, default="article"
+        Each question's article title, or its paragraph (the title and the
+        paragraph's position; a record's ``context``).
+
+    Returns
+    -------
+    articles : ndarray of shape (n_questions,) of object
+        Each question's article (or paragraph).
+
+    See Also
+    --------
+    load_reader_outputs : Loads the scores of the same questions.
+
+    Examples
+    --------
+    >>> from skfusion.datasets import (
+    ...     load_articles, load_reader_outputs, write_squad_example)
+    >>> paths = write_squad_example("example", n_questions=300)
+    >>> data = load_reader_outputs("example", dev=paths["dev"])
+    >>> articles = load_articles(paths["dev"], data.ids)
+    >>> articles.shape, len(set(articles)) > 1
+    ((300,), True)
+    """
+    found = read_dev_articles(dev, level)
+    missing = [qid for qid in ids if qid not in found]
+    if missing:
+        raise ValueError(
+            f"{dev}: {len(missing)} question(s) have no {level}, e.g. {few(missing)}."
         )
-    return qid, list(texts)
+    return np.array([found[qid] for qid in ids], dtype=object)

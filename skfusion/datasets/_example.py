@@ -8,11 +8,12 @@ from scipy.special import expit
 from sklearn.utils import check_random_state
 
 from .._io import atomic_write
-from ._run_qa_outputs import _nbest_entries, _null_odds, _output_names
-from ._simulate import _check_sizes, _simulate
+from ._simulate import check_sizes, simulate
 
 _DEV_NAMES = {"squad": "dev-v2.0.json", "jsonl": "dev-v2.0.jsonl"}
 _QUESTIONS_PER_ARTICLE = 50
+# transformers' run_qa defaults (postprocess_qa_predictions).
+N_BEST_SIZE, MAX_ANSWER_LENGTH = 20, 30
 
 _WORDS = (
     "the of and to in a was that for on as with by is at from his an were are "
@@ -35,48 +36,37 @@ _NAMES = (
 ).split()
 
 
-def _answer_words(rng, length):
-    """Draw a year (now and then, for one word) or a phrase of names."""
-    if length == 1 and rng.uniform() < 0.4:
-        return [str(rng.randint(1066, 2017))]
-    return [_NAMES[k] for k in rng.randint(len(_NAMES), size=length)]
-
-
-def _context_words(rng, n_tokens, answer):
-    """`n_tokens` words in sentences, with an answer-like phrase at `answer`.
-
-    Sentences never end inside the phrase, so that its text has no period.
-    """
+def _context(rng, n_tokens, answer):
+    """Return `n_tokens` words in sentences (a phrase at `answer`), text, spans."""
     words = [_WORDS[k] for k in rng.randint(len(_WORDS), size=n_tokens)]
-    words[answer] = _answer_words(rng, answer.stop - answer.start)
+    length = answer.stop - answer.start
+    if length == 1 and rng.uniform() < 0.4:  # now and then, a year
+        words[answer] = [str(rng.randint(1066, 2017))]
+    else:
+        words[answer] = [_NAMES[k] for k in rng.randint(len(_NAMES), size=length)]
     start = 0
     while start < n_tokens:
         words[start] = words[start][0].upper() + words[start][1:]
         end = min(start + rng.randint(7, 21), n_tokens - 1)
-        if answer.start <= end < answer.stop - 1:
+        if answer.start <= end < answer.stop - 1:  # no period inside the phrase
             end = answer.stop - 1
         words[end] += "."
         start = end + 1
-    return words
-
-
-def _offsets(words):
-    """Join `words`; return the context and each word's span without its period."""
     offsets, position = [], 0
     for word in words:
         offsets.append((position, position + len(word.rstrip("."))))
         position += len(word) + 1
-    return " ".join(words), offsets
+    return words, " ".join(words), offsets
 
 
-def _random_span(rng, window):
-    start = rng.randint(window[0], window[1])
-    return start, min(start + rng.randint(0, 4), window[1] - 1)
-
-
-def _near_miss(rng, gold, window):
-    """Overlap `gold` partially: move one of its ends by 1 to 3 words."""
+def _best_span(rng, gold, window, right_window, exact):
+    """Pick the best span's words: the gold's, one end moved, or elsewhere."""
+    if not right_window:
+        start = rng.randint(window[0], window[1])
+        return start, min(start + rng.randint(0, 4), window[1] - 1)
     start, end = gold
+    if exact:
+        return gold
     if end > start and rng.uniform() < 0.5:
         cut = rng.randint(1, end - start + 1)
         return (start + cut, end) if rng.uniform() < 0.5 else (start, end - cut)
@@ -84,13 +74,6 @@ def _near_miss(rng, gold, window):
     if rng.uniform() < 0.5 and start > window[0]:
         return max(window[0], start - grow), end
     return start, min(window[1] - 1, end + grow)
-
-
-def _best_span(rng, gold, window, right_window, exact):
-    """Pick the reader's best span (first and last word) in its window."""
-    if not right_window:
-        return _random_span(rng, window)
-    return gold if exact else _near_miss(rng, gold, window)
 
 
 def _top_positions(rng, best, logit, window, n=12):
@@ -104,58 +87,77 @@ def _top_positions(rng, best, logit, window, n=12):
     return [(best, logit), *zip(others, logits.tolist(), strict=True)]
 
 
-def _gold_answers(rng, context, offsets, gold):
-    """Three annotators' answers: the gold span, now and then one word longer."""
-    start, end = gold
-    answers = [(offsets[start][0], offsets[end][1])] * 3
-    if start > 0 and context[offsets[start - 1][1]] == " " and rng.uniform() < 0.3:
-        answers[1] = (offsets[start - 1][0], offsets[end][1])
-    return [{"text": context[s:e], "answer_start": s} for s, e in answers]
+def _nbest_entries(context, offsets, starts, ends, null_logits):
+    """Build a question's n-best list as transformers' run_qa builds it.
 
-
-def _exact_probability(margin):
-    """Chance that an answerable question's best span is exactly the gold.
-
-    A reader is right more often where it is sure: 0.94 for a sure answer,
-    0.86 at margin 0, half as often at margin 6.
+    Every valid (start, end) pair of the top positions and the null
+    candidate, sorted by ``start_logit + end_logit``: the best `N_BEST_SIZE`
+    kept, the null one appended if it fell out, a fake "empty" span first
+    when no real one is left, and each entry's probability the softmax of
+    the listed scores.
     """
-    return 0.94 * expit((6.0 - margin) / 2.5)
+
+    def entry(start_logit, end_logit, text):
+        return {"start_logit": start_logit, "end_logit": end_logit, "text": text}
+
+    null = (sum(null_logits), entry(*null_logits, ""))
+    prelim = [
+        (ls + le, entry(ls, le, context[offsets[s][0] : offsets[e][1]]))
+        for s, ls in starts
+        for e, le in ends
+        if s <= e < s + MAX_ANSWER_LENGTH
+    ]
+    kept = sorted([*prelim, null], key=lambda p: p[0], reverse=True)[:N_BEST_SIZE]
+    if null not in kept:
+        kept.append(null)
+    if len(kept) == 1:
+        kept.insert(0, (0.0, {"text": "empty", "start_logit": 0.0, "end_logit": 0.0}))
+    scores = np.array([score for score, _ in kept])
+    probabilities = np.exp(scores - scores.max())
+    probabilities /= probabilities.sum()
+    return [
+        {**e, "probability": float(p)}
+        for (_, e), p in zip(kept, probabilities, strict=True)
+    ]
 
 
-def _question_text(words, answer):
-    """Ask about the words just before the answer phrase."""
-    before = words[max(0, answer.start - 4) : answer.start]
-    after = words[answer.stop : answer.stop + 4]
-    cue = [w.rstrip(".").lower() for w in (before or after)]
-    return "What " + " ".join(cue) + "?"
-
-
-def _simulated_question(rng, simulation, i, exact):
-    """Context, answers, nbest list, null odds and prediction of question i."""
-    q, X = simulation.questions, simulation.X
+def _question(rng, questions, reader, i, exact):
+    """Return question `i`'s context, question, answers and run_qa outputs."""
+    q, X = questions, reader.X
     answer = slice(q.answer_start[i], q.answer_start[i] + q.answer_length[i])
-    words = _context_words(rng, q.context_tokens[i], answer)
-    context, offsets = _offsets(words)
+    words, context, offsets = _context(rng, q.context_tokens[i], answer)
     gold = (answer.start, answer.stop - 1)
-    window_index = simulation.span_window[i]
+    window_index = reader.span_window[i]
     first = q.window_start[window_index]
     window = (first, min(first + q.room[i], q.context_tokens[i]))
     plausible = q.unanswerable[i] and window[0] <= gold[0] and gold[1] < window[1]
     right_window = q.holds_answer[window_index] or (plausible and rng.uniform() < 0.5)
     best = _best_span(rng, gold, window, right_window, exact)
     starts = ends = []
-    if not simulation.no_valid_span[i]:
+    if not reader.no_valid_span[i]:
         starts = _top_positions(rng, best[0], X[i, 2], window)
         ends = _top_positions(rng, best[1], X[i, 3], window)
     nbest = _nbest_entries(context, offsets, starts, ends, (X[i, 0], X[i, 1]))
-    null_odds, best_text = _null_odds(nbest)
+    # run_qa's score difference: null score minus the best non-null span's.
+    null = next(e for e in nbest if e["text"] == "")
+    top = next(e for e in nbest if e["text"] != "")
+    null_odds = float(
+        null["start_logit"] + null["end_logit"] - top["start_logit"] - top["end_logit"]
+    )
+    # Ask about the words just before the answer phrase.
+    cue = words[max(0, answer.start - 4) : answer.start] or words[answer.stop :][:4]
+    # Three annotators: the gold span, now and then one word longer.
+    spans = [(offsets[gold[0]][0], offsets[gold[1]][1])] * 3
+    if gold[0] > 0 and context[offsets[gold[0] - 1][1]] == " ":
+        if rng.uniform() < 0.3:
+            spans[1] = (offsets[gold[0] - 1][0], offsets[gold[1]][1])
     return {
         "context": context,
-        "question": _question_text(words, answer),
-        "answers": _gold_answers(rng, context, offsets, gold),
+        "question": "What " + " ".join(w.rstrip(".").lower() for w in cue) + "?",
+        "answers": [{"text": context[s:e], "answer_start": s} for s, e in spans],
         "nbest": nbest,
         "null_odds": null_odds,
-        "prediction": "" if null_odds > 0 else best_text,
+        "predictions": "" if null_odds > 0 else top["text"],
     }
 
 
@@ -164,31 +166,20 @@ def _title(article):
     return name if article < len(_NAMES) else f"{name}_{article // len(_NAMES)}"
 
 
-def _squad_json(ids, questions, unanswerable):
-    """Write the dev set as SQuAD 2.0's ``dev-v2.0.json``, a paragraph each."""
-    articles = {}
-    for i, (qid, q) in enumerate(zip(ids, questions, strict=True)):
-        qa = {"question": q["question"], "id": qid}
-        if unanswerable[i]:
-            qa = {"plausible_answers": q["answers"], **qa, "answers": []}
-        else:
-            qa["answers"] = q["answers"]
-        qa["is_impossible"] = bool(unanswerable[i])
-        paragraph = {"qas": [qa], "context": q["context"]}
-        title = _title(i // _QUESTIONS_PER_ARTICLE)
-        articles.setdefault(title, []).append(paragraph)
-    data = [{"title": t, "paragraphs": p} for t, p in articles.items()]
-    return json.dumps({"version": "v2.0", "data": data})
-
-
-def _squad_v2_jsonl(ids, questions, unanswerable):
-    """Write the dev set as ``datasets.Dataset.to_json`` writes squad_v2."""
-    lines = []
+def _dev_file(ids, questions, unanswerable, dev_format):
+    """Return the dev set as SQuAD 2.0 writes it, or as squad_v2 ``to_json`` does."""
+    articles, lines = {}, []
     for i, (qid, q) in enumerate(zip(ids, questions, strict=True)):
         answers = [] if unanswerable[i] else q["answers"]
+        title = _title(i // _QUESTIONS_PER_ARTICLE)
+        qa = {"question": q["question"], "id": qid, "answers": answers}
+        if unanswerable[i]:
+            qa = {"plausible_answers": q["answers"], **qa}
+        qa["is_impossible"] = bool(unanswerable[i])
+        articles.setdefault(title, []).append({"qas": [qa], "context": q["context"]})
         record = {
             "id": qid,
-            "title": _title(i // _QUESTIONS_PER_ARTICLE),
+            "title": title,
             "context": q["context"],
             "question": q["question"],
             "answers": {
@@ -197,22 +188,10 @@ def _squad_v2_jsonl(ids, questions, unanswerable):
             },
         }
         lines.append(json.dumps(record, separators=(",", ":")) + "\n")
-    return "".join(lines)
-
-
-def _check_example_options(prefix, dev_format):
-    if dev_format not in _DEV_NAMES:
-        raise ValueError(
-            f"dev_format={dev_format!r} is not valid: expected one of "
-            f"{sorted(_DEV_NAMES)}."
-        )
-    if prefix is not None and (
-        not isinstance(prefix, str) or not prefix or set("/\\") & set(prefix)
-    ):
-        raise ValueError(
-            f"prefix={prefix!r} is not valid: expected None or a non-empty "
-            "file name prefix such as 'eval'."
-        )
+    if dev_format == "jsonl":
+        return "".join(lines)
+    data = [{"title": t, "paragraphs": p} for t, p in articles.items()]
+    return json.dumps({"version": "v2.0", "data": data})
 
 
 def write_squad_example(
@@ -225,11 +204,10 @@ def write_squad_example(
 ) -> dict:
     """Write a simulated reader's run_qa output folder and its dev file.
 
-    The reader is `make_squad2_scores` with ``columns="per_head"``, for the
-    same `n_questions` and `random_state`; each question gets a context
-    string, gold answers and the files that transformers' ``run_qa.py``
-    writes for a SQuAD 2.0 reader, so the whole workflow can be tried
-    without a model.
+    The reader is `make_squad2_scores`'s with ``columns="per_head"``, for the
+    same `n_questions` and `random_state`; each question gets a context, gold
+    answers and what transformers' ``run_qa.py`` writes for it, so that the
+    whole workflow can be tried without a model.
 
     Parameters
     ----------
@@ -238,19 +216,14 @@ def write_squad_example(
     n_questions : int, default=2000
         Number of questions; SQuAD 2.0 dev's share of them is unanswerable.
     prefix : str or None, default=None
-        Prefix of the reader's files, as run_qa's ``prefix`` (it passes
-        ``"eval"`` when it evaluates): ``eval_nbest_predictions.json``,
-        ``eval_null_odds.json`` and ``eval_predictions.json``. None writes
-        ``nbest_predictions.json``, ``null_odds.json``, ``predictions.json``.
+        Prefix of the reader's files, as run_qa's (``"eval"`` when it
+        evaluates): ``eval_nbest_predictions.json``, ``eval_null_odds.json``,
+        ``eval_predictions.json``; None writes them without.
     dev_format : {"squad", "jsonl"}, default="squad"
-        ``"squad"`` writes ``dev-v2.0.json`` in SQuAD 2.0's own format
-        (``version``, ``data``, ``paragraphs``, ``qas`` with ``answers``,
-        ``is_impossible`` and, for unanswerable questions,
-        ``plausible_answers``). ``"jsonl"`` writes ``dev-v2.0.jsonl`` as
-        ``datasets.Dataset.to_json`` writes the ``squad_v2`` validation
-        split: one record per line with ``id``, ``title``, ``context``,
-        ``question`` and ``answers`` ``{"text": [...], "answer_start":
-        [...]}``, empty lists for an unanswerable question.
+        ``"squad"``: ``dev-v2.0.json``, in SQuAD 2.0's format (with
+        ``is_impossible`` and ``plausible_answers``); ``"jsonl"``:
+        ``dev-v2.0.jsonl``, the ``squad_v2`` records as
+        ``datasets.Dataset.to_json`` writes them.
     random_state : int, RandomState instance or None, default=0
         Seed of the simulation; an int gives the same files every call.
 
@@ -266,39 +239,21 @@ def write_squad_example(
 
     Notes
     -----
-    The files follow ``postprocess_qa_predictions`` in transformers'
-    ``examples/pytorch/question-answering/utils_qa.py``:
-
-    - ``nbest_predictions.json``: per question, the valid (start, end) pairs
-      of the reader's top start and end positions (end not before start, at
-      most 30 words) and the null candidate (text ``""``, the null logits),
-      sorted by ``start_logit + end_logit``, the best 20 kept, the null one
-      appended last if it fell out. Each entry holds ``start_logit``,
-      ``end_logit``, ``text`` and ``probability``, a softmax over the listed
-      entries' scores. Where a question has no valid span (about 0.3% of
-      them) run_qa's fake entry ``{"text": "empty", "start_logit": 0.0,
-      "end_logit": 0.0}`` comes first.
-    - ``null_odds.json``: null score minus the first non-null entry's
-      ``start_logit + end_logit``, computed as run_qa does
-      (``null_score - start_logit - end_logit``).
-    - ``predictions.json``: ``""`` where the null odds exceed 0, else the
-      best non-null text: run_qa's ``null_score_diff_threshold=0``.
-
-    The null entry's logits are the per-head columns ``null_start_logit``
-    and ``null_end_logit``, the first non-null entry's those of
-    ``span_start_logit`` and ``span_end_logit``, exactly. A context has one
-    word per simulated token; an answerable question's answer sits at the
-    simulated position. Its best span is the gold answer with a chance that
-    falls as BERT's margin ``m`` rises, ``0.94 / (1 + exp((m - 6) / 2.5))``
-    (0.94 for a sure answer, 0.86 at ``m = 0``), else a span that overlaps
-    it partially, so EM and F1 differ; a best span from a window without
-    the answer lies elsewhere in its window.
-
-    With the defaults, on each of random states 0 to 99, the official
-    SQuAD 2.0 evaluation script on these files gives exact 75 to 80 at
-    threshold 0, and its ``best_exact`` gains 0.1 to 2.7 points (1.1 on
-    average) at a ``best_exact_thresh`` between -4.9 and -0.4, as published
-    runs of BERT-style readers do (0 to 1.1 points, at -2.5 to -5.3).
+    The files are those of ``postprocess_qa_predictions`` (transformers'
+    ``examples/pytorch/question-answering/utils_qa.py``) at
+    ``null_score_diff_threshold=0``: the n-best lists (the best 20 valid
+    pairs of the top start and end positions and the null candidate, by
+    ``start_logit + end_logit``, run_qa's fake ``"empty"`` span first where
+    none is valid), null_odds and predictions. The null entry's and the
+    first span's logits are exactly the simulator's per-head columns. The
+    best span is the gold answer with a chance that falls as BERT's margin
+    ``m`` rises, ``0.94 / (1 + exp((m - 6) / 2.5))``, else a span that
+    overlaps it partially (so EM and F1 differ), or one elsewhere in a
+    window without the answer. With the defaults, on each of random states
+    0 to 99, the official SQuAD 2.0 script gives exact 75 to 80 at
+    threshold 0 and ``best_exact`` 0.1 to 2.7 points higher at a threshold
+    between -4.9 and -0.4, as published BERT-style runs do (0 to 1.1
+    points, at -2.5 to -5.3).
 
     Examples
     --------
@@ -313,34 +268,41 @@ def write_squad_example(
     >>> sorted(next(iter(nbest.values()))[0])
     ['end_logit', 'probability', 'start_logit', 'text']
     """
-    _check_example_options(prefix, dev_format)
-    n_unanswerable = _check_sizes(n_questions, None, 384, 128, "per_head")
+    if dev_format not in _DEV_NAMES:
+        raise ValueError(
+            f"dev_format={dev_format!r} is not valid: expected one of "
+            f"{sorted(_DEV_NAMES)}."
+        )
+    if prefix is not None and (
+        not isinstance(prefix, str) or not prefix or set("/\\") & set(prefix)
+    ):
+        raise ValueError(
+            f"prefix={prefix!r} is not valid: expected None or a non-empty "
+            "file name prefix such as 'eval'."
+        )
+    n_unanswerable = check_sizes(n_questions, None, 384, 128, "per_head")
     rng = check_random_state(random_state)
-    simulation = _simulate(n_questions, n_unanswerable, "per_head", 384, 128, rng)
-    X, unanswerable = simulation.X, simulation.questions.unanswerable
-    exact = rng.uniform(size=n_questions) < _exact_probability(
-        X[:, 0] + X[:, 1] - X[:, 2] - X[:, 3]
-    )
+    questions, reader = simulate(n_questions, n_unanswerable, "per_head", rng, 384, 128)
+    X = reader.X
+    # A reader is right more often where it is sure: 0.94 for a sure answer,
+    # 0.86 at margin 0, half as often at margin 6.
+    margin = X[:, 0] + X[:, 1] - X[:, 2] - X[:, 3]
+    exact = rng.uniform(size=n_questions) < 0.94 * expit((6.0 - margin) / 2.5)
     ids = [rng.bytes(9).hex() + f"{i:06x}" for i in range(n_questions)]
-    questions = [
-        _simulated_question(rng, simulation, i, exact[i]) for i in range(n_questions)
-    ]
-    write_dev = _squad_json if dev_format == "squad" else _squad_v2_jsonl
-    outputs = {
-        key: {qid: q[key] for qid, q in zip(ids, questions, strict=True)}
-        for key in ("nbest", "null_odds")
-    }
-    outputs["predictions"] = {
-        qid: q["prediction"] for qid, q in zip(ids, questions, strict=True)
-    }
+    drawn = [_question(rng, questions, reader, i, exact[i]) for i in range(n_questions)]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"dev": folder / _DEV_NAMES[dev_format]}
     with atomic_write(paths["dev"]) as f:
-        f.write(write_dev(ids, questions, unanswerable))
-    for key, name in _output_names(prefix).items():
-        paths[key] = folder / name
+        f.write(_dev_file(ids, drawn, questions.unanswerable, dev_format))
+    for key, name in {
+        "nbest": "nbest_predictions",
+        "null_odds": "null_odds",
+        "predictions": "predictions",
+    }.items():
+        paths[key] = folder / (f"{prefix}_{name}.json" if prefix else f"{name}.json")
         with atomic_write(paths[key]) as f:
             # run_qa's own layout: indent=4 and a final newline.
-            f.write(json.dumps(outputs[key], indent=4) + "\n")
+            content = {qid: q[key] for qid, q in zip(ids, drawn, strict=True)}
+            f.write(json.dumps(content, indent=4) + "\n")
     return paths

@@ -15,38 +15,25 @@ SCORE_KINDS = {
 }
 
 _KINDS = ("nbest_predictions", "null_odds", "predictions")
-_NA_PROB_NAMES = ("na_prob.json", "na_probs.json")
 # JointSpanExtraction writes .data/squad2/dev_results[_nbest]_<host>.json and
 # one null_logods.json for whichever host ran last.
-_JSE_NBEST, _JSE_PREDICTIONS, _JSE_NULL_ODDS = (
-    "dev_results_nbest_",
-    "dev_results_",
-    "null_logods.json",
-)
+_JSE = {"nbest_predictions": "dev_results_nbest_", "predictions": "dev_results_"}
 
 
 def split_name(name):
-    """``((style, prefix), kind)`` of a reader output file name, or None.
+    """Return ``((style, prefix), kind)`` of a reader output file name, or None.
 
-    Styles: ``"bert"`` (``null_odds.json``), ``"run_qa"``
-    (``eval_null_odds.json``), ``"legacy"`` (transformers' legacy
-    run_squad.py: ``null_odds_.json``, ``null_odds_500.json``), ``"jse"``
-    (JointSpanExtraction: ``dev_results_nbest_<host>.json``) and ``"na_prob"``
-    (``na_prob.json``, read with the unprefixed run).
+    Styles: ``"bert"`` (``null_odds.json``, and ``na_prob.json``),
+    ``"run_qa"`` (``eval_null_odds.json``), ``"legacy"`` (transformers'
+    legacy run_squad.py: ``null_odds_.json``, ``null_odds_500.json``) and
+    ``"jse"`` (JointSpanExtraction: ``dev_results_nbest_<host>.json``).
     """
-    if name in _NA_PROB_NAMES:
+    if name in ("na_prob.json", "na_probs.json"):
         return ("bert", ""), "na_prob"
-    if name == _JSE_NULL_ODDS:
+    if name == "null_logods.json":
         return ("jse", None), "null_odds"
-    for lead, kind in (
-        (_JSE_NBEST, "nbest_predictions"),
-        (_JSE_PREDICTIONS, "predictions"),
-    ):
-        if (
-            name.startswith(lead)
-            and name.endswith(".json")
-            and len(name) > len(lead) + 5
-        ):
+    for kind, lead in _JSE.items():
+        if name.startswith(lead) and name.endswith(".json") and name[len(lead) : -5]:
             return ("jse", name[len(lead) : -5]), kind
     for kind in _KINDS:
         if name == f"{kind}.json":
@@ -62,27 +49,20 @@ def file_name(run, kind):
     """Return the name of the `kind` file of `run` (`split_name` reversed)."""
     style, prefix = run
     if style == "jse":
-        return {
-            "nbest_predictions": f"{_JSE_NBEST}{prefix}.json",
-            "predictions": f"{_JSE_PREDICTIONS}{prefix}.json",
-        }.get(kind, _JSE_NULL_ODDS)
-    if style == "run_qa":
-        return f"{prefix}_{kind}.json"
-    if style == "legacy":
-        return f"{kind}_{prefix}.json"
-    return f"{kind}.json"
+        return f"{_JSE[kind]}{prefix}.json" if kind in _JSE else "null_logods.json"
+    return {"run_qa": f"{prefix}_{kind}", "legacy": f"{kind}_{prefix}"}.get(
+        style, kind
+    ) + ".json"
 
 
-def run_label(run):
-    """How a run is shown, e.g. ``eval_`` or ``*_500.json``."""
+def _label(run):
+    """Show a run as its files' names show it, e.g. ``eval_`` or ``*_500.json``."""
     style, prefix = run
-    if style == "run_qa":
-        return f"{prefix}_"
-    if style == "legacy":
-        return f"*_{prefix}.json"
-    if style == "jse":
-        return f"dev_results_*{prefix}.json"
-    return "(no prefix)"
+    return {
+        "run_qa": f"{prefix}_",
+        "legacy": f"*_{prefix}.json",
+        "jse": f"dev_results_*{prefix}.json",
+    }.get(style, "(no prefix)")
 
 
 def folder_runs(folder):
@@ -110,7 +90,7 @@ def folder_runs(folder):
 
 def choose_run(folder, runs, prefix):
     """Return the files of the run `prefix` names (None: the only one)."""
-    shown = [run_label(run) for run in runs]
+    shown = [_label(run) for run in runs]
     if prefix is None:
         if not runs:
             raise ValueError(
@@ -153,12 +133,7 @@ def _exact(run, prefix):
 
 
 def threshold_advice(reader, column, threshold):
-    """How to apply `threshold` with the reader that wrote the scores.
-
-    Returns ``(fields, text)``: the options to report (e.g.
-    ``{"null_score_diff_threshold": t}``) and one line saying where the
-    threshold goes.
-    """
+    """Return the options to report, and a line saying where `threshold` goes."""
     t = f"{threshold:.6g}"
     if reader == "run_squad":
         return {"null_score_diff_threshold": threshold}, (
@@ -172,12 +147,9 @@ def threshold_advice(reader, column, threshold):
         )
     if reader in ("na_prob", "beam_search"):
         source = "na_prob.json" if reader == "na_prob" else "null_odds.json"
-        where = (
-            ""
-            if reader == "na_prob"
-            else "; run_qa_beam_search.py has no threshold: its predictions always "
-            "hold the best span, and the answer-class score decides"
-        )
+        where = "; run_qa_beam_search.py has no threshold: its predictions always "
+        where += "hold the best span, and the answer-class score decides"
+        where = "" if reader == "na_prob" else where
         return {"na_prob_thresh": threshold}, (
             f"evaluate with the official script: --na-prob-file {source} "
             f"--na-prob-thresh {t} (no answer where the score > threshold){where}"

@@ -1,11 +1,10 @@
 """Scores from a reader's n-best lists, in the reader's precision, and checks."""
 
-import warnings
+import operator
 
 import numpy as np
 
-from ._base import few, json_number, short
-from ._nbest_fast import plain_columns
+from ._base import PER_HEAD_FEATURE_NAMES, few, json_number, short, warn
 
 # BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
 # this entry first when a question has no valid span, and score it 0.
@@ -20,12 +19,7 @@ ENTRY_SCORES = {
     "joint": ("logit",),
 }
 _COLUMNS = {
-    "logits": [
-        "null_start_logit",
-        "null_end_logit",
-        "span_start_logit",
-        "span_end_logit",
-    ],
+    "logits": list(PER_HEAD_FEATURE_NAMES),
     "log_probs": ["span_start_log_prob", "span_end_log_prob"],
     "joint": ["null_score", "span_score"],
 }
@@ -48,72 +42,17 @@ def entry_kind(nbest, ids):
     return "logits"
 
 
-def nbest_columns(nbest, ids, path):
-    """Columns, best span texts, no-span mask and precision of `ids`.
-
-    Returns ``(kind, X, names, span_text, no_span, dtype)``. The best span is
-    the first candidate (in the file's order, which is the reader's) with
-    the highest score, the score summed in the coarsest precision that holds
-    every score of the file exactly (float16 for a half-precision run): a
-    reader sorts its candidates by that sum in its own precision, so this is
-    the reader's own choice. A question without a span (only the reader's
-    placeholder) gets the placeholder's scores and span text None.
-    """
-    kind = entry_kind(nbest, ids)
-    found = plain_columns(nbest, ids, kind, ENTRY_SCORES[kind], _precision)
-    if found is None:
-        found = checked_columns(nbest, ids, path, kind)
-    X, span_text, no_span, dtype = found
-    return kind, X, _COLUMNS[kind], span_text, no_span, dtype
-
-
-def checked_columns(nbest, ids, path, kind):
-    """`nbest_columns`' selection, one candidate at a time, checking each."""
-    dtype = _precision(_all_scores(nbest, ids, kind))
-    rows, span_text = [], []
-    no_span = np.zeros(len(ids), dtype=bool)
-    for i, qid in enumerate(ids):
-        # Checked again rather than kept: holding a few objects per candidate
-        # for the whole file makes Python's garbage collector scan the parsed
-        # JSON over and over (several times slower on SQuAD's dev set).
-        entries = _checked_entries(nbest[qid], path, qid, kind)
-        null = [] if kind == "log_probs" else _null_candidate(entries, path, qid)
-        spans = [e for e in entries if e["text"] and not _is_placeholder(e)]
-        if spans:
-            totals = [_total(e["scores"], dtype) for e in spans]
-            best = spans[max(range(len(spans)), key=totals.__getitem__)]
-            span_text.append(best["text"])
-        else:
-            best = _no_span_scores(entries, kind)
-            span_text.append(None)
-            no_span[i] = True
-        rows.append([*null, *best["scores"]])
-    return np.array(rows, dtype=float), span_text, no_span, dtype
-
-
-def _all_scores(nbest, ids, kind):
-    """Every candidate's float scores, beam search's placeholder aside.
-
-    Not checked here (`_checked_entries` does it); the placeholders' 0.0
-    and JSON integers are exact in every precision.
-    """
-    keys, values = ENTRY_SCORES[kind], []
-    for qid in ids:
-        entries = nbest.get(qid)
-        for e in entries if isinstance(entries, list) else ():
-            if isinstance(e, dict) and (kind != "log_probs" or e.get("text")):
-                values.extend(v for k in keys if type(v := e.get(k)) is float)
-    return values
-
-
-def _total(scores, dtype):
-    """Return the sum the reader sorts by, ``start + end``, in its precision."""
-    if dtype is np.float64:
-        return sum(scores)  # Python floats are float64
-    total = dtype(scores[0])
-    for score in scores[1:]:
-        total = total + dtype(score)
-    return total
+def _checked(entry, path, qid, keys):
+    """Return a candidate's text and scores, or raise saying what is wrong."""
+    text = entry.get("text") if isinstance(entry, dict) else None
+    if not isinstance(text, str):
+        raise ValueError(
+            f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
+            f"string 'text'; expected objects with text, {', '.join(keys)}."
+        )
+    if keys[0] == "start_log_prob" and keys[0] not in entry and text == "":
+        keys = ENTRY_SCORES["logits"]  # run_qa_beam_search's placeholder
+    return text, *(json_number(entry.get(k), path, qid, k) for k in keys)
 
 
 def _precision(values):
@@ -126,102 +65,134 @@ def _precision(values):
     return np.float64
 
 
-def _is_placeholder(entry):
-    return entry["text"] == _PLACEHOLDER_TEXT and not any(entry["scores"])
+def nbest_columns(nbest, ids, path):
+    """Columns, best span texts, no-span mask and precision of `ids`.
 
-
-def _no_span_scores(entries, kind):
-    """Return the placeholder (how the reader scores a question without span)."""
-    if kind == "log_probs":
-        # run_qa_beam_search writes {"text": "", "start_logit": -1e-6, ...},
-        # the legacy XLNet code {"text": "", "start_log_prob": -1e6, ...}.
-        return entries[0]
-    placeholders = [e for e in entries if _is_placeholder(e)]
-    return (
-        placeholders[0]
-        if placeholders
-        else {"scores": (0.0,) * len(ENTRY_SCORES[kind])}
-    )
-
-
-def _checked_entries(entries, path, qid, kind):
-    """Return ``{"text", "scores", "offsets"}`` per entry; raise on bad types."""
-    keys = ENTRY_SCORES[kind]
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(
-            f"{path}: question {short(qid)}: expected a non-empty list of candidates "
-            f"(objects with text, {', '.join(keys)}), found {short(entries)}."
-        )
-    checked = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
-            raise ValueError(
-                f"{path}: question {short(qid)}: candidate {short(entry)} lacks a "
-                f"string 'text'; expected objects with text, {', '.join(keys)}."
-            )
-        own = keys
-        if kind == "log_probs" and keys[0] not in entry and entry["text"] == "":
-            own = ENTRY_SCORES["logits"]  # run_qa_beam_search's placeholder
-        scores = (_number(entry.get(own[0]), path, qid, own[0]),)
-        if len(own) == 2:
-            scores += (_number(entry.get(own[1]), path, qid, own[1]),)
-        checked.append(
-            {"text": entry["text"], "scores": scores, "offsets": entry.get("offsets")}
-        )
-    return checked
-
-
-def _number(value, path, qid, key):
-    # Finite floats, nearly every score, skip the full check.
-    if type(value) is float and value - value == 0.0:
-        return value
-    return json_number(value, path, qid, key)
-
-
-def _null_candidate(entries, path, qid):
-    """Return the scores of the entry with text "" (offsets [0, 0] where given)."""
-    nulls = [
-        e
-        for e in entries
-        if e["text"] == "" and list(e.get("offsets") or [0, 0]) == [0, 0]
-    ]
-    if not nulls:
-        raise ValueError(
-            f'{path}: question {short(qid)} has no null candidate (text ""): expected '
-            "the n-best lists of a reader run with version_2_with_negative."
-        )
-    return nulls[0]["scores"]
-
-
-def reader_null_odds(X, kind, dtype):
-    """null_odds as the reader computes it, in its precision and order.
-
-    transformers and BERT write ``(null_start + null_end) - span_start -
-    span_end``; JointSpanExtraction ``null - span``.
+    Returns ``(kind, X, names, span_text, no_span, dtype)``. The best span is
+    the first candidate (in the file's order, which is the reader's) with
+    the highest score, the score summed in the coarsest precision that holds
+    every score of the file exactly (float16 for a half-precision run): a
+    reader sorts its candidates by that sum in its own precision, so this is
+    the reader's own choice. A question without a span (only the reader's
+    placeholder) gets the placeholder's scores and span text None.
     """
-    X = X.astype(dtype)
-    if kind == "joint":
-        return (X[:, 0] - X[:, 1]).astype(np.float64)
-    return (((X[:, 0] + X[:, 1]) - X[:, 2]) - X[:, 3]).astype(np.float64)
+    kind = entry_kind(nbest, ids)
+    keys, beam = ENTRY_SCORES[kind], kind == "log_probs"
+    plain = operator.itemgetter("text", *keys)  # read in C, checked below
+    candidates, nulls, starts = [], [], []
+    for qid in ids:
+        entries = nbest[qid]
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(
+                f"{path}: question {short(qid)}: expected a non-empty list of "
+                f"candidates (objects with text, {', '.join(keys)}), found "
+                f"{short(entries)}."
+            )
+        starts.append(len(candidates))
+        for entry in entries:
+            try:
+                found = plain(entry)
+            except (KeyError, TypeError):
+                found = (None,)
+            # Nearly every candidate is a string and floats (of one or two keys).
+            if type(found[0]) is not str or type(found[1]) is not float or (
+                type(found[-1]) is not float
+            ):  # fmt: skip
+                found = _checked(entry, path, qid, keys)
+            # The question's null candidate: its first "" (offsets [0, 0]).
+            if found[0] == "" and not beam and len(nulls) < len(starts):
+                if list(entry.get("offsets") or [0, 0]) == [0, 0]:
+                    nulls.append(len(candidates))
+            candidates.append(found)
+        if len(nulls) < len(starts) and not beam:
+            raise ValueError(
+                f'{path}: question {short(qid)} has no null candidate (text ""): '
+                "expected the n-best lists of a reader run with "
+                "version_2_with_negative."
+            )
+    columns = [operator.itemgetter(k) for k in range(len(keys) + 1)]
+    texts = np.fromiter(map(columns[0], candidates), object, len(candidates))
+    cells = np.column_stack(
+        [
+            np.fromiter(map(get, candidates), float, len(candidates))
+            for get in columns[1:]
+        ]
+    )
+    if not np.isfinite(cells).all():  # NaN and Infinity, which json reads
+        k, column = np.argwhere(~np.isfinite(cells))[0]
+        qid = ids[np.searchsorted(starts, k, side="right") - 1]
+        json_number(cells[k, column], path, qid, keys[column])
+    placeholder = (texts == _PLACEHOLDER_TEXT) & (cells == 0).all(axis=1)
+    span = (texts != "") & ~placeholder
+    # Beam search's placeholder (text "") is no candidate and no score of the run.
+    dtype = _precision(cells[span | placeholder] if beam else cells)
+    totals = cells[:, 0].astype(dtype)  # start + end, as the reader sums them
+    if cells.shape[1] == 2:
+        totals = totals + cells[:, 1].astype(dtype)
+    # Per question, the first span of the highest total.
+    question = np.repeat(np.arange(len(ids)), np.diff([*starts, len(candidates)]))
+    masked = np.where(span, totals, -np.inf)
+    hits = np.flatnonzero(
+        span & (masked == np.maximum.reduceat(masked, starts)[question])
+    )
+    best = np.full(len(ids), -1)
+    answerable, first = np.unique(question[hits], return_index=True)
+    best[answerable] = hits[first]
+    no_span = best < 0
+    stops = [*starts[1:], len(candidates)]
+    for i in np.flatnonzero(no_span).tolist():  # the placeholder's scores, if any
+        fill = starts[i] + np.flatnonzero(placeholder[starts[i] : stops[i]])
+        best[i] = starts[i] if beam else (fill[0] if fill.size else -1)
+    X = np.where(best[:, None] >= 0, cells[best], 0.0)
+    if not beam:
+        X = np.hstack([cells[nulls], X])
+    span_text = [
+        None if none else t for t, none in zip(texts[best], no_span, strict=True)
+    ]
+    if no_span.any():
+        warn(
+            f"{path}: {no_span.sum()} question(s) have no candidate span, only the "
+            f"reader's placeholder, e.g. "
+            f"{few(np.asarray(ids, dtype=object)[no_span])}; their span scores are "
+            "the placeholder's (0.0 for 'empty'), as the reader scored them."
+        )
+    return kind, X, _COLUMNS[kind], span_text, no_span, dtype
 
 
 def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
     """Warn, with a count, where null_odds is not null score minus span score.
 
-    The tolerance is the reader's own rounding: three operations in its
-    precision (float16 for a half-precision run), or 1e-4, whichever is
-    larger; a mismatch beyond it means the files come from different runs.
+    As the reader computes it, in its precision and order: transformers and
+    BERT write ``(null_start + null_end) - span_start - span_end``,
+    JointSpanExtraction ``null - span``. The tolerance is the reader's own
+    rounding (three operations in its precision) or 1e-4, whichever is
+    larger: beyond it, the files come from different runs.
     """
-    expected = reader_null_odds(X, kind, dtype)
+    H = X.astype(dtype)
+    expected = (
+        H[:, 0] - H[:, 1]
+        if kind == "joint"
+        else ((H[:, 0] + H[:, 1]) - H[:, 2]) - H[:, 3]
+    )
+    expected = expected.astype(np.float64)
     bound = 2 * np.finfo(dtype).eps * np.abs(X).sum(axis=1)
     off = np.abs(null_odds - expected) > np.maximum(
         bound, 1e-4 + 1e-5 * np.abs(expected)
     )
     if off.any():
-        warnings.warn(
+        warn(
             f"{path}: for {off.sum()} question(s) null_odds is not the n-best's "
             f"null - best span score, e.g. {few(np.asarray(ids, dtype=object)[off])}; "
-            "using the n-best's scores.",
-            UserWarning,
-            stacklevel=7,
+            "using the n-best's scores."
+        )
+
+
+def warn_predictions_mismatch(predicted, span_text, no_span, ids, path):
+    """Warn, with a count, where an answer (not "") is not the best span."""
+    pairs = zip(predicted, span_text, no_span, strict=True)
+    off = np.array([p not in (None, t) and not none for p, t, none in pairs])
+    if off.any():
+        warn(
+            f"{path}: {off.sum()} answer(s) are not the n-best's best span, e.g. "
+            f"{few(np.asarray(ids, dtype=object)[off])}; using the n-best's spans."
         )

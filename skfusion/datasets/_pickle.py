@@ -1,4 +1,14 @@
-"""The research notebook's pickle of scores and labels, read without running code."""
+"""The research notebook's pickle of scores and labels, read without running code.
+
+pickle's own Python unpickler reads it, restricted: containers, numbers,
+strings, and numeric numpy and torch arrays built by checked builders; any
+other global is refused before it can run. Memo references can still make
+a small file unpickle for ever (``t = (t, t)`` 40 times is a tuple of 2**40
+leaves) or overflow the C stack (a million nested tuples), once a dict
+hashes it as a key: keys are bounded before they are hashed, sets refused,
+and what loads is checked to be short rows of numbers before anything
+iterates deeper.
+"""
 
 import collections
 import io
@@ -13,170 +23,207 @@ from sklearn.utils import Bunch
 from .._compat import _import_torch
 from ._base import check_same_ids, few, frame_bunch, reader_bunch, short
 from ._json import read_bytes
-from ._pickle_scan import MAX_BYTES, MAX_ROW, PickleBoundsError, check_zip, scan
 from ._simulate import FEATURE_NAMES
 
-# The first object of a torch.save file in torch's legacy (non-zip) format.
-_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+# Far above the notebook's pickle of SQuAD 2.0 dev (about 1 MB for 11873
+# questions) or of a training set ten times as large.
+MAX_BYTES = 64 * 2**20
+MAX_ROW = 4096  # scores of one question (the notebook's are four), values of a key
+MAX_DEPTH = 64
+_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # the first pickle of torch's old format
+
+
+class PickleBoundsError(ValueError):
+    """A pickle beyond the bounds of a file of scores."""
+
+
+class _Refused(pickle.UnpicklingError):
+    """A value the scores pickle may not hold, refused unbuilt."""
+
+
+def _refuse(what):
+    raise _Refused(
+        f"Refusing {what}: the scores pickle may hold only numbers, strings, "
+        f"containers and arrays of at most {MAX_ROW} numbers."
+    )
+
+
+def _number_dtype(spec):
+    dtype = np.dtype(spec) if isinstance(spec, (str, bytes, np.dtype)) else None
+    if dtype is None or dtype.kind not in "biuf" or dtype.fields or dtype.shape:
+        _refuse(f"numpy dtype {short(spec)}")
+    return dtype
+
+
+def _small_shape(shape):
+    small = isinstance(shape, tuple) and all(
+        isinstance(n, int) and 0 <= n <= MAX_ROW for n in shape
+    )
+    if not small or math.prod(shape) > MAX_ROW:
+        _refuse(f"array shape {short(shape)}")
+    return shape
+
+
+def _encode_latin1(text, encoding="latin1"):
+    # Protocol 2 writes bytes as _codecs.encode(text, "latin1").
+    if not isinstance(text, str) or encoding != "latin1":
+        _refuse(f"_codecs.encode({short(text)}, {short(encoding)})")
+    return text.encode("latin1")
+
+
+# numpy's pickle builders, wherever this numpy keeps them, checking first.
+_reconstruct = np.zeros(0).__reduce__()[0]
+_scalar = np.float64(0).__reduce__()[0]
+_frombuffer = np.zeros(1).__reduce_ex__(5)[0]
+_NUMPY = {
+    "ndarray": np.ndarray,
+    "dtype": lambda spec, *args: np.dtype(_number_dtype(spec), *args),
+    "_reconstruct": lambda subtype, shape, dtype: _reconstruct(
+        subtype if subtype is np.ndarray else _refuse(f"array type {short(subtype)}"),
+        _small_shape(shape),
+        _number_dtype(dtype),
+    ),
+    "scalar": lambda dtype, *args: _scalar(_number_dtype(dtype), *args),
+    "_frombuffer": lambda buf, dtype, shape, order: _frombuffer(
+        buf, _number_dtype(dtype), _small_shape(shape), order
+    ),
+}
 
 
 def _torch():
     return _import_torch("A file of torch tensors")
 
 
-def _safe_torch_storage(data):
-    """Rebuild a pickled torch storage with torch's weights-only loader.
-
-    torch's own ``torch.storage._load_from_bytes`` loads with
-    ``weights_only=False``, which would run code.
-    """
-    return _torch().load(io.BytesIO(data), weights_only=True)
-
-
-def _refuse(what):
-    raise pickle.UnpicklingError(
-        f"Refusing {what}: the scores pickle may hold only numbers, strings, "
-        f"containers and arrays of at most {MAX_ROW} numbers."
+def _rebuild_tensor(storage, offset, size, *args):
+    return _torch()._utils._rebuild_tensor_v2(
+        storage, offset, _small_shape(tuple(size)), *args
     )
 
 
-def _number_dtype(dtype):
-    """Return `dtype` if it is a plain bool, integer or float dtype, else refuse."""
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        _refuse(f"numpy dtype {short(dtype)}")
-    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.shape:
-        _refuse(f"numpy dtype {short(dtype)}")
-    return dtype
+def _hashable(value):
+    """Refuse a tuple too large or too deep to hash (or to compare)."""
+    stack, count = [(value, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
+        if count > MAX_ROW:
+            raise PickleBoundsError(
+                f"it builds more than {MAX_ROW} values in one tuple (references "
+                "to shared values repeat them)"
+            )
+        if type(value) is tuple:
+            stack += [(v, depth + 1) for v in value]
 
 
-def _small_shape(shape):
-    if not isinstance(shape, tuple) or not all(
-        isinstance(n, int) and 0 <= n <= MAX_ROW for n in shape
-    ):
-        _refuse(f"array shape {short(shape)}")
-    if math.prod(shape) > MAX_ROW:
-        _refuse(f"array shape {short(shape)}")
-    return shape
+def _bounded(load):
+    """Wrap a container-building opcode: count containers, bound its tuples."""
+    # A score row takes far more than 8 bytes: more containers are nesting
+    # or sharing; tuples are bounded before a dict key or == walks them.
+
+    def load_bounded(self):
+        load(self)
+        self.containers -= 1
+        if self.containers < 0:
+            raise PickleBoundsError("it builds more containers than its size holds")
+        if type(self.stack[-1]) is tuple:
+            _hashable(self.stack[-1])
+
+    return load_bounded
 
 
-def _encode_latin1(text, encoding="latin1"):
-    if not isinstance(text, str) or encoding != "latin1":
-        _refuse(f"_codecs.encode({short(text)}, {short(encoding)})")
-    return text.encode("latin1")
+class _Unpickler(pickle._Unpickler):
+    """Plain data only, its containers bounded; `dry_run` for torch's pickles."""
 
+    dispatch = dict(pickle._Unpickler.dispatch)
 
-def _bounded(name, real):
-    """Wrap numpy's array builder `real` to check dtypes and sizes first."""
-    if name == "dtype":
-        return lambda spec, *args: real(_number_dtype(spec), *args)
-    if name == "_reconstruct":
-
-        def reconstruct(subtype, shape, dtype):
-            if subtype is not np.ndarray:
-                _refuse(f"array type {short(subtype)}")
-            return real(subtype, _small_shape(shape), _number_dtype(dtype))
-
-        return reconstruct
-    if name == "scalar":
-        return lambda dtype, *args: real(_number_dtype(dtype), *args)
-    if name == "_frombuffer":
-        return lambda buf, dtype, shape, order: real(
-            buf, _number_dtype(dtype), _small_shape(shape), order
-        )
-    if name == "encode":
-        return _encode_latin1
-    return real
-
-
-def _rebuild_tensor(storage, offset, size, stride, *args):
-    _small_shape(tuple(size))
-    return _torch()._utils._rebuild_tensor_v2(storage, offset, size, stride, *args)
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Admit plain containers, numbers, strings, numpy and torch arrays only."""
-
-    _ALLOWED = {
-        ("builtins", "dict"),
-        ("builtins", "list"),
-        ("builtins", "tuple"),
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-        ("builtins", "float"),
-        ("builtins", "int"),
-        ("builtins", "bool"),
-        ("builtins", "str"),
-        ("builtins", "complex"),
-        ("collections", "OrderedDict"),
-        # Protocol 2 writes bytes as _codecs.encode(text, "latin1").
-        ("_codecs", "encode"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "scalar"),
-        # Protocol 5 rebuilds arrays from a buffer.
-        ("numpy.core.numeric", "_frombuffer"),
-        ("numpy._core.numeric", "_frombuffer"),
-    }
-    _TORCH = {
-        ("torch._utils", "_rebuild_tensor_v2"),
-        ("torch._utils", "_rebuild_parameter"),
-    }
+    def __init__(self, file, dry_run=False):
+        super().__init__(file)
+        self.dry_run, self.containers = dry_run, file.getbuffer().nbytes // 8 + 10_000
 
     def find_class(self, module, name):
-        if (module, name) == ("torch.storage", "_load_from_bytes"):
-            return _safe_torch_storage
-        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            _torch()
-            return _rebuild_tensor
-        if (module, name) in self._TORCH:
-            _torch()
-            return super().find_class(module, name)
-        if (module, name) in self._ALLOWED:
-            return _bounded(name, super().find_class(module, name))
-        raise pickle.UnpicklingError(
-            f"Refusing to load {module}.{name}: the scores pickle may hold only "
-            "dicts, lists, numbers, strings and numpy or torch arrays."
-        )
+        top = module.partition(".")[0]
+        if top == "torch" and self.dry_run:
+            return lambda *args, **kwargs: None
+        found = {
+            ("torch.storage", "_load_from_bytes"): _torch_load,
+            ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): lambda *args: (
+                _torch()._utils._rebuild_parameter(*args)
+            ),
+            ("_codecs", "encode"): _encode_latin1,
+            ("collections", "OrderedDict"): lambda: collections.OrderedDict(),
+        }.get((module, name), _NUMPY.get(name) if top == "numpy" else None)
+        if found is None:
+            raise _Refused(
+                f"Refusing to load {module}.{name}: the scores pickle may hold only "
+                "dicts, lists, numbers, strings and numpy or torch arrays."
+            )
+        if top == "torch":
+            _torch()  # without torch, an ImportError naming the extra
+        return found
+
+    def persistent_load(self, pid):
+        if not self.dry_run:
+            _refuse(f"persistent id {short(pid)}")
+
+    def load_refused(self):
+        _refuse("a set or an object built by its class")
+
+    for op in (
+        "EMPTY_LIST EMPTY_DICT EMPTY_TUPLE LIST DICT TUPLE TUPLE1 TUPLE2 TUPLE3".split()
+    ):
+        dispatch[getattr(pickle, op)[0]] = _bounded(dispatch[getattr(pickle, op)[0]])
+    for op in "EMPTY_SET FROZENSET INST OBJ NEWOBJ NEWOBJ_EX".split():
+        dispatch[getattr(pickle, op)[0]] = load_refused
+    del op
 
 
 def _torch_load(raw):
-    return _torch().load(io.BytesIO(raw), weights_only=True, map_location="cpu")
+    """Return a ``torch.save`` file's content, read by torch's weights-only loader.
 
-
-def _unpickle(raw):
-    """Unpickle `raw` within bounds: torch.save files through torch's loader."""
+    Its pickles are walked first: the zip format's ``data.pkl`` (the
+    entries stored, as torch writes them, so no zip bomb), or the legacy
+    format's five (magic, protocol, system, object, storage keys).
+    """
+    torch = _torch()
     if zipfile.is_zipfile(io.BytesIO(raw)):
-        check_zip(io.BytesIO(raw))
-        return _torch_load(raw)
-    scan(raw)
-    content = _RestrictedUnpickler(io.BytesIO(raw)).load()
-    if isinstance(content, int) and content == _TORCH_LEGACY_MAGIC:
-        # Legacy torch.save: magic, protocol, system info, the object, and
-        # the storage keys are five pickles, followed by raw storage bytes.
-        end = 0
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            entries = archive.infolist()
+            if sum(e.file_size for e in entries) > MAX_BYTES:
+                raise PickleBoundsError(f"its entries hold over {MAX_BYTES} bytes")
+            if any(e.compress_type != zipfile.ZIP_STORED for e in entries):
+                raise PickleBoundsError(
+                    "it has compressed entries, which torch.save never writes"
+                )
+            pickles = [e for e in entries if e.filename.endswith("data.pkl")]
+            if len(pickles) != 1:
+                raise PickleBoundsError("it is not a torch.save file (one data.pkl)")
+            _Unpickler(io.BytesIO(archive.read(pickles[0])), dry_run=True).load()
+    else:
+        stream = io.BytesIO(raw)
         for _ in range(5):
-            end = scan(raw, end)
-        return _torch_load(raw)
-    return content
+            _Unpickler(stream, dry_run=True).load()
+    return torch.load(io.BytesIO(raw), weights_only=True, map_location="cpu")
 
 
 def _read_content(path):
     """Read and unpickle `path`; every fault is one line naming the file."""
     raw = read_bytes(path, what="a pickle of scores", limit=MAX_BYTES)
     try:
-        return _unpickle(raw)
+        if zipfile.is_zipfile(io.BytesIO(raw)):
+            return _torch_load(raw)
+        content = _Unpickler(io.BytesIO(raw)).load()
+        legacy = isinstance(content, int) and content == _TORCH_LEGACY_MAGIC
+        return _torch_load(raw) if legacy else content
     except ImportError:
         raise
     except PickleBoundsError as exc:
         raise ValueError(
             f"{path}: refused unread: {exc}; expected a pickle of plain scores."
         ) from None
-    except pickle.UnpicklingError as exc:
+    except _Refused as exc:
         raise pickle.UnpicklingError(f"{path}: {_one_line(exc)}") from None
     except Exception as exc:  # a damaged pickle can fail in any way
         raise ValueError(
@@ -191,43 +238,35 @@ def _one_line(exc, width=300):
 
 
 def _as_numpy(value, path, qid):
-    """Turn a torch tensor (any dtype, with or without grad) into float64."""
+    """Return a torch tensor (any dtype, grad or not) as float64, else `value`."""
     torch = sys.modules.get("torch")
-    if torch is not None and isinstance(value, torch.Tensor):
-        if value.numel() > MAX_ROW:
-            raise ValueError(
-                f"{path}: question {short(qid)} has {value.numel()} scores; "
-                f"expected at most {MAX_ROW}."
-            )
-        return value.detach().cpu().double().numpy()
-    return value
-
-
-def _number_list(values):
-    """`values` as float64, or None unless all are numbers within float's range."""
-    numeric = all(
-        isinstance(v, (int, float, np.integer, np.floating))
-        and not isinstance(v, (bool, np.bool_))
-        for v in values
-    )
-    try:
-        return np.array(values, dtype=np.float64) if numeric else None
-    except OverflowError:  # an int beyond float's range
-        return None
+    if torch is None or not isinstance(value, torch.Tensor):
+        return value
+    if value.numel() > MAX_ROW:
+        raise ValueError(
+            f"{path}: question {short(qid)} has {value.numel()} scores; "
+            f"expected at most {MAX_ROW}."
+        )
+    return value.detach().cpu().double().numpy()
 
 
 def _score_row(value, path, qid):
-    """One question's scores as float64, refusing strings, bools and objects."""
+    """Return one question's scores as float64; strings, bools and more refused."""
     value = _as_numpy(value, path, qid)
-    if isinstance(value, (list, tuple)) and len(value) > MAX_ROW:
-        value = None
-    elif isinstance(value, (list, tuple)):
-        value = _number_list(value)
-    elif isinstance(value, np.ndarray) and (
-        value.dtype.kind not in "iuf" or value.size > MAX_ROW
+    numbers = (int, float, np.integer, np.floating)
+    # Each item is looked at before anything iterates deeper.
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) <= MAX_ROW
+        and all(isinstance(v, numbers) and not isinstance(v, bool) for v in value)
     ):
-        value = None
-    if not isinstance(value, np.ndarray):
+        try:
+            value = np.array(value, dtype=np.float64)
+        except OverflowError:  # an int beyond float's range
+            pass
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or (
+        value.size > MAX_ROW
+    ):  # fmt: skip
         raise ValueError(
             f"{path}: the scores of question {short(qid)} are not a list or array "
             f"of at most {MAX_ROW} numbers."
@@ -240,9 +279,9 @@ def _label(value, path, qid):
     value = _as_numpy(value, path, qid)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1):
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1)
+    ):
         return bool(value)
     raise ValueError(
         f"{path}: the label of question {short(qid)} is {short(value)}; expected a "
@@ -261,19 +300,14 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
         ``'labels'``, ``{question id: True if unanswerable}``. Rows may be
         lists of numbers, numpy arrays or torch tensors (any dtype, with or
         without grad); labels must be bools or 0/1.
-
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        If True, pandas ``data``, ``target`` and ``frame``, as
+        `load_reader_outputs` gives them.
 
     Returns
     -------
     data : Bunch
-        As `load_reader_outputs` returns it: ``data``, ``feature_names``
+        The scores, as `load_reader_outputs` returns them: ``data``, ``feature_names``
         (the notebook's ``joint_null``, ``start_null``, ``end_null``,
         ``best_span`` for four columns, else ``x0``, ``x1``, ...),
         ``target``, ``ids`` (in the labels' order), ``margin_columns``
@@ -288,10 +322,12 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
     Notes
     -----
     The file is read with a restricted unpickler, which refuses anything but
-    plain containers, numbers, strings and numpy or torch arrays before it
-    can run; torch storages and ``torch.save`` files go through torch's
-    ``weights_only`` loader. The format is that of the notebook
-    KNOT-FIT-BUT/JointSpanExtraction, analysis/squad2_noans_tuning.ipynb.
+    plain containers, numbers, strings and numeric numpy or torch arrays
+    before it can run, bounds what it hashes, and a file over 64 MiB;
+    ``torch.save`` files and torch storages go through torch's
+    ``weights_only`` loader once their pickles pass the same checks. The
+    format is that of the notebook KNOT-FIT-BUT/JointSpanExtraction,
+    analysis/squad2_noans_tuning.ipynb.
 
     Examples
     --------
@@ -314,6 +350,8 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
         raise ValueError(
             f"{path}: expected 'scores' and 'labels' to be dicts keyed by question id."
         )
+    if not labels:
+        raise ValueError(f"{path}: holds no questions (empty 'labels').")
     ids = list(labels)
     odd_ids = [q for q in ids if isinstance(q, bool) or not isinstance(q, (str, int))]
     if odd_ids:
@@ -350,14 +388,8 @@ def load_seed_pickle(path, *, as_frame=False) -> Bunch:
     ----------
     path : str or path-like
         See `load_notebook_pickle`.
-
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        See `load_notebook_pickle`.
 
     Returns
     -------

@@ -1,21 +1,45 @@
 """One entry point for every reader's output files, one run or several."""
 
+import filecmp
+import itertools
 import os
 from pathlib import Path
 
+import numpy as np
 from sklearn.utils import Bunch
 
-from ._base import frame_bunch, reader_bunch, short
-from ._columns import run_columns
+from ..metrics._squad import _answer_credits
+from ._base import (
+    KNOWN_MARGINS,
+    SEPARATOR,
+    common_ids,
+    few,
+    frame_bunch,
+    json_number,
+    paused_gc,
+    reader_bunch,
+    short,
+)
+from ._csv import load_csv
 from ._dev import read_dev_answers
 from ._formats import choose_run, folder_runs, split_name
-from ._json import paused_gc, read_json_object
-from ._loaders import load_csv
-from ._multi import join_runs
+from ._json import ExtraData, read_json, read_json_object
+from ._nbest import nbest_columns, warn_null_odds_mismatch, warn_predictions_mismatch
 from ._pickle import load_notebook_pickle
-from ._questions import _labels_and_credit, _question_ids
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth")
+_WHAT = {
+    "nbest_predictions": "lists of candidates",
+    "null_odds": "numbers",
+    "predictions": "answer texts",
+    "na_prob": "probabilities of no answer",
+}
+# The reader and the margin of each kind of n-best entry.
+_NBEST_READERS = {
+    "logits": ("run_squad", KNOWN_MARGINS[0]),
+    "joint": ("joint_span_extraction", (["null_score"], ["span_score"])),
+    "log_probs": ("beam_search", (["answer_class_score"], None)),
+}
 
 
 def load_reader_outputs(
@@ -33,63 +57,56 @@ def load_reader_outputs(
 ) -> Bunch:
     """Load a QA reader's no-answer scores from its output folder or a file.
 
+    Read more in the :ref:`User Guide <reader-files>`.
+
     Parameters
     ----------
     path : str, path-like, or list of them
-        A list loads several runs (checkpoints, readers of an ensemble) and
-        joins them on question ids (see `names`). Each is one of:
-
-        - a folder of BERT ``run_squad.py`` outputs (``nbest_predictions.json``,
-          ``null_odds.json``, ``predictions.json``), of transformers
-          ``run_qa.py`` or ``run_qa_beam_search.py`` outputs, whose names carry
-          a prefix (``eval_nbest_predictions.json``, ...), of transformers'
-          legacy ``run_squad.py`` (``nbest_predictions_.json``, or one set per
-          checkpoint: ``null_odds_500.json``, ...), of KNOT-FIT-BUT/
-          JointSpanExtraction (``dev_results_nbest_<host>.json``,
-          ``dev_results_<host>.json``, ``null_logods.json``), or the official
-          evaluation script's inputs (``predictions.json`` and its
-          ``--na-prob-file``, named ``na_prob.json``);
-        - one n-best, null-odds or ``na_prob.json`` file;
-        - a CSV file of scores with a header (see `load_csv`);
-        - the research notebook's pickle (see `load_notebook_pickle`).
+        A folder of a reader's outputs: BERT's ``run_squad.py``
+        (``nbest_predictions.json``, ``null_odds.json``, ``predictions.json``),
+        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (the same
+        with a prefix: ``eval_nbest_predictions.json``), transformers' legacy
+        ``run_squad.py`` (``nbest_predictions_.json``, or one set per
+        checkpoint: ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
+        (``dev_results_nbest_<host>.json``, ``dev_results_<host>.json``,
+        ``null_logods.json``) or the official script's inputs
+        (``predictions.json``, ``na_prob.json``). Or one n-best, null-odds or
+        ``na_prob.json`` file, a CSV file (see `load_csv`) or the notebook's
+        pickle (see `load_notebook_pickle`). A list loads several runs and
+        joins them on question ids; the same run twice (one file, through
+        links or not, or byte-identical files) is an error.
     dev : str or path-like, default=None
-        Gold answers for labels and SQuAD credit: the official SQuAD 2.0
-        JSON (``dev-v2.0.json``), or the transformers ``squad_v2`` dataset
-        exported with ``Dataset.to_json`` (JSON lines, or a JSON array of the
-        same records). Without it, ``target``, ``em`` and ``f1`` are None:
-        new questions to predict on. Only for reader output JSON files.
+        Gold answers, for labels and SQuAD credit: the official SQuAD 2.0
+        JSON (``dev-v2.0.json``) or the ``squad_v2`` records that
+        ``Dataset.to_json`` writes (JSON lines, or a JSON array). None: new
+        questions to predict on. For reader output JSON files only.
     prefix : str, default=None
-        Which run of a folder to read when it holds several
-        (``"eval"`` reads ``eval_*.json``; ``""`` the unprefixed names;
-        ``"500"`` or ``"_500"`` the legacy ``*_500.json``; ``"_"`` the
-        legacy ``*_.json``; a host name JointSpanExtraction's files of that
-        host); None requires exactly one.
+        Which run of a folder holding several to read: ``"eval"`` reads
+        ``eval_*.json``, ``""`` the unprefixed names, ``"500"`` or ``"_500"``
+        the legacy ``*_500.json``, ``"_"`` the legacy ``*_.json``, a host
+        name JointSpanExtraction's files of that host; None needs one run.
     subset : {"strict", "intersection"}, default="strict"
-        ``"strict"``: every file must hold exactly the dev file's questions
-        (else an error counts and names the odd ids). ``"intersection"``:
-        keep the questions present in all of them, warning with how many
-        were dropped (runs with ``--max_eval_samples`` cover part of dev).
+        ``"strict"``: every file holds exactly the dev file's questions, else
+        an error counts and names the odd ids; ``"intersection"``: keep the
+        questions all hold, with a warning counting those dropped (runs with
+        ``--max_eval_samples`` cover part of dev).
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
     names : list of str, default=None
-        With several runs, each run's columns are named ``<name>__<column>``
-        (scikit-learn's ``ColumnTransformer`` style); the names default to
-        the folders' names (a file's stem) and must be distinct.
+        With several runs, each run's distinct name, for its columns
+        ``<name>__<column>`` (``ColumnTransformer``'s style); None: the
+        folders' names (a file's stem).
     primary : str, default=None
-        The run (by name) whose span texts, EM/F1 and ``margin_columns`` the
-        joined data keep; None: the first. Its columns come first.
+        The run whose span texts, EM/F1 and ``margin_columns`` joined runs
+        keep, its columns first; None: the first.
     scores : dict of str to path-like, default=None
         Extra per-question scores, each a JSON object ``question id ->
-        number`` (e.g. an answer verifier's output), joined as one column
-        named by its key.
-
+        number`` (e.g. an answer verifier's), joined as a column named by
+        its key.
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        If True, ``data`` is a pandas DataFrame, ``target`` a Series named
+        "unanswerable" and ``frame`` both side by side, as scikit-learn's
+        loaders give them (needs pandas); if False, ``frame`` is None.
 
     Returns
     -------
@@ -97,64 +114,45 @@ def load_reader_outputs(
         Dictionary-like object, with the following attributes.
 
         data : ndarray of shape (n_questions, n_features)
-            The scores, by the reader that wrote them (see Notes):
-
-            - logits (BERT, transformers ``run_qa.py`` and legacy
-              ``run_squad.py``): ``null_start_logit``, ``null_end_logit``
-              (the null candidate, text "", of the window with the lowest null
-              score), ``span_start_logit``, ``span_end_logit`` (the best
-              non-null candidate by start + end logit);
-            - JointSpanExtraction: ``null_score`` and ``span_score`` (its
-              joint span scores, ``logit`` in its n-best lists);
-            - beam search (XLNet, XLM): ``answer_class_score`` (null_odds,
-              the ``cls_logits`` score, higher for no answer),
-              ``span_start_log_prob``, ``span_end_log_prob`` of the best span;
-            - null_odds alone: ``null_odds``; ``na_prob.json``: ``na_prob``.
-
-            A null_odds file beside logit n-best lists is checked against
-            them (in the reader's precision), never added as a (collinear)
-            column.
+            The scores: the per-head logits ``null_start_logit``,
+            ``null_end_logit`` (of the null candidate, text "") and
+            ``span_start_logit``, ``span_end_logit`` (of the best span);
+            JointSpanExtraction's ``null_score`` and ``span_score``; beam
+            search's ``answer_class_score`` (its null_odds),
+            ``span_start_log_prob`` and ``span_end_log_prob``; or
+            ``null_odds`` or ``na_prob`` alone.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
-            True where the question is unanswerable (it has no gold answer);
-            None without `dev`.
+            True where the question is unanswerable; None without `dev`.
         ids : ndarray of shape (n_questions,) of object
             Question ids, in the dev file's order (else the first file's).
         em, f1 : ndarray of shape (n_questions,) or None
-            Each question's EM and F1 if its best span is given as the
-            answer, as the official script scores it (for an unanswerable
-            question, 0 unless the span normalises to ""); see
-            `skfusion.metrics.squad2_credit`. None without `dev`, or where
-            some answerable question's span text is unknown.
+            The credit of answering each question with its best span, as
+            the official script scores it (see
+            `skfusion.metrics.squad2_credit`); None without `dev`, or where
+            an answerable question's span text is unknown.
         span_text : list of str or None, or None
             The best span's text per question (None where unknown); None
             where no file gives span texts.
         no_span : ndarray of shape (n_questions,) of bool or None
-            True where the n-best list holds no span, only the readers'
-            placeholder ``{"text": "empty", "start_logit": 0.0, "end_logit":
-            0.0}``: such a question gets span logits 0.0 (what the readers
-            score it with, so the margin equals their null_odds) and span
-            text None; it can only be answered "", and its EM/F1 are those
-            of "". A warning counts them.
-        margin_columns : tuple of (list of str, list of str or None)
-            The columns whose sums the reader's own rule subtracts:
-            ``null_start + null_end - (span_start + span_end)``,
-            ``null_score - span_score``, or one column that is the score
-            itself (``answer_class_score``, ``null_odds``, ``na_prob``).
-        reader : str or None
-            Which reader's files gave the scores: ``"run_squad"`` (BERT,
-            transformers ``run_qa.py``, legacy ``run_squad.py``),
-            ``"joint_span_extraction"``, ``"beam_search"``, ``"na_prob"``; None
-            where the files do not say (a lone null_odds file, a CSV).
-        score_kind : str or None
-            What the margin is: ``"logit difference"`` (null score minus best
-            span score), ``"class score"`` (beam search's answer-class
-            score) or ``"probability"`` (of no answer); None where unknown.
-        run_margins : dict of str to tuple
-            With several runs only: each run's ``margin_columns``, by name.
-        primary : str
-            With several runs only: the primary run's name.
+            True where the n-best list holds only the reader's placeholder
+            (``"empty"``, scored 0.0): such a question keeps the scores the
+            reader gave it, can only be answered "" (its EM/F1 are those of
+            ""), and a warning counts them.
+        margin_columns : tuple of (list of str, list of str or None) or None
+            The columns whose sums the reader's own rule subtracts, null
+            minus span, or the one column that is the score itself; None for
+            a CSV whose column names say no margin.
+        reader, score_kind : str or None
+            Which reader wrote the files (``"run_squad"`` for BERT and
+            transformers' ``run_qa.py``, ``"joint_span_extraction"``,
+            ``"beam_search"``, ``"na_prob"``) and what its margin is
+            (``"logit difference"``, ``"class score"``, ``"probability"``);
+            None where the files do not say.
+        run_margins, primary : dict of str to tuple, and str
+            With several runs only: each run's known ``margin_columns`` by
+            name, and the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -166,21 +164,19 @@ def load_reader_outputs(
 
     Notes
     -----
-    The per-head columns are those transformers' ``postprocess_qa_predictions``
-    (examples/pytorch/question-answering/utils_qa.py) and BERT's
-    ``run_squad.py`` write into each n-best list, so their margin is the
-    reader's own ``null_odds``. The best span is the reader's own choice: the
-    first candidate of highest score, the score summed in the coarsest
-    precision holding every score of the file exactly (float16 for a
-    half-precision evaluation, as the reader sums them); the margin of the
-    columns is then the reader's null_odds before the reader's own rounding.
-    A threshold means what the reader's score means: on a logit difference
-    it is ``--null_score_diff_threshold``; on a class score or a probability
-    it is the official script's ``--na-prob-thresh`` (beam-search readers
-    always predict their best span). Scores must be JSON numbers and
-    ``is_impossible`` a JSON boolean; anything else is an error naming the
-    file and the question. JSON is parsed with orjson where the ``fast``
-    extra is installed, with the values and errors of Python's ``json``.
+    The best span is the reader's own choice: the first candidate of highest
+    score summed in the coarsest precision that holds every score of the
+    file exactly (float16 for a half-precision run), as transformers'
+    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them; the
+    per-head columns' margin is then the reader's null_odds. A run's other
+    files are checked against its n-best lists, with a warning counting the
+    questions where they differ (files of another run), whose values are
+    the n-best lists': ``null_odds.json`` must be null minus best span score
+    within the reader's rounding (it is never added as a collinear column),
+    and each non-empty answer of ``predictions.json`` the best span's text.
+    Anything else not as a reader writes it (another type, a key given twice,
+    a file the folder names and that cannot be read) is an error naming the
+    file.
 
     Examples
     --------
@@ -197,16 +193,18 @@ def load_reader_outputs(
     >>> data.data.shape, int(data.target.sum())
     ((200, 4), 100)
 
-    Two runs (here the same simulated reader twice) joined on ids:
+    Extra per-question scores (a verifier's, random here) join as columns:
 
-    >>> _ = write_squad_example(
-    ...     "checkpoint_b", n_questions=200, prefix="eval", random_state=3
+    >>> import json
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> with open("verifier.json", "w") as f:
+    ...     json.dump({q: rng.uniform() for q in data.ids}, f)
+    >>> joined = load_reader_outputs(
+    ...     "run_qa_output", dev=paths["dev"], scores={"verifier": "verifier.json"}
     ... )
-    >>> both = load_reader_outputs(["run_qa_output", "checkpoint_b"], dev=paths["dev"])
-    >>> both.data.shape, both.primary
-    ((200, 8), 'run_qa_output')
-    >>> both.margin_columns[0]
-    ['run_qa_output__null_start_logit', 'run_qa_output__null_end_logit']
+    >>> joined.data.shape, joined.feature_names[-1]
+    ((200, 5), 'verifier')
     """
     if subset not in ("strict", "intersection"):
         raise ValueError(f"subset={subset!r} must be 'strict' or 'intersection'.")
@@ -214,10 +212,14 @@ def load_reader_outputs(
     paths = list(path) if several else [path]
     if not paths:
         raise ValueError("path=[]: expected at least one folder or file.")
-    runs = []
-    for p in paths:  # a loop, not a comprehension: warnings name the caller
-        own_prefix = None if several and not Path(p).is_dir() else prefix
-        runs.append(_load_one(p, dev, own_prefix, subset, label_column, id_column))
+    runs, read = [], []
+    with paused_gc():
+        for p in paths:
+            own_prefix = None if several and not Path(p).is_dir() else prefix
+            run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
+            runs.append(run)
+            read.append(files)
+    _check_distinct_runs(paths, read)
     if len(runs) == 1 and names is None and primary is None and not scores:
         return frame_bunch(runs[0], as_frame)
     joined = join_runs(
@@ -226,8 +228,28 @@ def load_reader_outputs(
     return frame_bunch(joined, as_frame)
 
 
+def _same_file(a, b):
+    """Whether `a` and `b` are one file (links resolved) or byte-identical ones."""
+    try:
+        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+    except OSError:  # read, so readable: only a race gets here
+        return False
+
+
+def _check_distinct_runs(paths, read):
+    """Refuse two runs that share a score file, or hold byte-identical ones."""
+    filecmp.clear_cache()
+    for (i, a), (j, b) in itertools.combinations(enumerate(read), 2):
+        same = next(((x, y) for x in a for y in b if _same_file(x, y)), None)
+        if same is not None:
+            raise ValueError(
+                f"{paths[i]} and {paths[j]} are the same run ({same[0].name} is "
+                f"one file, or byte-identical, in both); give each run once."
+            )
+
+
 def _load_one(path, dev, prefix, subset, label_column, id_column):
-    """Load one run: a folder or a file."""
+    """One run (a folder or a file), and the files its scores came from."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder.")
@@ -235,48 +257,62 @@ def _load_one(path, dev, prefix, subset, label_column, id_column):
         runs = folder_runs(path)
         files = choose_run(path, runs, prefix)
         style = next(run[0] for run, found in runs.items() if found is files)
-        return _load_json_outputs(dict(files), dev, subset, style)
+        run = _load_json_outputs(dict(files), dev, subset, style)
+        return run, [p for kind, p in files.items() if kind != "predictions"]
     if prefix is not None:
         raise ValueError(
             f"{path}: prefix={prefix!r} chooses among the runs of a folder; "
             "this is a file."
         )
     suffix = path.suffix.lower()
-    if suffix in (".csv", *_PICKLE_SUFFIXES):
-        if dev is not None:
-            raise ValueError(
-                f"{path}: dev applies to reader output JSON files; a CSV or pickle "
-                "carries its own labels."
-            )
-        if suffix == ".csv":
-            return load_csv(
-                path,
-                label_column=label_column,
-                id_column=id_column,
-                require_label=False,
-            )
-        return load_notebook_pickle(path)
-    if suffix == ".json":
+    if suffix in (".json", ".jsonl"):
+        kind, content = _json_kind(path)
         split = split_name(path.name)
         style = None if split is None else split[0][0]
-        return _load_json_outputs({_json_kind(path): path}, dev, subset, style)
-    raise ValueError(
-        f"{path}: expected a folder of reader outputs, an n-best or null_odds .json, "
-        f"a .csv or a notebook pickle ({', '.join(_PICKLE_SUFFIXES)})."
-    )
+        run = _load_json_outputs({kind: path}, dev, subset, style, {kind: content})
+        return run, [path]
+    if suffix not in (".csv", *_PICKLE_SUFFIXES):
+        raise ValueError(
+            f"{path}: expected a folder of reader outputs, an n-best or null_odds "
+            f".json, a .csv or a notebook pickle ({', '.join(_PICKLE_SUFFIXES)})."
+        )
+    if dev is not None:
+        raise ValueError(
+            f"{path}: dev applies to reader output JSON files; a CSV or pickle "
+            "carries its own labels."
+        )
+    if suffix == ".csv":
+        kw = {"label_column": label_column, "id_column": id_column}
+        return load_csv(path, require_label=False, **kw), [path]
+    return load_notebook_pickle(path), [path]
 
 
 def _json_kind(path):
-    """Whether a JSON file is n-best lists, null odds or predictions."""
-    content = read_json_object(path, what="scores")
-    first = next(iter(content.values()))
+    """Return what a JSON file holds (a key of `_WHAT`), and its content."""
+    what = "a JSON object mapping question ids to scores"
+    try:
+        content, error = read_json(path, what=what, top="question id"), None
+    except ExtraData as exc:  # JSON lines: perhaps squad_v2 records
+        content, error = read_json(path, what=what, lines=True), exc
+    if (isinstance(content, dict) and isinstance(content.get("data"), list)) or (
+        isinstance(content, list) and content and isinstance(content[0], dict)
+        and {"id", "answers"} <= set(content[0])
+    ):  # fmt: skip
+        raise ValueError(
+            f"{path}: is a SQuAD dev file of gold answers, not a reader's scores: "
+            "give it as dev= (--dev on the command line) beside the reader's "
+            "output folder or files."
+        )
+    if error is not None:
+        raise error
+    first = next(iter(read_json_object(path, what="scores", content=content).values()))
+    split = split_name(path.name)
     if isinstance(first, list):
-        return "nbest_predictions"
+        return "nbest_predictions", content
     if isinstance(first, (int, float)) and not isinstance(first, bool):
-        split = split_name(path.name)
-        return "na_prob" if split and split[1] == "na_prob" else "null_odds"
+        return ("na_prob" if split and split[1] == "na_prob" else "null_odds"), content
     if isinstance(first, str):
-        return "predictions"
+        return "predictions", content
     raise ValueError(
         f"{path}: expected n-best lists (question id -> list of candidates) or "
         f"null odds (question id -> number), found {short(first)} for "
@@ -284,56 +320,199 @@ def _json_kind(path):
     )
 
 
-def _read_sources(files):
-    """Parse each file, checking it maps question ids to the right kind."""
-    what = {
-        "nbest_predictions": "lists of candidates",
-        "null_odds": "numbers",
-        "predictions": "answer texts",
-        "na_prob": "probabilities of no answer",
-    }
-    return {
-        kind: read_json_object(path, what=what[kind]) for kind, path in files.items()
-    }
-
-
-def _load_json_outputs(files, dev, subset, style=None):
+def _load_json_outputs(files, dev, subset, style=None, parsed=None):
     """Join a run's JSON files (and the dev answers) into the loaders' Bunch."""
     if not {"nbest_predictions", "null_odds", "na_prob"} & set(files):
         raise ValueError(
             f"{files['predictions']}: holds predictions only; the scores are in "
             "nbest_predictions.json, null_odds.json or na_prob.json."
         )
-    if "nbest_predictions" in files:
-        files.pop("predictions", None)  # n-best lists give every span text
     if "na_prob" in files and {"nbest_predictions", "null_odds"} & set(files):
         raise ValueError(
             f"{files['na_prob']}: a probability of no answer beside the run's own "
             "scores (n-best lists or null_odds); load one or the other."
         )
-    with paused_gc():
-        sources = _read_sources(files)
-        answers = None if dev is None else read_dev_answers(dev)
-        ids = _question_ids(sources, files, answers, dev, subset)
-        run = run_columns(sources, files, ids, style)
-        target, em, f1 = _labels_and_credit(answers, ids, run)
-        # Freed before the collector resumes, so that its first pass after
-        # the pause does not walk the parsed files.
-        del sources, answers
-    descr = "Reader outputs: " + ", ".join(str(p) for p in files.values())
-    return reader_bunch(
-        run.X,
-        run.names,
+    sources = {
+        kind: read_json_object(path, what=_WHAT[kind], content=(parsed or {}).get(kind))
+        for kind, path in files.items()
+    }
+    answers = None if dev is None else read_dev_answers(dev)
+    named = [(str(files[k]), list(v)) for k, v in sources.items()]
+    if answers is not None:
+        named.insert(0, (str(dev), list(answers)))
+    reference = "the dev file" if answers is not None else named[0][0]
+    ids = common_ids(named, subset, "file", reference)
+    X, names, run = _run_columns(sources, files, ids, style)
+    del sources
+    target = None if answers is None else np.array([not answers[q] for q in ids])
+    if target is not None and run["span_text"] is not None:
+        run["em"], run["f1"] = _credit(answers, ids, target, **run)
+    descr = "Reader outputs: " + ", ".join(map(str, files.values()))
+    descr += f"; dev answers: {dev}" if dev is not None else ""
+    return reader_bunch(X, names, target, ids, descr=descr, **run)
+
+
+def _numbers(content, ids, path, key):
+    return np.array([json_number(content[q], path, q, key) for q in ids])
+
+
+def _run_columns(sources, files, ids, style):
+    """Return a run's scores, their names, and its other Bunch fields."""
+    texts = sources.get("predictions")
+    if texts is not None:
+        texts = [texts[q] for q in ids]
+        bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
+        if bad:
+            raise ValueError(
+                f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
+                f"e.g. {few(bad)}: expected question id -> answer text."
+            )
+        texts = [t or None for t in texts]  # "" (no answer): the span is unknown
+    key = "null_odds" if "null_odds" in sources else "na_prob"
+    odds = _numbers(sources[key], ids, files[key], key) if key in sources else None
+    if "nbest_predictions" in sources:
+        path = files["nbest_predictions"]
+        kind, X, names, span_text, no_span, dtype = nbest_columns(
+            sources["nbest_predictions"], ids, path
+        )
+        if texts is not None:
+            warn_predictions_mismatch(
+                texts, span_text, no_span, ids, files["predictions"]
+            )
+        if kind == "log_probs" and odds is None:
+            raise ValueError(
+                f"{path}: beam-search n-best lists (start_log_prob, end_log_prob) "
+                "hold no null score; give the run's null_odds.json (the answer-class "
+                "score) beside them."
+            )
+        if kind == "log_probs":
+            X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
+        elif odds is not None:
+            warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
+        reader, margin = _NBEST_READERS[kind]
+        run = {"span_text": span_text, "no_span": no_span, "reader": reader}
+        return X, names, {"margin_columns": margin, **run}
+    if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
+        i = int(np.argmax((odds < 0) | (odds > 1)))
+        raise ValueError(
+            f"{files['na_prob']}: question {ids[i]!r}: na_prob is "
+            f"{float(odds[i])!r}, expected a probability in [0, 1] (a score of "
+            "another kind goes in null_odds.json)."
+        )
+    if key == "na_prob" or style == "jse":
+        reader = "na_prob" if key == "na_prob" else "joint_span_extraction"
+    else:  # beam-search readers never predict "", which a threshold decides
+        reader = "run_squad" if None in (texts or ()) else None
+    run = {"margin_columns": ([key], None), "span_text": texts, "reader": reader}
+    return odds[:, None], [key], run
+
+
+def _credit(answers, ids, target, *, span_text, no_span=None, **_):
+    """Return each question's EM and F1 for answering with its best span."""
+    # An unknown span ("" in predictions.json) scores 0 on an unanswerable
+    # question and makes an answerable one's unknown; no span: "".
+    texts = [
+        "" if no_span is not None and no_span[i] else t for i, t in enumerate(span_text)
+    ]
+    unknown = np.array([text is None for text in texts], dtype=bool)
+    if not target[unknown].all():
+        return None, None
+    known = np.flatnonzero(~unknown).tolist()
+    em, f1 = np.zeros(len(ids)), np.zeros(len(ids))
+    em[known], f1[known] = _answer_credits(
+        [answers[ids[i]] for i in known], [texts[i] for i in known]
+    )
+    return em, f1
+
+
+def run_names(paths, names):
+    """Each run's name: given, else its folder's name (a file's stem)."""
+    if names is None:
+        names = [Path(p).name if Path(p).is_dir() else Path(p).stem for p in paths]
+    names = [str(n) for n in names]
+    if len(names) != len(paths):
+        raise ValueError(
+            f"names={names!r} has {len(names)} name(s) for {len(paths)} run(s); "
+            "expected one per run."
+        )
+    bad = [n for i, n in enumerate(names) if not n or "," in n or n in names[:i]]
+    if bad:
+        raise ValueError(
+            f"run names {names!r}: expected distinct, non-empty names without "
+            f"commas ({bad[0]!r}); give them with names= (--names on the command "
+            "line)."
+        )
+    return names
+
+
+def join_runs(paths, runs, *, names, primary, scores, subset):
+    """Join loaded runs on question ids; the primary run gives the answers."""
+    prefixed = len(runs) > 1 or names is not None
+    names = run_names(paths, names)
+    if primary is not None and primary not in names:
+        raise ValueError(f"primary={primary!r} is not one of the runs {names}.")
+    first = 0 if primary is None else names.index(primary)
+    order = [first, *(i for i in range(len(runs)) if i != first)]
+    extra = {
+        str(name): (path, read_json_object(path, what="numbers"))
+        for name, path in (scores or {}).items()
+    }
+    named = [(names[i], list(runs[i].ids)) for i in order]
+    named += [(str(path), list(content)) for path, content in extra.values()]
+    ids = common_ids(named, subset, "run", reference=f"run {names[first]!r}")
+    columns, feature_names, margins, target, takes = [], [], {}, None, {}
+    for i in order:
+        rows = {q: k for k, q in enumerate(runs[i].ids)}
+        take = takes[i] = np.array([rows[q] for q in ids], dtype=np.intp)
+        lead = f"{names[i]}{SEPARATOR}" if prefixed else ""
+        columns.append(runs[i].data[take])
+        feature_names += [lead + c for c in runs[i].feature_names]
+        if runs[i].margin_columns is not None:
+            null, span = runs[i].margin_columns
+            span = None if span is None else [lead + c for c in span]
+            margins[names[i]] = ([lead + c for c in null], span)
+        own = None if runs[i].target is None else runs[i].target[take]
+        if own is not None and target is not None and (own != target).any():
+            raise ValueError(
+                f"run {names[i]!r} labels {int((own != target).sum())} question(s) "
+                f"otherwise than run {names[first]!r}: expected one dev set."
+            )
+        target = own if target is None else target
+    for name, (path, content) in extra.items():
+        columns.append([[json_number(content[q], path, q, name)] for q in ids])
+        feature_names.append(name)
+    twice = [n for i, n in enumerate(feature_names) if n in feature_names[:i]]
+    if twice:
+        raise ValueError(
+            f"column {twice[0]!r} appears twice; name the extra scores and the "
+            "runs differently."
+        )
+    main, pick = runs[first], takes[first]
+    data = reader_bunch(
+        np.column_stack(columns),
+        feature_names,
         target,
         ids,
-        margin_columns=run.margin,
-        em=em,
-        f1=f1,
-        span_text=run.span_text,
-        no_span=run.no_span,
-        reader=run.reader,
-        descr=descr + (f"; dev answers: {dev}" if dev is not None else ""),
+        margin_columns=margins.get(names[first]),
+        em=None if main.em is None else main.em[pick],
+        f1=None if main.f1 is None else main.f1[pick],
+        span_text=None if main.span_text is None else [main.span_text[k] for k in pick],
+        no_span=None if main.no_span is None else main.no_span[pick],
+        reader=main.reader,
+        descr=f"Runs joined on question ids, answers from {names[first]!r}: "
+        + "; ".join(str(p) for p in paths)
+        + "".join(f"; score {n}: {p}" for n, (p, _) in extra.items()),
     )
+    # Each run's own EM/F1: a rule on a run's margin answers with its spans.
+    data.run_credit = {
+        names[i]: {
+            k: None if runs[i][k] is None else runs[i][k][takes[i]]
+            for k in ("em", "f1")
+        }
+        for i in order
+    }
+    data.run_margins, data.primary = margins, names[first]
+    return data
 
 
 def load_squad_outputs(
@@ -348,14 +527,8 @@ def load_squad_outputs(
     null_odds, nbest, predictions : str or path-like, default=None
         ``null_odds.json``, ``nbest_predictions.json`` and
         ``predictions.json`` (span texts where no n-best file is given).
-
     as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame whose columns are
-        ``feature_names``, ``target`` a pandas Series named
-        "unanswerable", and ``frame`` a DataFrame of both (as scikit-learn's
-        loaders return them); the names in ``margin_columns`` then go
-        straight into :class:`~skfusion.MarginThresholdClassifier`. Needs pandas.
-        With False, ``frame`` is None.
+        As `load_reader_outputs`'s.
 
     Returns
     -------
@@ -374,20 +547,9 @@ def load_squad_outputs(
     >>> data.feature_names, data.data.shape
     (['null_odds'], (200, 1))
     """
-    files = {
-        kind: path
-        for kind, path in (
-            ("nbest_predictions", nbest),
-            ("null_odds", null_odds),
-            ("predictions", predictions),
-        )
-        if path is not None
-    }
+    named = {"nbest_predictions": nbest, "null_odds": null_odds}
+    files = {k: p for k, p in {**named, "predictions": predictions}.items() if p}
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return frame_bunch(_load_files(files, dev_file), as_frame)
-
-
-def _load_files(files, dev):
-    # As deep in the stack as `_load_one`, so that warnings name the caller.
-    return _load_json_outputs(files, dev, "strict")
+    with paused_gc():
+        return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)

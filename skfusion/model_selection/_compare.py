@@ -1,65 +1,78 @@
 """Honest comparison of no-answer rules: identical folds and corrected tests."""
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
+from sklearn.utils import check_random_state
 
-from ..metrics._tuning import _tune_metric, _tuning_weights
-from ._cross_validate import cross_validate_one, record_folds, record_questions
-from ._fold_tests import pairwise_tests
-from ._question_tests import question_tests
-from ._tables import METRICS, fold_rows, summary_rows
+from .._compat import _import_pandas
+from ..metrics import squad2_credit, tuning_sample_weight
+from ._cross_validate import cross_validate_one, one_blas_thread, take_rows
+from ._fold_tests import corrected_resampled_ttest, holm_flags, measured_rate
+from ._question_tests import (
+    cluster_robust_ttest,
+    group_levels,
+    grouping,
+    labelled,
+    mcnemar_exact,
+    paired_bootstrap_ci,
+)
+
+METRICS = ("accuracy", "em", "f1")
+_FOLD_TEST_ASSUMES = (
+    "the per-fold differences are normal; overlapping training sets are "
+    "corrected for (Nadeau & Bengio); a claim about the fitting procedure on "
+    "data like these"
+)
+# compare_estimators' tune, and the key of the scores it names.
+_TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
 
 @dataclass
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`, which fills it estimator by
-    estimator; each dictionary maps an estimator's name to one entry per
-    fold, in the order of the folds.
+    Returned by `compare_estimators`. Each dict of scores maps an
+    estimator's name to one entry per fold, in the order of the folds.
 
     Parameters
     ----------
     names : list of str
-        The estimators' names, in the order they were given.
+        The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
-        What every fit maximised, as the key of its scores: "em" and "f1"
-        are SQuAD's (``tune="squad_em"`` or ``"squad_f1"``).
-    accuracy : dict of str to list of float, default={}
-        Out-of-fold accuracy of the no-answer decision.
-    em : dict of str to list of float, default={}
-        Out-of-fold SQuAD 2.0 EM; empty without per-question credit.
-    f1 : dict of str to list of float, default={}
-        Out-of-fold SQuAD 2.0 F1; empty without per-question credit.
-    fit_seconds : dict of str to list of float, default={}
-        Fit times.
+        The score every fit maximised ("em", "f1": SQuAD's).
+    accuracy, em, f1, fit_seconds : dict of str to list of float, default={}
+        Out-of-fold accuracy, SQuAD 2.0 EM and F1 (with per-question
+        credit only), and fit times.
     fitted : dict of str to list of estimator, default={}
-        The fitted models; empty with ``return_estimator=False``.
-    n_train : int, default=0
-        Training questions per fold.
-    n_test : int, default=0
-        Test questions per fold.
+        The fitted models (empty with ``return_estimator=False``).
+    n_train, n_test : int, default=0
+        Mean training and test questions per fold.
     predicted_null : dict of str to ndarray, default={}
-        Out-of-fold "no answer" decisions, of shape ``(n_repeats,
-        n_questions)``: each repeat predicts every question once.
+        Out-of-fold "no answer" decisions, ``(n_repeats, n_questions)``.
     unanswerable : ndarray of shape (n_questions,) or None, default=None
-        The labels the decisions are scored against.
-    answer_credit : dict of str to ndarray, default={}
-        Each question's ``"em"`` and ``"f1"`` if its best span is answered.
-    groups : ndarray of shape (n_questions,) or None, default=None
-        Each question's article, which `question_tests` resamples whole.
+        The labels.
+    answer_credit : dict, default={}
+        ``{"em": {name: credit}, "f1": {...}}``, each estimator's own.
+    coverage, answered_precision : dict of str to list of float, default={}
+        Per fold, the share of questions answered and their mean credit
+        (EM where given, else 1 if answerable; NaN if none).
+    groups : dict of str to ndarray, default={}
+        Group codes of each level, coarsest first.
+    min_groups : int, default=20
+        Fewest groups a level needs to be used.
+    fold_groups : dict, default={"by": "question", "n_groups": 0}
+        What the folds kept together: ``by`` (a level, or "question") and
+        ``n_groups``.
     indices : dict or None, default=None
-        With ``return_indices=True``, ``{"train": [...], "test": [...]}``:
-        every fold's row indices, as `sklearn.model_selection.cross_validate`
-        returns them.
+        Every fold's ``"train"`` and ``"test"`` rows (``return_indices``).
 
     See Also
     --------
     compare_estimators : Runs the comparison.
-    corrected_resampled_ttest : The test of `pairwise_tests`.
 
     Examples
     --------
@@ -89,11 +102,15 @@ class Comparison:
     predicted_null: dict = field(default_factory=dict)
     unanswerable: np.ndarray | None = None
     answer_credit: dict = field(default_factory=dict)
-    groups: np.ndarray | None = None
+    coverage: dict = field(default_factory=dict)
+    answered_precision: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+    min_groups: int = 20
+    fold_groups: dict = field(default_factory=lambda: {"by": "question", "n_groups": 0})
     indices: dict | None = None
 
     def scores(self, metric):
-        """Return the fold scores of one metric per estimator.
+        """Return each estimator's fold scores of `metric`.
 
         Parameters
         ----------
@@ -103,8 +120,7 @@ class Comparison:
         Returns
         -------
         scores : dict of str to list of float
-            Each estimator's score on every fold; empty where the metric
-            was not recorded.
+            Empty if not recorded.
         """
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} must be one of {METRICS}.")
@@ -123,11 +139,37 @@ class Comparison:
         Returns
         -------
         tests : list of dict
-            One per pair: ``a``, ``b``, ``mean_difference`` (a minus b),
-            ``t``, ``p``, ``p_holm``, ``significant`` (``p_holm <= alpha``)
-            and ``assumes``, what the test assumes.
+            Per pair: ``a``, ``b``, ``mean_difference``, ``t``, ``p``,
+            ``p_holm``, ``significant`` (None where undefined, or where the
+            measured ``false_positive_rate`` exceeds 0.065) and ``assumes``.
         """
-        return pairwise_tests(self, metric or self.tune, alpha=alpha)
+        scores = self.scores(metric or self.tune)
+        if not scores:
+            raise ValueError(f"No {metric or self.tune} scores were recorded.")
+        by, n_groups = self.fold_groups["by"], self.fold_groups["n_groups"]
+        folds = (
+            "folds split questions at random, so a paragraph or article can "
+            "fall on both sides"
+            if by == "question"
+            else f"folds keep each {by} together ({n_groups} {by}s)"
+        )
+        tests = []
+        for a, b in itertools.combinations(self.names, 2):
+            d = np.subtract(scores[a], scores[b])
+            t, p = corrected_resampled_ttest(d, self.n_train, self.n_test)
+            tests.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "mean_difference": float(d.mean()),
+                    "t": t,
+                    "p": p,
+                    "assumes": f"fold-level: {folds}; {_FOLD_TEST_ASSUMES}",
+                    "false_positive_rate": measured_rate(f"fold_t:{by}"),
+                }
+            )
+        holm_flags(tests, alpha)
+        return tests
 
     def question_tests(
         self,
@@ -144,40 +186,105 @@ class Comparison:
         Parameters
         ----------
         metric : {"accuracy", "em", "f1"} or None, default=None
-            The per-question credit compared; None is the one the fits
-            maximised.
+            The credit compared; None is the one the fits maximised.
         repeat : int, default=0
-            Which repeat's out-of-fold decisions: in each, every question is
-            predicted once, by a model fitted without it.
+            Whose decisions (each repeat predicts every question once).
         n_resamples : int, default=10000
             Bootstrap resamples.
         confidence_level : float, default=0.95
-            Coverage of the bootstrap intervals.
+            Coverage of the intervals.
         alpha : float, default=0.05
-            Family-wise level of McNemar's ``significant`` (Holm).
+            Family-wise level of ``significant`` (Holm).
         random_state : int, RandomState instance or None, default=0
-            Seed of the bootstrap; every pair gets the same resamples.
+            Seed of the bootstrap, the same for each pair.
 
         Returns
         -------
         tests : list of dict
-            One per pair: ``a``, ``b``, ``metric``, ``repeat``,
-            ``n_questions``, ``n_disagree`` (questions whose no-answer
-            decisions differ), ``bootstrap`` (`paired_bootstrap_ci`'s result
-            over articles where `groups` is known, else over questions, plus
-            ``excludes_zero`` and ``assumes``) and ``mcnemar``
-            (`mcnemar_exact`'s result plus ``p_holm``, ``significant`` and
-            ``assumes``; None for a credit that is not 0 or 1, as F1).
+            Per pair: ``a``, ``b``, ``metric``, ``repeat``, ``n_questions``,
+            ``n_disagree`` (questions decided differently), ``cluster_t``,
+            ``bootstrap`` (with ``excludes_zero``) and ``mcnemar`` (None
+            unless the credit is 0 or 1), each over the coarsest level of
+            `groups` with `min_groups` groups and with ``assumes``,
+            ``false_positive_rate`` and, as in `pairwise_tests`, ``p_holm``
+            and ``significant``.
         """
-        return question_tests(
-            self,
-            metric or self.tune,
-            repeat=repeat,
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            alpha=alpha,
-            random_state=random_state,
-        )
+        if not self.predicted_null:
+            raise ValueError("No out-of-fold predictions were recorded.")
+        n_repeats = next(iter(self.predicted_null.values())).shape[0]
+        if not 0 <= repeat < n_repeats:
+            raise ValueError(f"repeat={repeat} must be in [0, {n_repeats - 1}].")
+        metric = metric or self.tune
+        credits = self.answer_credit.get(metric, {})
+        if metric != "accuracy" and not credits:
+            raise ValueError(f"No per-question {metric} was recorded.")
+        y = self.unanswerable
+        decisions = {n: p[repeat] for n, p in self.predicted_null.items()}
+        credit = {
+            n: (d == y) * 1.0
+            if metric == "accuracy"
+            else squad2_credit(d, y, credits[n])
+            for n, d in decisions.items()
+        }
+        binary = all(np.isin(c, (0.0, 1.0)).all() for c in credit.values())
+        options = {"groups": self.groups, "min_groups": self.min_groups}
+        tests = []
+        for a, b in itertools.combinations(self.names, 2):
+            boot = paired_bootstrap_ci(
+                credit[a],
+                credit[b],
+                n_resamples=n_resamples,
+                confidence_level=confidence_level,
+                random_state=random_state,
+                **options,
+            )
+            boot["excludes_zero"] = bool(boot["ci_low"] > 0 or boot["ci_high"] < 0)
+            cluster = cluster_robust_ttest(
+                credit[a], credit[b], confidence_level=confidence_level, **options
+            )
+            mcnemar = mcnemar_exact(credit[a] == 1, credit[b] == 1) if binary else None
+            tests.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "metric": metric,
+                    "repeat": repeat,
+                    "n_questions": int(y.size),
+                    "n_disagree": int(np.sum(decisions[a] != decisions[b])),
+                    "bootstrap": labelled(boot, "bootstrap", boot["resampled"]),
+                    "cluster_t": labelled(cluster, "cluster_t", cluster["clustered"]),
+                    "mcnemar": mcnemar and labelled(mcnemar, "mcnemar", "question"),
+                }
+            )
+        for key in ("cluster_t", "mcnemar"):
+            holm_flags([t[key] for t in tests if t[key] is not None], alpha)
+        return tests
+
+    def target_met(self, name, target_precision):
+        """Count the test folds whose answered questions met a precision target.
+
+        Parameters
+        ----------
+        name : str
+            The estimator.
+        target_precision : float
+            The target.
+
+        Returns
+        -------
+        result : dict
+            ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (a
+            fold answering nothing meets it), mean ``coverage``, ``precision``.
+        """
+        precision = np.array(self.answered_precision[name])
+        return {
+            "estimator": name,
+            "target_precision": float(target_precision),
+            "n_folds": int(precision.size),
+            "n_met": int(np.sum(~(precision < target_precision))),
+            "coverage": float(np.mean(self.coverage[name])),
+            "precision": float(np.mean(precision[~np.isnan(precision)])),
+        }
 
     def to_frame(self):
         """Return the fold scores as a pandas DataFrame, one row per fit.
@@ -185,18 +292,9 @@ class Comparison:
         Returns
         -------
         frame : pandas.DataFrame
-            Columns ``estimator``, ``fold`` (the fold's position, from 0, in
-            the order of `sklearn.model_selection.RepeatedStratifiedKFold`),
-            then every recorded metric and ``fit_seconds``.
-
-        Raises
-        ------
-        ImportError
-            If pandas is not installed.
-
-        See Also
-        --------
-        summary : The mean and standard deviation of each column.
+            Columns ``estimator``, ``fold`` (its position, from 0), then
+            every recorded metric and ``fit_seconds`` (NaN where a fold
+            lacks one).
 
         Examples
         --------
@@ -209,14 +307,21 @@ class Comparison:
         >>> frame.groupby("estimator")["accuracy"].mean().round(3).to_dict()
         {'a': 0.805, 'b': 0.795}
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError(
-                "Comparison.to_frame needs pandas: pip install pandas"
-            ) from exc
-        keys, rows = fold_rows(self)
-        return pd.DataFrame(rows, columns=["estimator", "fold", *keys])
+        pd = _import_pandas("Comparison.to_frame")
+        keys = [k for k in (*METRICS, "fit_seconds") if getattr(self, k)]
+        frames = [
+            pd.DataFrame(
+                {
+                    k: pd.Series(getattr(self, k).get(name, []), dtype=float)
+                    for k in keys
+                }
+            )
+            .rename_axis("fold")
+            .reset_index()
+            .assign(estimator=name)
+            for name in self.names
+        ]
+        return pd.concat(frames, ignore_index=True)[["estimator", "fold", *keys]]
 
     def summary(self):
         """Return the mean and standard deviation of every recorded score.
@@ -224,12 +329,20 @@ class Comparison:
         Returns
         -------
         rows : list of dict
-            One per estimator, in the order of `names`: ``estimator`` (the
-            name), then for each recorded metric and ``fit_seconds`` its
-            mean over the folds and, suffixed ``_std``, its standard
-            deviation (the population one, ``numpy.std``'s default).
+            Per estimator: ``estimator``, each score's mean over the folds
+            and, suffixed ``_std``, its (population) standard deviation.
         """
-        return summary_rows(self)
+        rows = []
+        for name in self.names:
+            row = {"estimator": name}
+            for key in (*METRICS, "fit_seconds"):
+                values = getattr(self, key).get(name)
+                if values:
+                    row[key], row[f"{key}_std"] = np.mean(values), np.std(values)
+            rows.append(
+                {k: v if k == "estimator" else float(v) for k, v in row.items()}
+            )
+        return rows
 
 
 def compare_estimators(
@@ -237,87 +350,83 @@ def compare_estimators(
     X: ArrayLike,
     y: ArrayLike,
     *,
-    em: ArrayLike | None = None,
-    f1: ArrayLike | None = None,
-    groups: ArrayLike | None = None,
+    em=None,
+    f1=None,
+    groups=None,
     tune: str = "accuracy",
     n_splits: int = 5,
     n_repeats: int = 3,
+    min_groups: int = 20,
     random_state: int = 0,
     n_jobs: int | None = None,
     return_estimator: bool = True,
     return_indices: bool = False,
     progress=None,
 ) -> Comparison:
-    """Fit every estimator on the same repeated stratified k-fold splits.
+    """Fit every estimator on the same repeated, stratified, group-aware folds.
 
     Parameters
     ----------
     estimators : dict of str to estimator
         Classifiers to compare, by name; each predicts True for "no answer".
-    X : array-like of shape (n_questions, n_features)
-        Score columns.
+    X : array-like or DataFrame of shape (n_questions, n_features)
+        Score columns; a DataFrame reaches each fit as is (columns by name).
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
-    em, f1 : array-like of shape (n_questions,), default=None
-        Each question's EM / F1 if its best span is the answer; give them
-        for out-of-fold SQuAD 2.0 EM / F1.
-    groups : array-like of shape (n_questions,), default=None
-        Each question's article (a dev file's title), kept for the
-        per-question bootstrap of `Comparison.question_tests`, which then
-        resamples whole articles; the folds do not use it.
+    em, f1 : array-like of shape (n_questions,), dict or None, default=None
+        Each question's EM / F1 if its best span is the answer; a dict
+        gives each estimator its own (rules on different readers answer
+        with different spans). A fit taking ``answer_credit`` gets the EM.
+    groups : array-like of shape (n_questions,), dict or None, default=None
+        Each question's group, or a dict of such arrays, coarsest first
+        (``{"article": titles, "paragraph": contexts}``): folds and
+        per-question tests keep together the groups of the coarsest level
+        with at least `min_groups` (and `n_splits`) groups; None, or no such
+        level: single questions.
     tune : {"accuracy", "squad_em", "squad_f1"}, default="accuracy"
-        What every fit maximises: with "squad_em" or "squad_f1" (SQuAD 2.0's
-        EM or F1) each fit gets the sample weights that make its weighted
-        accuracy that total.
-
-        .. deprecated:: 0.1
-           ``"em"`` and ``"f1"`` are deprecated and will be removed in 0.3.
+        What every fit maximises (SQuAD 2.0's EM or F1 through weights).
     n_splits : int, default=5
         Folds per repeat.
     n_repeats : int, default=3
         Repeats, each with another shuffle.
+    min_groups : int, default=20
+        Fewest groups a level of `groups` needs to be used.
     random_state : int, default=0
         Seed of the folds.
     n_jobs : int or None, default=None
-        Folds fitted in parallel, passed to
-        `sklearn.model_selection.cross_validate`; None is 1 unless in a
-        `joblib.parallel_config` context, which also picks the backend
-        (processes, threads, a dask cluster).
+        Folds fitted in parallel by `sklearn.model_selection.cross_validate`;
+        a `joblib.parallel_config` context picks the backend.
     return_estimator : bool, default=True
         Keep every fold's fitted model in `Comparison.fitted`.
     return_indices : bool, default=False
-        Keep every fold's training and test rows in `Comparison.indices`.
+        Keep every fold's rows in `Comparison.indices`.
     progress : callable or None, default=None
         Called with a message after each estimator's folds.
 
     Returns
     -------
     comparison : Comparison
-        Out-of-fold scores, fit times and fitted models per fold, and the
-        out-of-fold decisions per question.
+        Out-of-fold scores, fit times, fitted models and decisions.
 
     See Also
     --------
     corrected_resampled_ttest : How `Comparison.pairwise_tests` tests pairs.
-    sklearn.model_selection.cross_validate : What runs each estimator's folds.
+    sklearn.model_selection.StratifiedGroupKFold : The grouped folds.
 
     Notes
     -----
-    Every estimator sees the same training and test questions in each fold,
-    so per-fold differences are paired: each estimator is cross-validated
-    by `sklearn.model_selection.cross_validate` on the same list of splits.
-    Fits and predictions run with BLAS limited to one thread
-    (`threadpoolctl`): with a handful of score columns BLAS threads gain
-    nothing, and their spinning workers would take the cores that the
-    fits' own threads or joblib's workers use. ``fit_seconds`` times the
-    fit alone; before the folds each estimator is fitted once, untimed, on
-    a few questions, so that one-off costs (the numba kernel's compilation)
-    are not counted in the first fold, except in a joblib worker process,
-    where its first fit pays them. With "squad_em" or "squad_f1", the weights come
-    from `skfusion.metrics.squad2_sample_weight`: weighted accuracy is then
-    the SQuAD total up to a constant, so the margin rule's exact threshold
-    search maximises it.
+    Every estimator is cross-validated by
+    `sklearn.model_selection.cross_validate` on one list of splits (those
+    of `sklearn.model_selection.RepeatedStratifiedKFold`, or of
+    `sklearn.model_selection.StratifiedGroupKFold` shuffled anew in each
+    repeat), so per-fold differences are paired. BLAS runs one thread
+    (`threadpoolctl`): a few score columns gain nothing from more, whose
+    spinning takes the cores of the fits' own threads. ``fit_seconds``
+    times the fit alone, after an untimed fit on a few questions (numba's
+    compilation). The weights of "squad_em" and "squad_f1",
+    `skfusion.metrics.squad2_sample_weight`, make weighted accuracy the SQuAD
+    total up to a constant; they reach each fit with metadata routing on or
+    off.
 
     Examples
     --------
@@ -328,36 +437,89 @@ def compare_estimators(
     >>> result = compare_estimators(
     ...     {"tuned": MarginThresholdClassifier(),
     ...      "t=0": MarginThresholdClassifier(threshold=0.0)},
-    ...     X, y, n_splits=3, n_repeats=1,
+    ...     X, y, groups=[i // 10 for i in range(600)], n_splits=3, n_repeats=1,
     ... )
-    >>> len(result.accuracy["tuned"]), len(result.pairwise_tests())
-    (3, 1)
+    >>> len(result.accuracy["tuned"]), result.fold_groups
+    (3, {'by': 'group', 'n_groups': 60})
     """
-    tune = _tune_metric(tune)  # the score key: "accuracy", "em" or "f1"
-    X, y = np.asarray(X), np.asarray(y, dtype=bool)
-    weight = _tuning_weights(y, tune, em, f1)
-    cv = RepeatedStratifiedKFold(
-        n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+    if tune not in _TUNE:
+        raise ValueError(f"tune={tune!r} must be one of {list(_TUNE)}.")
+    y = np.asarray(y, dtype=bool)
+    levels = group_levels(groups, y.size)
+    by, codes, n_groups, _ = grouping(levels, y.size, max(min_groups, n_splits))
+    if codes is None:
+        cv = RepeatedStratifiedKFold(
+            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+        )
+        splits = list(cv.split(np.zeros(y.size), y))
+    else:
+        rng = check_random_state(random_state)
+        splits = [
+            split
+            for _ in range(n_repeats)
+            for split in StratifiedGroupKFold(
+                n_splits, shuffle=True, random_state=rng
+            ).split(np.zeros(y.size), y, codes)
+        ]
+    result = Comparison(
+        names=list(estimators),
+        tune=_TUNE[tune],
+        unanswerable=y,
+        n_train=round(np.mean([len(train) for train, _ in splits])),
+        n_test=round(np.mean([len(test) for _, test in splits])),
+        groups=levels,
+        min_groups=min_groups,
+        fold_groups={"by": by, "n_groups": n_groups},
     )
-    splits = list(cv.split(X, y))
-    result = Comparison(names=list(estimators), tune=tune, unanswerable=y)
-    result.n_train, result.n_test = len(splits[0][0]), len(splits[0][1])
-    record_questions(result, em, f1, groups, n_repeats)
     if return_indices:
         result.indices = {
-            "train": [train for train, _ in splits],
-            "test": [test for _, test in splits],
+            "train": [s[0] for s in splits],
+            "test": [s[1] for s in splits],
         }
-    for name, estimator in estimators.items():
-        folds = cross_validate_one(
-            estimator, X, y, splits, weight=weight, n_jobs=n_jobs
-        )
-        record_folds(result, name, folds, X, n_splits)
-        if return_estimator:
-            result.fitted[name] = [model.estimator_ for model in folds["models"]]
-        if progress is not None:
-            seconds = folds["fit_seconds"]
-            progress(
-                f"{name}: {len(seconds)} folds fitted, {np.mean(seconds):.3f} s per fit"
+    for metric, credit in (("em", em), ("f1", f1)):
+        if credit is not None:
+            result.answer_credit[metric] = {
+                name: np.asarray(credit[name] if isinstance(credit, dict) else credit)
+                for name in estimators
+            }
+    with one_blas_thread():
+        for name, estimator in estimators.items():
+            credit = {m: c[name] for m, c in result.answer_credit.items()}
+            params = {
+                "sample_weight": tuning_sample_weight(y, tune, **credit),
+                "answer_credit": credit.get("em"),
+            }
+            folds = cross_validate_one(
+                estimator, X, y, splits, params=params, n_jobs=n_jobs
             )
+            _record_folds(result, name, folds, X, credit, n_splits)
+            if return_estimator:
+                result.fitted[name] = [m.estimator_ for m in folds["models"]]
+            if progress is not None:
+                seconds = np.mean(folds["fit_seconds"])
+                progress(f"{name}: {len(splits)} folds fitted, {seconds:.3f} s per fit")
     return result
+
+
+def _record_folds(result, name, folds, X, credit, n_splits):
+    """Store one estimator's fold scores, fit times and decisions."""
+    y = result.unanswerable
+    result.predicted_null[name] = np.zeros(
+        (len(folds["test"]) // n_splits, y.size), bool
+    )
+    result.accuracy[name] = folds["accuracy"]
+    result.fit_seconds[name] = folds["fit_seconds"]
+    right = credit.get("em", (~y).astype(float))
+    for fold, (model, test) in enumerate(
+        zip(folds["models"], folds["test"], strict=True)
+    ):
+        null = np.asarray(model.predict(take_rows(X, test))).astype(bool)
+        result.predicted_null[name][fold // n_splits, test] = null
+        for metric, values in credit.items():
+            score = squad2_credit(null, y[test], values[test]).mean()
+            result.scores(metric).setdefault(name, []).append(float(score))
+        answered = right[test][~null]
+        result.coverage.setdefault(name, []).append(float(np.mean(~null)))
+        result.answered_precision.setdefault(name, []).append(
+            float(answered.mean()) if answered.size else np.nan
+        )

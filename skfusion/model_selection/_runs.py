@@ -8,7 +8,7 @@ import numpy as np
 from scipy import stats
 
 from ._compare import compare_estimators
-from ._fold_tests import holm_adjust
+from ._fold_tests import all_equal, holm_flags
 
 RUN_TEST_ASSUMES = (
     "across runs: each run (checkpoint or seed) an independent draw of the "
@@ -22,8 +22,7 @@ RUN_TEST_ASSUMES = (
 class RunComparison:
     """Cross-validated comparisons of the same rules on several runs.
 
-    Returned by `compare_runs`: one `Comparison` per run of a reader
-    (checkpoints, or training seeds), on the same folds.
+    Returned by `compare_runs`: one `Comparison` per run of a reader.
 
     Parameters
     ----------
@@ -37,15 +36,12 @@ class RunComparison:
     See Also
     --------
     compare_runs : Runs the comparisons.
-    Comparison : One run's comparison.
 
     Examples
     --------
     >>> from skfusion.model_selection import Comparison, RunComparison
     >>> runs = {
-    ...     f"seed{i}": Comparison(
-    ...         names=["a", "b"], accuracy={"a": [0.8 + d], "b": [0.79]}
-    ...     )
+    ...     f"seed{i}": Comparison(["a", "b"], accuracy={"a": [0.8 + d], "b": [0.79]})
     ...     for i, d in enumerate([0.01, 0.02, 0.015, 0.005])
     ... }
     >>> result = RunComparison(["a", "b"], list(runs), runs)
@@ -71,8 +67,7 @@ class RunComparison:
         Returns
         -------
         rows : list of dict
-            One per run: ``run``, then each estimator's name with its mean
-            score over the folds.
+            One per run: ``run``, then each estimator's mean score.
         """
         rows = []
         for run in self.runs:
@@ -80,9 +75,9 @@ class RunComparison:
             scores = comparison.scores(metric or comparison.tune)
             if not scores:
                 raise ValueError(f"Run {run!r} recorded no {metric} scores.")
-            row = {"run": run}
-            row.update({n: float(np.mean(scores[n])) for n in self.names})
-            rows.append(row)
+            rows.append(
+                {"run": run, **{n: float(np.mean(scores[n])) for n in self.names}}
+            )
         return rows
 
     def run_tests(self, metric=None, *, alpha=0.05):
@@ -99,18 +94,24 @@ class RunComparison:
         -------
         tests : list of dict
             One per pair: ``a``, ``b``, ``n_runs``, ``mean_difference`` (a
-            minus b, averaged over runs), ``wins_a`` and ``wins_b`` (runs on
-            which each is ahead), ``t``, ``p_t``, ``p_t_holm``,
-            ``significant_t`` (one-sample t-test of the per-run
-            differences), ``p_wilcoxon``, ``p_wilcoxon_holm``,
-            ``significant_wilcoxon`` (Wilcoxon's signed-rank test; None
-            where every difference is zero) and ``assumes``.
+            minus b), ``wins_a`` and ``wins_b`` (runs each is ahead on),
+            ``t``, ``p_t``, ``p_t_holm`` and ``significant_t`` (one-sample
+            t-test of the per-run differences: NaN, NaN, NaN and None where
+            they are all equal, with ``undefined`` saying so),
+            ``p_wilcoxon``, ``p_wilcoxon_holm`` and ``significant_wilcoxon``
+            (signed-rank test; None where every difference is zero) and
+            ``assumes``.
         """
         rows = self.per_run(metric)
         tests = []
         for a, b in itertools.combinations(self.names, 2):
             d = np.array([row[a] - row[b] for row in rows])
-            t, p_t = _t_test(d)
+            t = p_t = np.nan
+            if d.size > 1 and not all_equal(d):
+                t, p_t = (float(v) for v in stats.ttest_1samp(d, 0.0))
+            with warnings.catch_warnings():  # ties leave the exact distribution
+                warnings.simplefilter("ignore", UserWarning)
+                wilcoxon = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
             tests.append(
                 {
                     "a": a,
@@ -121,45 +122,13 @@ class RunComparison:
                     "wins_b": int(np.sum(d < 0)),
                     "t": t,
                     "p_t": p_t,
-                    "p_wilcoxon": _wilcoxon(d),
+                    "p_wilcoxon": wilcoxon,
                     "assumes": RUN_TEST_ASSUMES,
                 }
             )
-        for key in ("t", "wilcoxon"):
-            _holm(tests, key, alpha)
+        for key in ("p_t", "p_wilcoxon"):
+            holm_flags(tests, alpha, key)
         return tests
-
-
-def _t_test(d):
-    """One-sample t-test of the differences; degenerate cases made explicit."""
-    if d.size < 2 or d.var() == 0:
-        if d.size >= 2 and d.mean() != 0:
-            return float(np.copysign(np.inf, d.mean())), 0.0
-        return 0.0, 1.0
-    result = stats.ttest_1samp(d, 0.0)
-    return float(result.statistic), float(result.pvalue)
-
-
-def _wilcoxon(d):
-    """Two-sided signed-rank p-value, or None where every difference is 0."""
-    if not np.any(d != 0):
-        return None
-    with warnings.catch_warnings():
-        # scipy warns that ties or zeros make it leave the exact distribution.
-        warnings.simplefilter("ignore", UserWarning)
-        return float(stats.wilcoxon(d).pvalue)
-
-
-def _holm(tests, key, alpha):
-    tested = [t for t in tests if t[f"p_{key}"] is not None]
-    for t, adjusted in zip(
-        tested, holm_adjust([t[f"p_{key}"] for t in tested]), strict=True
-    ):
-        t[f"p_{key}_holm"] = float(adjusted)
-        t[f"significant_{key}"] = bool(adjusted <= alpha)
-    for t in tests:
-        t.setdefault(f"p_{key}_holm", None)
-        t.setdefault(f"significant_{key}", None)
 
 
 def compare_runs(runs, estimators, **kwargs):
@@ -168,22 +137,19 @@ def compare_runs(runs, estimators, **kwargs):
     Parameters
     ----------
     runs : dict of str to mapping
-        One entry per run (a checkpoint, or a training seed) of the same
-        reader on the same questions, such as the Bunch of
-        `skfusion.datasets.load_reader_outputs`: ``data`` (the score
-        columns), ``target`` and, if known, ``em``, ``f1`` and ``groups``.
+        Each run (checkpoint or training seed) of one reader on the same
+        questions, as `skfusion.datasets.load_reader_outputs` gives it:
+        ``data``, ``target`` and, if known, ``em``, ``f1`` and ``groups``.
     estimators : dict of str to estimator
         The rules compared on every run.
     **kwargs : dict
-        Passed to `compare_estimators` for every run (``tune``,
-        ``n_splits``, ``n_repeats``, ``random_state``, ``progress``): every
-        run gets the same folds where it has the same labels.
+        Passed to `compare_estimators` for every run, whose folds are then
+        the same where the labels are.
 
     Returns
     -------
     result : RunComparison
-        Each run's `Comparison`, with `RunComparison.per_run` and
-        `RunComparison.run_tests` across runs.
+        Each run's `Comparison`, and the tests across runs.
 
     See Also
     --------
@@ -191,42 +157,33 @@ def compare_runs(runs, estimators, **kwargs):
 
     Notes
     -----
-    Different runs of one reader differ by their training randomness; a
-    gain that holds on one checkpoint may not on the next (Reimers and
-    Gurevych, "Reporting Score Distributions Makes a Difference", EMNLP
-    2017). The tests across runs take each run's mean out-of-fold score as
-    one observation. This is not fusing several readers: each run is
-    calibrated on its own scores.
+    Runs of one reader differ by their training randomness; a gain on one
+    checkpoint may vanish on the next (Reimers and Gurevych, EMNLP 2017).
+    Each run's mean out-of-fold score is one observation. Not fusion: each
+    run is calibrated on its own scores.
 
     Examples
     --------
-    >>> from skfusion import MarginThresholdClassifier
+    >>> from skfusion import MarginThresholdClassifier as Rule
     >>> from skfusion.datasets import make_squad2_scores
     >>> from skfusion.model_selection import compare_runs
-    >>> runs = {}
-    >>> for seed in range(3):
-    ...     X, y = make_squad2_scores(n_questions=400, random_state=seed)
-    ...     runs[f"seed{seed}"] = {"data": X, "target": y}
-    >>> result = compare_runs(
-    ...     runs,
-    ...     {"tuned": MarginThresholdClassifier(),
-    ...      "t=0": MarginThresholdClassifier(threshold=0.0)},
-    ...     n_splits=3, n_repeats=1,
-    ... )
+    >>> runs = {s: make_squad2_scores(400, random_state=s) for s in range(3)}
+    >>> runs = {s: {"data": X, "target": y} for s, (X, y) in runs.items()}
+    >>> result = compare_runs(runs, {"tuned": Rule(), "t=0": Rule(threshold=0.0)},
+    ...                       n_splits=3, n_repeats=1)
     >>> len(result.per_run()), result.run_tests()[0]["n_runs"]
     (3, 3)
     """
     if len(runs) < 2:
         raise ValueError(f"compare_runs needs at least 2 runs; got {len(runs)}.")
-    comparisons = {}
-    for name, run in runs.items():
-        comparisons[name] = compare_estimators(
+    comparisons = {
+        name: compare_estimators(
             estimators,
             run["data"],
             run["target"],
-            em=run.get("em"),
-            f1=run.get("f1"),
-            groups=run.get("groups"),
+            **{key: run.get(key) for key in ("em", "f1", "groups")},
             **kwargs,
         )
+        for name, run in runs.items()
+    }
     return RunComparison(list(estimators), list(runs), comparisons)

@@ -90,7 +90,9 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         content.update(margin=margin_formula(estimator, data), threshold=threshold,
                        reader=reader, score_kind=data.get("score_kind"))  # fmt: skip
         # The reader's own terms hold only for the margin the reader computes.
-        if (null, span) == tuple(data.margin_columns) and (reader or span is None):
+        if (null, span) == tuple(data.margin_columns or ()) and (
+            reader or span is None
+        ):
             extra, content["apply"] = threshold_advice(reader, null[0], threshold)
             content.update(extra)
     else:

@@ -1,6 +1,7 @@
 """The skfusion command, run as a user runs it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -261,11 +262,19 @@ def test_predict_stops_where_an_answered_span_is_unknown(capsys, squad_files, tm
 def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
     X, y = make_squad2_scores(n_questions=400, random_state=1)
     path = tmp_path / "s.csv"
-    # The span column first: first-minus-last would run the wrong way.
+    # Columns whose names say no margin: it is never guessed from their order.
     rows = [f"{r[3]},{r[0]},{int(u)}" for r, u in zip(X, y, strict=True)]
     path.write_text("span,null,unanswerable\n" + "\n".join(rows) + "\n")
     model = tmp_path / "m.joblib"
     status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", model, "-q")
+    assert status == 1 and "which columns form the margin is unknown" in err
+    assert "joint_null and best_span" in err and "--null-column and --span" in err
+    assert run(capsys, "fit", path, "-o", model, "-q")[0] == 0  # the fusion's
+    # The margin named the wrong way round.
+    wrong_way = ["--null-column", "span", "--span-column", "null"]
+    status, _, err = run(
+        capsys, "fit", path, "--model", "margin", *wrong_way, "-o", model, "-q"
+    )
     assert status == 0
     assert "warning: the margin span - null is lower for unanswerable" in err
     assert "AUC 0." in err
@@ -286,8 +295,9 @@ def test_columns_by_name_and_the_wrong_way_warning(capsys, tmp_path):
     assert status == 0 and err == ""
     assert "threshold on null - span" in out
     status, _, err = run(
-        capsys, "fit", path, "--model", "margin", "--null-column", "nul", "-o", model
-    )
+        capsys, "fit", path, "--model", "margin", "--null-column", "nul",
+        "--span-column", "span", "-o", model
+    )  # fmt: skip
     assert status == 1
     assert "null_column='nul' is not a column of X; its columns are" in err
     status, _, err = run(capsys, "fit", path, "--null-column", "null", "-o", model)
@@ -456,14 +466,22 @@ def test_json_output_never_holds_infinity():
     }
 
 
-def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
+def dev_of_articles(eval_run, n_articles):
+    """Rewrite the dev file: its 80 questions on `n_articles` one-paragraph articles."""
     dev = json.loads(eval_run["dev"].read_text())
     qas = dev["data"][0]["paragraphs"][0]["qas"]
     dev["data"] = [
-        {"title": f"article {i}", "paragraphs": [{"context": "C.", "qas": qas[i::8]}]}
-        for i in range(8)
+        {
+            "title": f"article {i}",
+            "paragraphs": [{"context": "C.", "qas": qas[i::n_articles]}],
+        }
+        for i in range(n_articles)
     ]
     write_json(eval_run["dev"], dev)
+
+
+def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
+    dev_of_articles(eval_run, 20)
     args = [
         "compare",
         eval_run["folder"],
@@ -476,29 +494,54 @@ def test_compare_reports_per_question_tests_over_articles(capsys, eval_run):
     status, out, err = run(capsys, *args, "--json")
     assert status == 0, err
     result = strict_json(out)
+    assert result["fold_groups"] == {"by": "article", "n_groups": 20}
     tests = result["question_tests"]
     assert len(tests) == 6
     for t in tests:
         assert t["metric"] == "em" and t["n_questions"] == 80
-        assert t["bootstrap"]["resampled"] == "article"
-        assert t["bootstrap"]["n_groups"] == 8
+        assert t["bootstrap"]["resampled"] == t["cluster_t"]["clustered"] == "article"
+        assert t["bootstrap"]["n_groups"] == 20 and t["cluster_t"]["df"] == 19
         assert t["bootstrap"]["n_resamples"] == 300
         assert "articles independent" in t["bootstrap"]["assumes"]
         assert t["mcnemar"]["p"] <= t["mcnemar"]["p_holm"] <= 1
         assert 0 <= t["n_disagree"] <= 80
-    assert all("fold-level" in t["assumes"] for t in result["pairwise_tests"])
+    for t in result["pairwise_tests"]:
+        assert (
+            "fold-level: folds keep each article together (20 articles)"
+            in (t["assumes"])
+        )
     status, out, _ = run(capsys, *args)
     assert "Per-question paired tests of EM on repeat 1's pooled out-of-fold" in out
-    assert "paired bootstrap interval over 8 articles (300 resamples)" in out
+    assert "over 20 articles: cluster-robust t-test" in out
+    assert "paired bootstrap interval (300 resamples)" in out
     assert "McNemar assumes: per-question: questions independent" in out
     assert "questions decided differently" in out
+
+
+def test_compare_groups_fall_back_and_say_so(capsys, eval_run):
+    # 8 articles (and so 8 paragraphs) are too few: single questions, said.
+    dev_of_articles(eval_run, 8)
+    args = ["compare", eval_run["folder"], "--dev", eval_run["dev"], "-q"]
+    args += ["--folds", 3, "--repeats", 1, "--resamples", 200]
+    status, out, err = run(capsys, *args, "--json")
+    assert status == 0, err
+    result = strict_json(out)
+    assert result["fold_groups"] == {"by": "question", "n_groups": 80}
+    boot = result["question_tests"][0]["bootstrap"]
+    assert (boot["resampled"], boot["n_groups"]) == ("question", 80)
+    assert boot["skipped"] == {"article": 8, "paragraph": 8}
+    status, out, _ = run(capsys, *args)
+    assert "8 articles are fewer than the 20 needed" in out
+    assert "folds split questions at random" in out
+    status, out, err = run(capsys, *args, "--groups", "none", "--json")
+    assert strict_json(out)["question_tests"][0]["bootstrap"]["skipped"] == {}
 
 
 def test_compare_bootstraps_questions_without_articles(capsys, notebook_pickle):
     args = ["compare", notebook_pickle, "--folds", 3, "--repeats", 1]
     status, out, err = run(capsys, *args, "--resamples", 200, "--json")
     assert status == 0, err
-    assert "bootstrap over questions" in err
+    assert "per-question tests over single questions: no --dev file" in err
     (first, *_) = strict_json(out)["question_tests"]
     assert first["bootstrap"]["resampled"] == "question"
     assert first["bootstrap"]["n_groups"] == 600
@@ -525,7 +568,51 @@ def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path)
     for t in np.unique(margin[~answered]):
         assert data.em[margin <= t].mean() < 0.7
     status, out, _ = run(capsys, *args, "--target-precision", 0.7, "-o", model, "-q")
-    assert "operating point for precision >= 0.7: answers" in out
+    assert (
+        "operating point for precision >= 0.7 (on the fit data only); on the fit "
+        "data it answers"
+    ) in out
+
+
+def test_fit_and_compare_with_a_guaranteed_precision(capsys, tmp_path):
+    X, y = make_squad2_scores(n_questions=3000, random_state=0)
+    data = tmp_path / "scores.csv"
+    lines = ["joint_null,best_span,unanswerable"]
+    lines += [
+        f"{a},{b},{str(bool(u)).lower()}"
+        for a, b, u in zip(X[:, 0], X[:, -1], y, strict=True)
+    ]
+    data.write_text("\n".join(lines) + "\n")
+    model = tmp_path / "m.skops"
+    for kind in ("margin", "fusion"):
+        args = ["fit", data, "--model", kind, "-o", model, "-q"]
+        args += ["--target-precision", 0.85]
+        status, out, err = run(capsys, *args, "--confidence", 0.9, "--json")
+        assert status == 0, err
+        point = strict_json(out)["operating_point"]
+        assert point["confidence"] == 0.9 and point["measured_on"] == "fit data"
+        assert point["answered_precision"] >= 0.85
+        status, out, err = run(capsys, *args, "--confidence", 0.9)
+        assert "with probability >= 0.9 on new questions (Learn then Test)" in out
+    status, out, err = run(
+        capsys, *args, "--target-precision", 0.99, "--confidence", 0.9
+    )
+    assert status == 1 and err.count("\n") == 1
+    assert "cannot be guaranteed with confidence=0.9" in err
+    assert re.search(
+        r"on 1500 questions: the best precision guaranteed is 0\.\d+\.$", err
+    )
+    args = ["compare", data, "--folds", 3, "--repeats", 1, "--resamples", 100, "-q"]
+    status, out, err = run(
+        capsys, *args, "--target-precision", 0.85, "--confidence", 0.9, "--json"
+    )
+    assert status == 0, err
+    (point,) = strict_json(out)["operating_points"]
+    assert point["estimator"] == "MarginThreshold (precision >= 0.85 at 90%)"
+    assert point["n_folds"] == 3 and 0 <= point["n_met"] <= 3
+    assert 0 < point["coverage"] < 1
+    status, out, err = run(capsys, *args, "--target-precision", 0.85)
+    assert "Out of fold, MarginThreshold (precision >= 0.85): precision of the" in out
 
 
 @pytest.mark.parametrize(
@@ -538,6 +625,14 @@ def test_fit_for_a_target_precision_answers_the_most(capsys, eval_run, tmp_path)
         (
             ["--model", "margin", "--target-precision", "1.5"],
             "--target-precision 1.5 must be in [0, 1]",
+        ),
+        (
+            ["--model", "margin", "--confidence", "0.9"],
+            "--confidence guarantees --target-precision: give it.",
+        ),
+        (
+            ["--model", "margin", "--target-precision", "0.8", "--confidence", "1"],
+            "--confidence 1.0 must be in (0, 1)",
         ),
     ],
 )
@@ -659,5 +754,8 @@ def test_column_names_from_the_data_are_kept_as_written(capsys, tmp_path):
     rows = "".join(f"{i},{-i},{i % 2}\n" for i in range(1, 9))
     path.write_text("joint_null\t,best_span,unanswerable\n" + rows)
     output = tmp_path / "m.skops"
-    status, _, err = run(capsys, "fit", path, "--model", "margin", "-o", output)
+    by_position = ["--null-column", "0", "--span-column", "1"]
+    status, _, err = run(
+        capsys, "fit", path, "--model", "margin", *by_position, "-o", output
+    )
     assert status == 0, err

@@ -8,6 +8,7 @@ from skfusion.datasets import (
     load_csv,
     load_squad_outputs,
 )
+from skfusion.datasets._base import known_margin_columns
 
 # --- CSV ----------------------------------------------------------------------
 
@@ -101,3 +102,39 @@ def test_binary_csv_is_refused(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=message):
         load_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "margin"),
+    [
+        (",".join([*PER_HEAD_FEATURE_NAMES, "x"]),
+         (list(PER_HEAD_FEATURE_NAMES[:2]), list(PER_HEAD_FEATURE_NAMES[2:]))),
+        ("x,null_odds", (["null_odds"], None)),
+        ("best_span,x,joint_null", (["joint_null"], ["best_span"])),
+        ("null_score,best_span_score", (["null_score"], ["best_span_score"])),
+        ("span_score,null_score", (["null_score"], ["span_score"])),
+        ("answer_class_score,span_start_log_prob", (["answer_class_score"], None)),
+        ("na_prob", (["na_prob"], None)),
+        ("null,span", None),
+        ("joint_null,span", None),
+    ],
+)  # fmt: skip
+def test_csv_margins_are_found_by_name_never_by_order(tmp_path, header, margin):
+    path = tmp_path / "scores.csv"
+    width = header.count(",") + 1
+    path.write_text(f"{header},unanswerable\n" + "0.5," * width + "true\n")
+    data = load_csv(path)
+    assert data.margin_columns == margin
+    if margin is not None:
+        assert known_margin_columns(data) == margin
+        return
+    with pytest.raises(
+        ValueError, match="which columns form the margin is unknown"
+    ) as info:
+        known_margin_columns(data)
+    message = str(info.value)
+    assert "scores.csv" in message and "\n" not in message
+    for named in ("null_start_logit", "null_odds", "joint_null and best_span",
+                  "null_score and best_span_score", "null_column= and span_column=",
+                  "--null-column and --span-column"):  # fmt: skip
+        assert named in message

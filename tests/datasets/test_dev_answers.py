@@ -1,9 +1,13 @@
-"""The whole-file pass over a dev file against the checked per-question pass."""
+"""A dev file reads as the official script reads it, or fails in one line."""
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skfusion.datasets._dev import _plain_squad_questions, _squad_questions
+from skfusion.datasets._dev import read_dev_answers
+from tests import _official_eval as official
 
 # Mostly well formed, with every kind of value where a level may go wrong.
 _ODD = st.sampled_from([None, 1, "text", True, [], {}])
@@ -47,27 +51,58 @@ def _data(draw):
     return _maybe(draw, articles)
 
 
+def _is_list_of(value, check):
+    return type(value) is list and all(check(item) for item in value)
+
+
+def _well_formed_qa(qa):
+    if type(qa) is not dict or type(qa.get("id")) is not str:
+        return False
+    answers = qa.get("answers")
+    texts = _is_list_of(
+        answers, lambda a: type(a) is dict and type(a.get("text")) is str
+    )
+    flag = qa.get("is_impossible", not answers if texts else None)
+    return texts and type(flag) is bool and flag == (not answers)
+
+
+def _well_formed(data):
+    """The format as SQuAD 2.0 documents it, written with plain type checks."""
+    return _is_list_of(
+        data,
+        lambda article: (
+            type(article) is dict
+            and _is_list_of(
+                article.get("paragraphs"),
+                lambda p: (
+                    type(p) is dict and _is_list_of(p.get("qas"), _well_formed_qa)
+                ),
+            )
+        ),
+    )
+
+
 @settings(max_examples=500, deadline=None)
-@given(_data())
-def test_whole_file_pass_is_the_checked_pass(data):
-    found = _plain_squad_questions(data)
-    try:
-        expected = list(_squad_questions(data, "dev.json"))
-    except ValueError:
-        assert found is None  # the checked pass raises: it names the fault
+@given(data=_data())
+def test_a_dev_file_reads_as_the_official_script_or_fails_in_one_line(
+    data, tmp_path_factory
+):
+    path = tmp_path_factory.mktemp("dev") / "dev.json"
+    path.write_text(json.dumps({"data": data}))
+    ids = [
+        qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]
+    ] if _well_formed(data) else []  # fmt: skip
+    if ids and len(set(ids)) == len(ids):
+        assert read_dev_answers(path) == official.questions(data)
         return
-    assert found == expected
+    with pytest.raises(ValueError, match=r"dev.json: ") as info:
+        read_dev_answers(path)
+    assert "\n" not in str(info.value)
 
 
-def test_a_well_formed_file_takes_the_whole_file_pass():
-    qas = [
-        {"id": "q1", "answers": [{"text": "Seine"}, {"text": "the Seine"}]},
-        {"id": "q2", "answers": [], "is_impossible": True},
-    ]
-    data = [{"paragraphs": [{"qas": qas}, {"qas": []}]}, {"paragraphs": []}]
-    assert _plain_squad_questions(data) == [("q1", ["Seine", "the Seine"]), ("q2", [])]
-
-
-def test_a_null_is_impossible_is_not_taken_for_an_absent_one():
+def test_a_null_is_impossible_is_not_taken_for_an_absent_one(tmp_path):
     qas = [{"id": "q1", "answers": [], "is_impossible": None}]
-    assert _plain_squad_questions([{"paragraphs": [{"qas": qas}]}]) is None
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps({"data": [{"paragraphs": [{"qas": qas}]}]}))
+    with pytest.raises(ValueError, match=r"'is_impossible' is None, expected a JSON"):
+        read_dev_answers(path)

@@ -15,6 +15,7 @@ from skfusion.datasets import (
     load_squad_outputs,
     write_squad_example,
 )
+from tests._builders import scaled_run
 
 pd = pytest.importorskip("pandas")
 
@@ -25,7 +26,8 @@ def example(tmp_path):
     csv = tmp_path / "scores.csv"
     rng = np.random.RandomState(0)
     rows = [f"{a:.3f},{b:.3f},{int(u)}" for a, b, u in rng.rand(50, 3) * [5, 5, 2]]
-    csv.write_text("null,span,unanswerable\n" + "\n".join(rows) + "\n")
+    csv.write_text("joint_null,best_span,unanswerable\n" + "\n".join(rows) + "\n")
+    scaled_run(tmp_path / "run", tmp_path / "other")
     return tmp_path, paths, csv
 
 
@@ -37,7 +39,7 @@ def loaders(example, notebook_pickle):
             folder / "run", dev=dev, **kw
         ),
         "two_runs": lambda **kw: load_reader_outputs(
-            [folder / "run", folder / "run"], dev=dev, names=["a", "b"], **kw
+            [folder / "run", folder / "other"], dev=dev, names=["a", "b"], **kw
         ),
         "squad_outputs": lambda **kw: load_squad_outputs(
             dev, nbest=paths["nbest"], **kw

@@ -9,7 +9,7 @@ from numpy.testing import assert_array_equal
 from skfusion.cli import main
 from skfusion.datasets import load_reader_outputs
 from tests import _writers as writers
-from tests._builders import squad_dev, write_json
+from tests._builders import scaled_run, squad_dev, write_json
 
 
 @pytest.fixture
@@ -181,3 +181,36 @@ def test_cli_compares_each_runs_rule_and_the_fusion(two_runs, tmp_path, capsys):
     assert main(["predict", str(model), str(two_runs["a"]), "-o", str(out), "-q"]) == 1
     assert main(["compare", *data, "--score", "verifier", "-q"]) == 1
     assert "--score 'verifier': expected NAME=FILE" in capsys.readouterr().err
+
+
+def _copy(folder, copy):
+    copy.mkdir()
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy
+
+
+@pytest.mark.parametrize("make", ["same-path", "symlink", "copy", "own-file"])
+def test_the_same_run_twice_is_an_error_naming_both(two_runs, tmp_path, capsys, make):
+    run = other = two_runs["a"]
+    if make == "symlink":
+        other = tmp_path / "link"
+        other.symlink_to(run)
+    elif make == "copy":  # byte-identical files
+        other = _copy(run, tmp_path / "copy")
+    elif make == "own-file":  # the run's own null_odds, as a second run
+        other = run / "eval_null_odds.json"
+    with pytest.raises(ValueError, match="are the same run") as info:
+        load_reader_outputs([run, other], names=["x", "y"], dev=two_runs["dev"])
+    assert str(run) in str(info.value) and str(other) in str(info.value)
+    argv = ["fit", run, other, "--names", "x,y", "--dev", two_runs["dev"], "-q"]
+    assert main([str(a) for a in [*argv, "-o", tmp_path / "m.skops"]]) == 1
+    assert "are the same run" in capsys.readouterr().err
+
+
+def test_two_runs_of_one_name_point_to_names(two_runs, tmp_path):
+    copy = tmp_path / "other" / two_runs["a"].name
+    copy.parent.mkdir()
+    scaled_run(two_runs["a"], copy)
+    with pytest.raises(ValueError, match=r"give them with names= \(--names on"):
+        load_reader_outputs([two_runs["a"], copy], dev=two_runs["dev"])

@@ -334,6 +334,14 @@ def test_deep_nesting_is_refused(tmp_path):
         load_notebook_pickle(path)
 
 
+def test_nested_lists_beyond_the_files_size_are_refused(tmp_path):
+    """A million lists, each in the next: megabytes of objects, refused early."""
+    path = tmp_path / "lists.pkl"
+    path.write_bytes(b"\x80\x02}" + b"]" * 10**6 + b"a" * (10**6 - 1) + b"K\x01s.")
+    with pytest.raises(ValueError, match=r"lists.pkl: refused unread: .*containers"):
+        load_notebook_pickle(path)
+
+
 @pytest.mark.parametrize("dtype", ["f8", "O"])
 def test_an_array_shape_of_gigabytes_is_refused(tmp_path, dtype):
     reconstruct = pickle.loads(pickle.dumps(np.zeros(1))).__reduce__()[0]
@@ -373,6 +381,17 @@ def test_ids_must_be_strings_or_integers(tmp_path):
     path = tmp_path / "ids.pkl"
     path.write_bytes(pickle.dumps(content))
     with pytest.raises(ValueError, match=r"ids.pkl: 1 question id\(s\) are neither"):
+        load_notebook_pickle(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [{"scores": {}, "labels": {}}, {"scores": {"q": [1.0]}, "labels": {}}],
+)
+def test_a_pickle_without_questions_is_one_line(tmp_path, content):
+    path = tmp_path / "empty.pkl"
+    path.write_bytes(pickle.dumps(content))
+    with pytest.raises(ValueError, match=r"empty.pkl: holds no questions"):
         load_notebook_pickle(path)
 
 

@@ -14,7 +14,7 @@ from skfusion.datasets import load_reader_outputs
 from skfusion.datasets._nbest import nbest_columns
 from tests import _official_eval as official
 from tests import _writers as writers
-from tests._builders import squad_dev, write_json
+from tests._builders import scaled_run, squad_dev, write_json
 
 
 def _load_quietly(*args, **kwargs):
@@ -323,7 +323,8 @@ def test_warnings_name_the_callers_line(tmp_path):
     odds["q1"] += 1.0
     write_json(tmp_path / "eval_null_odds.json", odds)
     dev = _dev(tmp_path, {**golds, "extra": []})
-    for path in (tmp_path, [tmp_path, tmp_path]):
+    other = scaled_run(tmp_path, tmp_path / "other")
+    for path in (tmp_path, [tmp_path, other]):
         names = None if path == tmp_path else ["a", "b"]
         with pytest.warns(UserWarning) as record:
             load_reader_outputs(path, dev=dev, subset="intersection", names=names)

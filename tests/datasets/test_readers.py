@@ -391,3 +391,64 @@ def test_em_f1_and_best_thresholds_match_the_official_script(
             assert total >= best[f"best_{metric}"] - 1e-9
         else:
             assert total == pytest.approx(best[f"best_{metric}"], rel=1e-9)
+
+
+# --- the run's files checked against each other -------------------------------
+
+
+def test_predictions_beside_nbest_are_checked_against_its_best_spans(squad_files):
+    preds = json.loads(squad_files["preds"].read_text())
+    preds["q3"] = "in 1889"  # not the n-best's best span, "in 1887"
+    preds["q1"] = ""  # "no answer" is the reader's threshold: not compared
+    write_json(squad_files["preds"], preds)
+    with pytest.warns(
+        UserWarning, match=r"predictions.json: 1 answer\(s\) are not the n-best's.*q3"
+    ):
+        data = load_reader_outputs(squad_files["nbest"].parent, dev=squad_files["dev"])
+    assert data.span_text == ["Seine", "Paris", "in 1887"]  # the n-best's
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (gzip.compress, r"predictions.json: is gzip-compressed"),
+        (lambda raw: raw[: len(raw) // 2], r"predictions.json: not valid JSON"),
+        (lambda raw: b"q1,Seine\n", r"predictions.json: not valid JSON"),
+        (lambda raw: b'{"q1": 1, "q2": "", "q3": ""}', r"1 prediction\(s\) are not"),
+    ],
+    ids=["gzipped", "half", "not-json", "not-text"],
+)
+def test_predictions_the_folder_holds_must_be_readable(squad_files, damage, message):
+    path = squad_files["preds"]
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(ValueError, match=message) as info:
+        load_reader_outputs(path.parent, dev=squad_files["dev"])
+    assert "\n" not in str(info.value)
+
+
+def test_ids_unknown_to_the_dev_file_suggest_the_intersection(squad_files, tmp_path):
+    dev = write_json(tmp_path / "partial-dev.json", squad_dev({"q1": ["Seine"]}))
+    with pytest.raises(
+        ValueError,
+        match=r"2 id\(s\) in \S+nbest_predictions.json are unknown to the dev file, "
+        r"e.g. 'q2', 'q3'; .*subset='intersection' \(--intersect on the command line",
+    ):
+        load_reader_outputs(tmp_path, dev=dev)
+
+
+@pytest.mark.parametrize("layout", ["official", "jsonl", "json-lines", "json-array"])
+def test_a_dev_file_given_as_the_data_is_named_as_such(tmp_path, layout):
+    records = squad_v2_records(GOLDS)
+    path, content = {
+        "official": ("dev-v2.0.json", json.dumps(squad_dev(GOLDS))),
+        "jsonl": ("dev.jsonl", "\n".join(map(json.dumps, records))),
+        "json-lines": ("dev.json", "\n".join(map(json.dumps, records))),
+        "json-array": ("dev.json", json.dumps(records)),
+    }[layout]
+    (tmp_path / path).write_text(content)
+    with pytest.raises(
+        ValueError, match=r"is a SQuAD dev file of gold answers"
+    ) as info:
+        load_reader_outputs(tmp_path / path)
+    assert "give it as dev= (--dev on the command line)" in str(info.value)
+    assert "predictions only" not in str(info.value)

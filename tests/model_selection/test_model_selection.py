@@ -67,18 +67,9 @@ def test_tuning_for_em_weights_every_fit_and_scores_em_out_of_fold():
     assert result.tune == "em"
     with pytest.raises(ValueError, match="tune='squad_f1' needs each question's f1"):
         compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="squad_f1")
-    # The former name still works, with scikit-learn's deprecation warning.
-    with pytest.warns(FutureWarning, match=r"tune='em' was deprecated.*0\.3"):
-        old = compare_estimators(
-            {"m": MarginThresholdClassifier()},
-            X,
-            Y,
-            em=em,
-            tune="em",
-            n_splits=3,
-            n_repeats=1,
-        )
-    assert old.em == result.em and old.tune == "em"
+    # The former spelling "em", never released, is refused like any other.
+    with pytest.raises(ValueError, match=r"tune='em' must be one of"):
+        compare_estimators({"m": MarginThresholdClassifier()}, X, Y, em=em, tune="em")
     with pytest.raises(ValueError, match=r"tune='f1_score' must be one of"):
         compare_estimators({"m": MarginThresholdClassifier()}, X, Y, tune="f1_score")
 
@@ -128,7 +119,16 @@ def test_pairwise_tests_are_holm_adjusted_over_all_pairs():
         ("zero", "high"),
     ]
     assert_allclose([t["p_holm"] for t in tests], holm_adjust([t["p"] for t in tests]))
-    assert all(t["significant"] == (t["p_holm"] <= 0.05) for t in tests)
+    for t in tests:
+        # Folds over single questions: a measured false-positive rate above
+        # 0.065 on SQuAD-shaped data, so no verdict.
+        assert t["false_positive_rate"] > 0.065 and t["significant"] is None
+    grouped = compare_estimators(
+        rules, X, Y, groups=np.arange(len(Y)) // 30, n_splits=3, n_repeats=2
+    )
+    for t in grouped.pairwise_tests():  # a user's groups: not measured
+        assert t["false_positive_rate"] is None
+        assert t["significant"] == (t["p_holm"] <= 0.05)
 
 
 def test_works_on_data_sorted_by_label():
@@ -186,7 +186,7 @@ def test_to_frame_has_one_row_per_fit():
 
 def test_to_frame_names_pandas_when_it_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match="to_frame needs pandas: pip install pandas"):
+    with pytest.raises(ImportError, match=r"to_frame needs pandas.*pip install pandas"):
         Comparison(names=["a"], accuracy={"a": [0.5, 0.6]}).to_frame()
 
 

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
-from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from skfusion import MarginThresholdClassifier
 from skfusion.datasets import load_articles, make_squad2_scores
-from skfusion.datasets._articles import article_groups, read_dev_articles
+from skfusion.datasets._dev import read_dev_articles
 from skfusion.metrics import squad2_credit
 from skfusion.model_selection import _question_tests as _paired_tests
 from skfusion.model_selection import (
@@ -111,7 +111,7 @@ def test_grouped_bootstrap_matches_the_enumerated_distribution(
     )
     with mock.patch.object(_paired_tests, "_FEW_KINDS", few_kinds):
         result = paired_bootstrap_ci(
-            a, b, groups=groups, n_resamples=20000, random_state=seed
+            a, b, groups=groups, min_groups=2, n_resamples=20000, random_state=seed
         )
     # The Monte Carlo quantile at 2.5% has a standard error of about 0.1%
     # in level: 1.5% either side of it is far beyond chance.
@@ -168,7 +168,7 @@ def test_bootstrap_is_reproducible_and_seeded():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"groups": np.zeros(4)}, "a single group"),
+        ({"min_groups": 1}, "min_groups=1 must be an integer >= 2"),
         ({"groups": np.arange(3)}, "one entry per question"),
         ({"n_resamples": 0}, "positive integer"),
         ({"confidence_level": 1.0}, "must be in"),
@@ -194,9 +194,19 @@ def test_question_tests_use_each_repeats_out_of_fold_decisions():
     result = compare_estimators(
         rules(), X, Y, em=em, groups=groups, tune="squad_em", n_splits=3, n_repeats=2
     )
-    splits = list(
-        RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0).split(X, Y)
-    )
+    # As documented: StratifiedGroupKFold, shuffled by one RandomState(0) in
+    # turn for each repeat.
+    rng = np.random.RandomState(0)
+    splits = [
+        split
+        for _ in range(2)
+        for split in StratifiedGroupKFold(3, shuffle=True, random_state=rng).split(
+            X, Y, groups
+        )
+    ]
+    assert result.fold_groups == {"by": "group", "n_groups": 100}
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
     for repeat in (0, 1):
         cv = splits[3 * repeat : 3 * repeat + 3]
         decisions = {}
@@ -216,8 +226,8 @@ def test_question_tests_use_each_repeats_out_of_fold_decisions():
             assert t["n_disagree"] == np.sum(da != db)
             ca, cb = squad2_credit(da, Y, em), squad2_credit(db, Y, em)
             assert t["bootstrap"]["mean_difference"] == pytest.approx(np.mean(ca - cb))
-            assert t["bootstrap"]["n_groups"] == 100
-            assert t["bootstrap"]["resampled"] == "article"
+            assert t["bootstrap"]["n_groups"] == t["cluster_t"]["n_groups"] == 100
+            assert t["bootstrap"]["resampled"] == t["cluster_t"]["clustered"] == "group"
             assert t["mcnemar"]["a_only"] == np.sum((ca == 1) & (cb == 0))
             assert t["mcnemar"]["b_only"] == np.sum((ca == 0) & (cb == 1))
             assert "independent" in t["mcnemar"]["assumes"]
@@ -252,9 +262,11 @@ def test_articles_of_both_dev_formats(tmp_path):
     dev["data"].append(moved)
     path = write_json(tmp_path / "dev.json", dev)
     assert read_dev_articles(path) == {"a": "t", "b": "t", "c": "Other"}
-    assert article_groups(path, ["c", "a"]) == ["Other", "t"]
-    assert article_groups(path, ["a", "b"]) is None  # one article only
-    assert article_groups(path, ["a", "zz"]) is None
+    assert_array_equal(load_articles(path, ["c", "a"]), ["Other", "t"])
+    assert_array_equal(
+        load_articles(path, ["c", "a", "b"], level="paragraph"),
+        ["Other #0", "t #0", "t #0"],
+    )
     assert_array_equal(load_articles(path, ["c", "b"]), ["Other", "t"])
     with pytest.raises(ValueError, match=r"dev.json: 1 question\(s\) have no article"):
         load_articles(path, ["a", "zz"])
@@ -268,5 +280,5 @@ def test_articles_of_both_dev_formats(tmp_path):
         "c": "t",
     }
     assert_array_equal(
-        article_groups(tmp_path / "dev.jsonl", ["a", "c"]), ["First", "t"]
+        load_articles(tmp_path / "dev.jsonl", ["a", "c"]), ["First", "t"]
     )

@@ -1,0 +1,83 @@
+"""The no-answer rules that ``skfusion compare`` runs."""
+
+from sklearn.linear_model import LogisticRegression
+
+from .._fusion import TorchLogisticFusion
+from .._margin import MarginThresholdClassifier
+
+
+def no_answer_rules(
+    margins, *, primary=None, target_precision=None, confidence=None, random_state=0
+):
+    """Return the rules ``skfusion compare`` runs, each named by its run.
+
+    Parameters
+    ----------
+    margins : tuple or dict of str to tuple
+        ``(null_column, span_column)`` of a reader's margin, as
+        :class:`~skfusion.MarginThresholdClassifier` takes them (a loader's
+        ``margin_columns``), or each joined run's (``run_margins``).
+    primary : str or None, default=None
+        The run whose spans answer for the rules on every column and whose
+        margin gets threshold 0 and the target; None is the first.
+    target_precision, confidence : float or None, default=None
+        Also run the primary's rule at this operating point.
+    random_state : int, default=0
+        Seed of :class:`~skfusion.TorchLogisticFusion`'s restarts.
+
+    Returns
+    -------
+    rules : dict of str to estimator
+        ``TorchLogisticFusion``, BERT's rule on the primary's margin tuned
+        and at threshold 0, ``LogisticRegression``, each other run's tuned
+        rule, then the target's; run names only for several runs.
+    spans : dict of str to str or None
+        Each rule's run, whose best spans answer and score it.
+
+    See Also
+    --------
+    compare_estimators : Runs them on the same folds.
+
+    Examples
+    --------
+    >>> from skfusion.model_selection import no_answer_rules
+    >>> rules, spans = no_answer_rules(
+    ...     {"bert": (["bert__null"], ["bert__span"]),
+    ...      "xlnet": (["xlnet__null"], ["xlnet__span"])}
+    ... )
+    >>> list(rules)[1:]  # doctest: +NORMALIZE_WHITESPACE
+    ['MarginThreshold bert (tuned)', 'MarginThreshold bert (t=0)',
+     'LogisticRegression', 'MarginThreshold xlnet (tuned)']
+    >>> spans["TorchLogisticFusion"], spans["MarginThreshold xlnet (tuned)"]
+    ('bert', 'xlnet')
+    """
+    runs = margins if isinstance(margins, dict) else {None: margins}
+    primary = next(iter(runs)) if primary is None else primary
+    if primary not in runs:
+        raise ValueError(f"primary={primary!r} is not one of the runs {list(runs)}.")
+    rules, spans = {}, {}
+
+    def add(name, rule, run=primary):
+        rules[name], spans[name] = rule, run
+
+    def margin_rule(run, label, **params):
+        null, span = runs[run]
+        rule = MarginThresholdClassifier(null_column=null, span_column=span, **params)
+        add(f"MarginThreshold{'' if run is None else ' ' + run} ({label})", rule, run)
+
+    add("TorchLogisticFusion", TorchLogisticFusion(random_state=random_state))
+    margin_rule(primary, "tuned")
+    margin_rule(primary, "t=0", threshold=0.0)
+    add("LogisticRegression", LogisticRegression())
+    for run in runs:
+        if run != primary:
+            margin_rule(run, "tuned")
+    if target_precision is not None:
+        at = "" if confidence is None else f" at {confidence:.0%}"
+        margin_rule(
+            primary,
+            f"precision >= {target_precision:g}{at}",
+            target_precision=target_precision,
+            confidence=confidence,
+        )
+    return rules, spans
