@@ -103,7 +103,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
     def no_work(*args, **kwargs):
         raise AssertionError("the data was loaded before the output was checked")
 
-    monkeypatch.setattr("skfusion.cli._data.load_reader_outputs", no_work)
+    monkeypatch.setattr("skfusion.cli._main.load_reader_outputs", no_work)
     monkeypatch.setattr("skfusion.cli._main.load_calibrator", no_work)
     if command == "fit":
         argv = ["fit", run_folder["folder"], "--dev", run_folder["dev"]]
@@ -236,7 +236,7 @@ def test_a_failed_predictions_write_keeps_the_old_file(
 ):
     out_file = tmp_path / "predictions.json"
     out_file.write_text('{"old": ""}\n')
-    monkeypatch.setattr("skfusion.cli._files.json.dump", failing_dump(error))
+    monkeypatch.setattr("skfusion.cli._main.json.dump", failing_dump(error))
     argv = ["predict", run_folder["model"], run_folder["folder"], "-q"]
     message = message.format(out_file=out_file)
     assert run(capsys, *argv, "-o", out_file) == (status, "", message)
