@@ -59,6 +59,7 @@ def run_folder(tmp_path, capsys):
     return paths
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize("name", ["cal.joblib", "cal.skops", "cal.SKOPS", "cal"])
 def test_a_pickle_calibrator_runs_nothing(capsys, tmp_path, run_folder, name):
     marker = tmp_path / "ran"
@@ -76,6 +77,7 @@ def test_a_pickle_calibrator_runs_nothing(capsys, tmp_path, run_folder, name):
 INPUT_FILE, READER_NAME = "is one of the input files", "is a reader output file name in"
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("command", "output", "message"),
     [
@@ -118,6 +120,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
     assert not paths["reader_name"].exists()
 
 
+@pytest.mark.hostile("error")
 def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     dev = tmp_path / "threshold.png"
     dev.write_bytes(run_folder["dev"].read_bytes())
@@ -127,6 +130,7 @@ def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     assert dev.read_bytes() == run_folder["dev"].read_bytes()
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("output", "message"),
     [("", "is a folder, expected a file name"), ("no/m.skops", "does not exist")],
@@ -219,6 +223,7 @@ def failing_dump(error):
     return dump
 
 
+@pytest.mark.hostile("handled")
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
@@ -246,6 +251,7 @@ def test_a_failed_predictions_write_keeps_the_old_file(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.hostile("error")
 def test_a_failed_figure_write_keeps_the_old_figure(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "threshold.png"
@@ -304,6 +310,7 @@ sys.exit(main(sys.argv[3:]))
 """
 
 
+@pytest.mark.hostile("handled")
 @pytest.mark.parametrize(
     ("signum", "when"),
     [
