@@ -2,6 +2,7 @@
 
 ORDER = [
     "plot_compare.py",
+    "plot_verifier_fusion.py",
     "plot_tune_for_em.py",
     "plot_operating_point.py",
     "plot_save_calibrator.py",

@@ -272,6 +272,8 @@ def fit_text(content, data):
         weights = zip(data.feature_names, content["coef"], strict=True)
         weights = ", ".join(f"{n} {w:+.4f}" for n, w in weights)
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
+        if content.get("apply"):
+            lines.append(f"  {content['apply']}")
         if "decision_threshold" in content:
             lines.append(
                 "no answer where the fused decision function >= "

@@ -34,6 +34,8 @@ KNOWN_MARGINS = (
     (["null_score"], ["span_score"]),
     (["answer_class_score"], None),
     (["na_prob"], None),
+    (["cls_score"], None),
+    (["null_probability"], ["span_probability"]),
 )
 
 
@@ -184,7 +186,7 @@ def reader_bunch(X, feature_names, target, ids, *, margin_columns, source=None, 
         no_span=array("no_span", bool),
         margin_columns=margin_columns,
         reader=kw.get("reader"),
-        score_kind=SCORE_KINDS.get(kw.get("reader")),
+        score_kind=kw.get("score_kind") or SCORE_KINDS.get(kw.get("reader")),
         DESCR=kw.get("descr", ""),
     )
 

@@ -12,16 +12,27 @@ def read_dev(path):
     Reads the official SQuAD JSON (``{"data": [{"title": ..., "paragraphs":
     [{"qas": ...}]}]}``) and the records of the transformers ``squad_v2``
     dataset (``id``, ``title``, ``answers: {"text": [...], ...}``) that
-    ``Dataset.to_json`` writes as JSON lines, or a JSON array of them. An
+    ``Dataset.to_json`` writes as JSON lines, or a JSON array of them, or
+    that dataset hubs ship as parquet (read with pyarrow). An
     unanswerable question has no answers, as the official script decides
     (``has_ans = bool(answers)``); a record without a title names its
     article by its ``context`` (None if neither is a string). A paragraph is
     named by its article and position, a record's by its ``context``.
     """
     what = "SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)"
-    content = read_json(path, what=what, lines=True)
+    if str(path).endswith(".parquet"):
+        content = _parquet_records(path)
+    else:
+        content = read_json(path, what=what, lines=True)
     if isinstance(content, dict) and "data" in content:
         found = list(_squad_questions(content["data"], path))
+        version = str(content.get("version", "")).lstrip("v")
+        if version.startswith("1.") and all(answers for _, answers, *_ in found):
+            raise ValueError(
+                f"{path}: is a SQuAD {version} dev file: all {len(found)} questions "
+                "are answerable, so there is no no-answer decision to learn; give "
+                "the SQuAD 2.0 dev file (dev-v2.0.json)."
+            )
     elif isinstance(content, list) and all(isinstance(r, dict) for r in content):
         found = [_record(r, path, i) for i, r in enumerate(content, 1)]
     else:
@@ -34,6 +45,25 @@ def read_dev(path):
         raise ValueError(f"{path}: the dev file holds no questions.")
     check_unique([qid for qid, *_ in found], path)
     return found
+
+
+def _parquet_records(path):
+    """Return the rows of a parquet file (the hub's squad_v2 split) as records."""
+    try:
+        import pyarrow.parquet  # optional and heavy: only for parquet files
+    except ImportError as exc:
+        raise ImportError(
+            f"{path}: reading parquet needs pyarrow, which could not be imported "
+            f"({exc}): pip install pyarrow (in a clone of skfusion, the parquet "
+            "extra: pip install -e '.[parquet]')."
+        ) from None
+    try:
+        return pyarrow.parquet.read_table(path).to_pylist()
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise ValueError(
+            f"{path}: not a readable parquet file ({short(str(exc), 120)}); "
+            "expected squad_v2 records."
+        ) from None
 
 
 def read_dev_answers(path) -> dict[str, list[str]]:

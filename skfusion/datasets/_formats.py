@@ -1,17 +1,28 @@
 """Which reader wrote a file: output names, runs in a folder, threshold advice."""
 
+import numpy as np
+
 # What each reader's no-answer score is, and how a threshold on it is used.
 # "run_squad": BERT's run_squad.py, transformers' run_qa.py and legacy
 # run_squad.py (null_odds = null score - best span score, in logits);
 # "joint_span_extraction": KNOT-FIT-BUT/JointSpanExtraction (null_logods, the
 # same difference of joint span scores); "beam_search": XLNet/XLM readers
 # (null_odds = the answer-class score, cls_logits); "na_prob": the official
-# evaluation script's --na-prob-file (a probability of no answer).
+# evaluation script's --na-prob-file (a probability of no answer); "albert":
+# google-research/albert's run_squad_v2.py (beam search, predictions.json
+# blanked at its own threshold); "electra": google-research/electra
+# (squad_null_odds.json, the answerability logit); "retro_reader":
+# cooelf/AwesomeMRC's intensive reader beside its sketchy reader's
+# cls_score.json; "qa_pipeline": transformers' question-answering pipeline.
 SCORE_KINDS = {
     "run_squad": "logit difference",
     "joint_span_extraction": "logit difference",
     "beam_search": "class score",
+    "albert": "class score",
+    "electra": "class score",
+    "retro_reader": "logit difference",
     "na_prob": "probability",
+    "qa_pipeline": "probability",
 }
 
 _KINDS = ("nbest_predictions", "null_odds", "predictions")
@@ -25,11 +36,15 @@ def split_name(name):
 
     Styles: ``"bert"`` (``null_odds.json``, and ``na_prob.json``),
     ``"run_qa"`` (``eval_null_odds.json``), ``"legacy"`` (transformers'
-    legacy run_squad.py: ``null_odds_.json``, ``null_odds_500.json``) and
-    ``"jse"`` (JointSpanExtraction: ``dev_results_nbest_<host>.json``).
+    legacy run_squad.py: ``null_odds_.json``, ``null_odds_500.json``),
+    ``"jse"`` (JointSpanExtraction: ``dev_results_nbest_<host>.json``) and
+    ``"electra"`` (``squad_null_odds.json``). Retro-Reader's
+    ``cls_score.json`` goes with every run of its folder.
     """
-    if name in ("na_prob.json", "na_probs.json"):
-        return ("bert", ""), "na_prob"
+    if name in ("na_prob.json", "na_probs.json", "cls_score.json"):
+        return ("bert", ""), "cls_score" if name == "cls_score.json" else "na_prob"
+    if name in ("squad_preds.json", "squad_null_odds.json"):  # ELECTRA's SQuAD 2.0
+        return ("electra", ""), "predictions" if "preds" in name else "null_odds"
     if name == "null_logods.json":
         return ("jse", None), "null_odds"
     for kind, lead in _JSE.items():
@@ -67,7 +82,7 @@ def _label(run):
 
 def folder_runs(folder):
     """Map each run in `folder` to its files, keyed by kind."""
-    runs, shared = {}, None
+    runs, shared, cls_score = {}, None, None
     for file in sorted(folder.iterdir()):
         # A name the readers write is read whatever it is (a folder, a
         # dangling link): skipping it would load the run without it.
@@ -77,6 +92,8 @@ def folder_runs(folder):
         run, kind = split
         if run == ("jse", None):
             shared = file
+        elif kind == "cls_score":
+            cls_score = file
         else:
             runs.setdefault(run, {})[kind] = file
     if shared is not None:
@@ -85,6 +102,10 @@ def folder_runs(folder):
         jse = [run for run in runs if run[0] == "jse"] or [("jse", "")]
         for run in jse:
             runs.setdefault(run, {})["null_odds"] = shared
+    if cls_score is not None:
+        # run_verifier.py reads cls_score.json beside the intensive reader's files.
+        for files in list(runs.values()) or [runs.setdefault(("bert", ""), {})]:
+            files["cls_score"] = cls_score
     return runs
 
 
@@ -96,7 +117,8 @@ def choose_run(folder, runs, prefix):
             raise ValueError(
                 f"{folder}: holds none of {', '.join(k + '.json' for k in _KINDS)} "
                 "(with or without a prefix such as eval_ or a suffix such as _500), "
-                "na_prob.json, or JointSpanExtraction's dev_results_nbest_<host>.json."
+                "na_prob.json, cls_score.json, ELECTRA's squad_null_odds.json, or "
+                "JointSpanExtraction's dev_results_nbest_<host>.json."
             )
         if len(runs) > 1:
             raise ValueError(
@@ -135,9 +157,38 @@ def _exact(run, prefix):
 def threshold_advice(reader, column, threshold):
     """Return the options to report, and a line saying where `threshold` goes."""
     t = f"{threshold:.6g}"
-    if reader == "run_squad":
+    if reader == "albert":
+        # Its rule is >=: the next float up blanks exactly what > threshold does.
+        above = float(np.nextafter(threshold, np.inf))
+        return {"null_score_diff_threshold": above}, (
+            "run_squad_v2.py has no flag for it (evaluate_v2 blanks predictions.json "
+            "at its own best-F1 threshold): call squad_utils.write_predictions_v2("
+            f"..., null_score_diff_threshold={above!r}) (no answer where "
+            "null_odds >= threshold)"
+        )
+    if reader == "electra":
+        return {"qa_na_threshold": threshold}, (
+            f'pass it to run_finetuning.py as --hparams \'{{"qa_na_threshold": '
+            f"{t}}}' (no answer where squad_null_odds > threshold)"
+        )
+    if reader == "retro_reader" and column == "cls_score":
+        return {"thresh": threshold}, (
+            f"run_verifier.py --input_null_files cls_score.json --thresh {t} (no "
+            "answer where cls_score > threshold, and where the n-best's most "
+            'probable text is "")'
+        )
+    if reader == "qa_pipeline":
+        return {}, (
+            "the pipeline has no threshold (handle_impossible_answer=True answers "
+            f'"" where the difference > 0): blank its answers where {column} - '
+            f"span_probability > {t}"
+        )
+    if reader in ("run_squad", "retro_reader"):
+        script = "run_qa.py / run_squad.py"
+        if reader == "retro_reader":
+            script = "the intensive reader's run_squad_av.py"
         return {"null_score_diff_threshold": threshold}, (
-            f"pass it to run_qa.py / run_squad.py as --null_score_diff_threshold {t} "
+            f"pass it to {script} as --null_score_diff_threshold {t} "
             "(no answer where null_odds > threshold)"
         )
     if reader == "joint_span_extraction":
@@ -159,4 +210,31 @@ def threshold_advice(reader, column, threshold):
         "null_odds, that is --null_score_diff_threshold; if it is a beam-search "
         "reader's answer-class score or a probability, the official script's "
         "--na-prob-thresh"
+    )
+
+
+def fusion_advice(reader, feature_names, coef, intercept):
+    """Return the options and the line that replace a reader's fixed weights.
+
+    Only Retro-Reader's ``run_verifier.py`` fixes weights: ``cof = [1, 1]``
+    on the mean of cls_score and null_odds, and ``--thresh 0``. A fusion of
+    exactly those two scores is its rule with new ``cof`` and ``--thresh``.
+    """
+    if reader != "retro_reader":
+        return {}, None
+    weights = dict(zip(feature_names, map(float, coef), strict=True))
+    if set(weights) != {"cls_score", "null_odds"}:
+        return {}, (
+            "these weights replace run_verifier.py's cof = [1, 1] and --thresh 0; "
+            "it reads null_odds.json, not these columns: write the predictions with "
+            "skfusion predict (a fusion of cls_score.json and null_odds.json alone "
+            "gives weights it takes)"
+        )
+    cof = [weights["cls_score"], weights["null_odds"]]
+    thresh = -float(intercept) / 2  # the mean of two: w.x + b > 0
+    return {"cof": cof, "thresh": thresh}, (
+        f"in run_verifier.py set cof = [{cof[0]:.6g}, {cof[1]:.6g}] (for "
+        f"--input_null_files cls_score.json,null_odds.json) and pass --thresh "
+        f"{thresh:.6g}; it also blanks questions whose n-best's most probable "
+        'text is "" (null_odds > 0): skfusion predict applies these weights alone'
     )

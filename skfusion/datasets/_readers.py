@@ -33,7 +33,11 @@ _WHAT = {
     "null_odds": "numbers",
     "predictions": "answer texts",
     "na_prob": "probabilities of no answer",
+    "cls_score": "class scores (Retro-Reader's run_cls.py)",
+    "qa_pipeline": "question-answering pipeline outputs",
 }
+# Any of these holds scores; predictions.json alone does not.
+_SCORED = {"nbest_predictions", "null_odds", "na_prob", "cls_score", "qa_pipeline"}
 # The reader and the margin of each kind of n-best entry.
 _NBEST_READERS = {
     "logits": ("run_squad", KNOWN_MARGINS[0]),
@@ -69,10 +73,15 @@ def load_reader_outputs(
         ``run_squad.py`` (``nbest_predictions_.json``, or one set per
         checkpoint: ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
         (``dev_results_nbest_<host>.json``, ``dev_results_<host>.json``,
-        ``null_logods.json``) or the official script's inputs
-        (``predictions.json``, ``na_prob.json``). Or one n-best, null-odds or
-        ``na_prob.json`` file, a CSV file (see `load_csv`) or the notebook's
-        pickle (see `load_notebook_pickle`). A list loads several runs and
+        ``null_logods.json``), ELECTRA (``squad_preds.json``,
+        ``squad_null_odds.json``), ALBERT's ``run_squad_v2.py`` (BERT's names,
+        beam-search entries), Retro-Reader (its sketchy reader's
+        ``cls_score.json`` beside the intensive reader's files) or the
+        official script's inputs (``predictions.json``, ``na_prob.json``). Or
+        one n-best, null-odds, ``na_prob.json`` or ``cls_score.json`` file, a
+        transformers question-answering pipeline's outputs (``{question id:
+        output}``), a CSV file (see `load_csv`) or the notebook's pickle
+        (see `load_notebook_pickle`). A list loads several runs and
         joins them on question ids; the same run twice (one file, through
         links or not, or byte-identical files) is an error.
     dev : str or path-like, default=None
@@ -118,9 +127,11 @@ def load_reader_outputs(
             ``null_end_logit`` (of the null candidate, text "") and
             ``span_start_logit``, ``span_end_logit`` (of the best span);
             JointSpanExtraction's ``null_score`` and ``span_score``; beam
-            search's ``answer_class_score`` (its null_odds),
-            ``span_start_log_prob`` and ``span_end_log_prob``; or
-            ``null_odds`` or ``na_prob`` alone.
+            search's (and ALBERT's, ELECTRA's) ``answer_class_score`` (its
+            null_odds), ``span_start_log_prob`` and ``span_end_log_prob``;
+            ``null_odds`` or ``na_prob`` alone; the pipeline's
+            ``null_probability`` and ``span_probability``; and Retro-Reader's
+            ``cls_score`` after its intensive reader's columns.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
@@ -147,9 +158,10 @@ def load_reader_outputs(
         reader, score_kind : str or None
             Which reader wrote the files (``"run_squad"`` for BERT and
             transformers' ``run_qa.py``, ``"joint_span_extraction"``,
-            ``"beam_search"``, ``"na_prob"``) and what its margin is
-            (``"logit difference"``, ``"class score"``, ``"probability"``);
-            None where the files do not say.
+            ``"beam_search"``, ``"albert"``, ``"electra"``,
+            ``"retro_reader"``, ``"qa_pipeline"``, ``"na_prob"``) and what its
+            margin is (``"logit difference"``, ``"class score"``,
+            ``"probability"``); None where the files do not say.
         run_margins, primary : dict of str to tuple, and str
             With several runs only: each run's known ``margin_columns`` by
             name, and the primary run's name.
@@ -258,7 +270,9 @@ def _load_one(path, dev, prefix, subset, label_column, id_column):
         files = choose_run(path, runs, prefix)
         style = next(run[0] for run, found in runs.items() if found is files)
         run = _load_json_outputs(dict(files), dev, subset, style)
-        return run, [p for kind, p in files.items() if kind != "predictions"]
+        # One sketchy reader's cls_score.json may sit beside several runs.
+        shared = ("predictions", "cls_score")
+        return run, [p for kind, p in files.items() if kind not in shared]
     if prefix is not None:
         raise ValueError(
             f"{path}: prefix={prefix!r} chooses among the runs of a folder; "
@@ -307,10 +321,16 @@ def _json_kind(path):
         raise error
     first = next(iter(read_json_object(path, what="scores", content=content).values()))
     split = split_name(path.name)
+    entries = first if isinstance(first, list) else [first]
+    if entries and all(
+        isinstance(e, dict) and "answer" in e and "text" not in e for e in entries
+    ):
+        return "qa_pipeline", content  # pipeline answers: score, start, end, answer
     if isinstance(first, list):
         return "nbest_predictions", content
     if isinstance(first, (int, float)) and not isinstance(first, bool):
-        return ("na_prob" if split and split[1] == "na_prob" else "null_odds"), content
+        named = split[1] if split and split[1] in ("na_prob", "cls_score") else None
+        return named or "null_odds", content
     if isinstance(first, str):
         return "predictions", content
     raise ValueError(
@@ -322,10 +342,12 @@ def _json_kind(path):
 
 def _load_json_outputs(files, dev, subset, style=None, parsed=None):
     """Join a run's JSON files (and the dev answers) into the loaders' Bunch."""
-    if not {"nbest_predictions", "null_odds", "na_prob"} & set(files):
+    if not _SCORED & set(files):
         raise ValueError(
             f"{files['predictions']}: holds predictions only; the scores are in "
-            "nbest_predictions.json, null_odds.json or na_prob.json."
+            "nbest_predictions.json, null_odds.json or na_prob.json (readers that "
+            "write none, such as SpanBERT's run_squad.py, save them with a few "
+            "lines: see 'Readers that write no scores' in the user guide)."
         )
     if "na_prob" in files and {"nbest_predictions", "null_odds"} & set(files):
         raise ValueError(
@@ -358,6 +380,33 @@ def _numbers(content, ids, path, key):
 
 def _run_columns(sources, files, ids, style):
     """Return a run's scores, their names, and its other Bunch fields."""
+    cls = sources.pop("cls_score", None)
+    if cls is not None:
+        cls = _numbers(cls, ids, files["cls_score"], "cls_score")[:, None]
+    if cls is not None and not (_SCORED & set(sources)):
+        # run_cls.py's alone: Retro-Reader's sketchy reader, a class score.
+        run = {"span_text": _texts(sources, files, ids), "reader": "retro_reader"}
+        run.update(margin_columns=(["cls_score"], None), score_kind="class score")
+        return cls, ["cls_score"], run
+    if "qa_pipeline" in sources:
+        X, span_text = _pipeline_columns(
+            sources["qa_pipeline"], ids, files["qa_pipeline"]
+        )
+        margin = (["null_probability"], ["span_probability"])
+        run = {"span_text": span_text, "reader": "qa_pipeline"}
+        return X, [*margin[0], *margin[1]], {"margin_columns": margin, **run}
+    X, names, run = _reader_columns(sources, files, ids, style)
+    if cls is None:
+        return X, names, run
+    # The intensive reader's columns and the sketchy reader's, as run_verifier.py
+    # reads them; only BERT-style intensive readers are Retro-Reader's.
+    if run["reader"] in ("run_squad", None):
+        run["reader"] = "retro_reader"
+    return np.hstack([X, cls]), [*names, "cls_score"], run
+
+
+def _texts(sources, files, ids):
+    """Return predictions.json's answers for `ids` ("" unknown: None), or None."""
     texts = sources.get("predictions")
     if texts is not None:
         texts = [texts[q] for q in ids]
@@ -368,6 +417,48 @@ def _run_columns(sources, files, ids, style):
                 f"e.g. {few(bad)}: expected question id -> answer text."
             )
         texts = [t or None for t in texts]  # "" (no answer): the span is unknown
+    return texts
+
+
+def _pipeline_columns(outputs, ids, path):
+    """Return the null and best span probabilities, and span texts, of `ids`.
+
+    A transformers question-answering pipeline's output per question is its
+    top_k answers (one alone: a dict), sorted by score; with
+    ``handle_impossible_answer=True`` the null answer (``""``, start = end = 0)
+    is among them where it ranks in the top_k.
+    """
+    X, texts, lacking = np.zeros((len(ids), 2)), [None] * len(ids), []
+    for i, qid in enumerate(ids):
+        answers = outputs[qid] if isinstance(outputs[qid], list) else [outputs[qid]]
+        found = {}  # the first null answer (True) and the first span (False)
+        for a in answers:
+            if not isinstance(a, dict) or not isinstance(a.get("answer"), str):
+                raise ValueError(
+                    f"{path}: question {short(qid)}: {short(a)} is not a pipeline "
+                    "answer; expected objects with score, start, end and answer."
+                )
+            null = a["answer"] == "" and a.get("start") == a.get("end") == 0
+            score = json_number(a.get("score"), path, qid, "score")
+            found.setdefault(null, (score, a["answer"]))
+        if len(found) < 2:
+            lacking.append(qid)
+            continue
+        (X[i, 0], _), (X[i, 1], texts[i]) = found[True], found[False]
+    if lacking:
+        raise ValueError(
+            f"{path}: {len(lacking)} question(s) lack the null answer or a span "
+            f"among the pipeline's answers, e.g. {few(lacking)}; expected the "
+            "outputs of handle_impossible_answer=True with a top_k that keeps both "
+            "(raise it), or compute the scores from the model's logits with "
+            "skfusion.features.features_from_logits."
+        )
+    return X, texts
+
+
+def _reader_columns(sources, files, ids, style):
+    """Return the scores, names and Bunch fields of a run's reader files."""
+    texts = _texts(sources, files, ids)
     key = "null_odds" if "null_odds" in sources else "na_prob"
     odds = _numbers(sources[key], ids, files[key], key) if key in sources else None
     if "nbest_predictions" in sources:
@@ -390,6 +481,12 @@ def _run_columns(sources, files, ids, style):
         elif odds is not None:
             warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
         reader, margin = _NBEST_READERS[kind]
+        if (
+            kind == "log_probs"
+            and texts is not None
+            and (np.array([t is None for t in texts]) & ~no_span).any()
+        ):  # evaluate_v2 blanked predictions.json, which XLNet's never does
+            reader = "albert"
         run = {"span_text": span_text, "no_span": no_span, "reader": reader}
         return X, names, {"margin_columns": margin, **run}
     if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
@@ -399,10 +496,13 @@ def _run_columns(sources, files, ids, style):
             f"{float(odds[i])!r}, expected a probability in [0, 1] (a score of "
             "another kind goes in null_odds.json)."
         )
-    if key == "na_prob" or style == "jse":
-        reader = "na_prob" if key == "na_prob" else "joint_span_extraction"
+    if key == "na_prob" or style in ("jse", "electra"):
+        reader = {"jse": "joint_span_extraction", "electra": "electra"}.get(style)
+        reader = "na_prob" if key == "na_prob" else reader
     else:  # beam-search readers never predict "", which a threshold decides
         reader = "run_squad" if None in (texts or ()) else None
+    # ELECTRA's null odds are its answerability classifier's logit.
+    key = "answer_class_score" if reader == "electra" else key
     run = {"margin_columns": ([key], None), "span_text": texts, "reader": reader}
     return odds[:, None], [key], run
 
@@ -499,6 +599,7 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
         span_text=None if main.span_text is None else [main.span_text[k] for k in pick],
         no_span=None if main.no_span is None else main.no_span[pick],
         reader=main.reader,
+        score_kind=main.score_kind,
         descr=f"Runs joined on question ids, answers from {names[first]!r}: "
         + "; ".join(str(p) for p in paths)
         + "".join(f"; score {n}: {p}" for n, (p, _) in extra.items()),

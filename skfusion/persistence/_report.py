@@ -5,7 +5,7 @@ from sklearn.model_selection import FixedThresholdClassifier
 
 from .._margin import MarginThresholdClassifier
 from .._margin_tools import margin_column_indices
-from ..datasets._formats import threshold_advice
+from ..datasets._formats import fusion_advice, threshold_advice
 from ..metrics import no_answer_report
 
 
@@ -54,8 +54,11 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         margin is the reader's own, ``apply`` (where the threshold goes) and
         the reader's option (e.g. ``null_score_diff_threshold``). For a
         fusion: ``coef``, ``intercept`` and, at an operating point,
-        ``decision_threshold``. With `targets`: ``operating_point``
-        (coverage, precision of the answered questions, NoAns recall).
+        ``decision_threshold``; on Retro-Reader's files, ``apply`` (what
+        replaces ``run_verifier.py``'s fixed weights) and, for a fusion of
+        ``cls_score`` and ``null_odds``, its ``cof`` and ``thresh``. With
+        `targets`: ``operating_point`` (coverage, precision of the answered
+        questions, NoAns recall).
 
     See Also
     --------
@@ -103,6 +106,12 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
             content["decision_threshold"] = float(estimator.threshold)
         content["coef"] = fusion.coef_[0].tolist()
         content["intercept"] = float(fusion.intercept_[0])
+        # A reader that fixes its weights (Retro-Reader's run_verifier.py):
+        # these replace them.
+        weights = content["coef"], content["intercept"]
+        extra, apply = fusion_advice(data.get("reader"), data.feature_names, *weights)
+        if apply and "decision_threshold" not in content:
+            content.update(extra, apply=apply)
     if targets:
         answered = ~predicted_null
         right = (~unanswerable).astype(float) if em is None else em
