@@ -270,7 +270,7 @@ def fit_text(content, data):
             lines.append(f"  {content['apply']}")
     else:
         weights = zip(data.feature_names, content["coef"], strict=True)
-        weights = ", ".join(f"{n} {w:+.4f}" for n, w in weights)
+        weights = ", ".join(f"{name} {w:+.4f}" for name, w in weights)
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
         if content.get("apply"):
             lines.append(f"  {content['apply']}")
