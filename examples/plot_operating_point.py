@@ -9,8 +9,8 @@ threshold, and :class:`~skfusion.MarginThresholdClassifier` meets them
 exactly on the fit data (``target_precision``, ``target_noans_recall``): it
 scores every cut of the sorted margins, as it does for EM. With
 ``confidence``, it guarantees the precision on new questions instead (Learn
-then Test). A risk-coverage curve
-(:class:`~skfusion.plotting.RiskCoverageDisplay`) shows the whole trade-off.
+then Test). A risk-coverage curve,
+:class:`~skfusion.plotting.RiskCoverageDisplay`, shows the whole trade-off.
 """
 
 # %%

@@ -40,19 +40,27 @@ fusion = TorchLogisticFusion(random_state=0).fit(dev.data, dev.target)
 # estimators. ``.joblib`` and ``.pkl`` files are pickles, which
 # ``load_calibrator`` reads only with ``allow_pickle=True``, for files from a
 # source you trust. A fitted estimator holds only numpy arrays: loading it
-# needs neither torch state nor a GPU.
-save_calibrator(fusion, dev.feature_names, work / "calibrator.skops")
+# needs neither torch state nor a GPU. The file records the columns, the
+# reader and the score kind the calibrator was fitted on.
+save_calibrator(
+    fusion,
+    dev.feature_names,
+    work / "calibrator.skops",
+    reader=dev.reader,
+    score_kind=dev.score_kind,
+)
 model, feature_names = load_calibrator(work / "calibrator.skops")
 print(type(model).__name__, feature_names)
 
 # %%
 # Apply it to a new run
 # ---------------------
-# A new run of the reader has no gold answers: ``target`` is None. The
-# calibrator refuses data whose columns differ from those it was trained on.
+# A new run of the reader has no gold answers: ``target`` is None. Given the
+# data, ``load_calibrator`` refuses columns other than those the calibrator
+# was trained on, or scores of another reader or score kind.
 write_squad_example(work / "new_run", n_questions=300, random_state=1)
 new = load_reader_outputs(work / "new_run")
-check_feature_names(feature_names, new.feature_names)
+model, feature_names = load_calibrator(work / "calibrator.skops", data=new)
 predicted_null = model.predict(new.data)
 predictions = squad_predictions(new.ids, predicted_null, new.span_text)
 (work / "predictions.json").write_text(json.dumps(predictions, indent=1))

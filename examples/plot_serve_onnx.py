@@ -6,7 +6,7 @@ Convert a fitted calibrator to ONNX and answer questions with ONNX Runtime,
 which needs neither scikit-learn, numba nor torch on the server. The graph
 repeats the estimator's arithmetic: its labels are ``predict``'s and its
 probabilities agree with ``predict_proba`` to rounding. Needs the ``onnx``
-extra: ``pip install "skfusion[onnx]"``.
+extra: ``pip install -e ".[onnx]"`` in a clone of skfusion.
 """
 
 # %%

@@ -6,7 +6,7 @@ SQuAD 2.0's official script picks the threshold that maximises EM or F1,
 not accuracy. Answering an answerable question gains its best span's EM
 (or F1), not a full point, and answering an unanswerable one loses what
 predicting "no answer" would have gained. With those gains as sample
-weights (:func:`~skfusion.metrics.squad2_sample_weight`), weighted accuracy
+weights, from :func:`~skfusion.metrics.squad2_sample_weight`, weighted accuracy
 is the EM (or F1) total up to a constant, so
 :class:`~skfusion.MarginThresholdClassifier` finds the best threshold for
 EM exactly, in one sort.

@@ -1,15 +1,29 @@
 """scikit-learn estimators for the no-answer decision of extractive QA readers."""
 
-from ._fusion import TorchLogisticFusion
-from ._margin import MarginThresholdClassifier
-from ._margin_tools import check_margin_direction, margin_column_indices
+import importlib
 
-__all__ = [
-    "MarginThresholdClassifier",
-    "TorchLogisticFusion",
-    "check_margin_direction",
-    "margin_column_indices",
-]
 # The one place the version is written: pyproject.toml reads it from here
 # (statically, without importing the package).
 __version__ = "0.1.0"
+# Each public name, by the module that defines it. They load on first use
+# (PEP 562), so that importing the package costs nothing: the ``skfusion``
+# command (skfusion/__main__.py) can then catch Ctrl-C while it imports.
+_EXPORTS = {
+    "MarginThresholdClassifier": "._margin",
+    "TorchLogisticFusion": "._fusion",
+    "check_margin_direction": "._margin_tools",
+    "margin_column_indices": "._margin_tools",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    """Return a public name, importing its module on first use."""
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    """List the public names with the module's own."""
+    return sorted({*globals(), *_EXPORTS})

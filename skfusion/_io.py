@@ -9,33 +9,82 @@ leaves either the old file or the complete new one, never a mix.
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
-__all__ = ["atomic_write", "same_file"]
+__all__ = ["atomic_write", "file_kind", "same_file"]
 
 # Where the temporary file lives while it is written: a hidden name beside the
 # target, so that os.replace stays within one file system (and is atomic).
 _TEMP_NAME = ".{name}.{token}.skfusion-tmp"
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
-def _temp_name(target):
-    token = secrets.token_hex(8)
-    return target.with_name(_TEMP_NAME.format(name=target.name, token=token))
+def file_kind(mode):
+    """Name the type of file a ``st_mode`` gives, e.g. "a FIFO (named pipe)"."""
+    return _KINDS.get(stat.S_IFMT(mode), "a regular file")
+
+
+def _existing(path, target, force):
+    """``os.stat`` of the regular file `target`, None if there is none; or raise."""
+    try:
+        found = os.stat(target)
+    except FileNotFoundError:
+        return None
+    kind = file_kind(found.st_mode)
+    if kind == "a folder":
+        raise IsADirectoryError(f"{path}: is a folder, expected a file name.")
+    if kind != "a regular file":
+        raise FileExistsError(
+            f"{path} is {kind}, not a regular file: skfusion writes only regular "
+            "files, and would replace it; choose another output."
+        )
+    read_only = not found.st_mode & 0o222 or not os.access(target, os.W_OK)
+    if read_only and not force:
+        raise PermissionError(
+            f"{path} is read-only: skfusion replaces a read-only file only when "
+            "asked (force=True, or the command's --force)."
+        )
+    return found
+
+
+def _naming(exc, path, temp):
+    """`exc` as an error that names `path`, if it names no file."""
+    if isinstance(exc, UnicodeEncodeError):
+        around = exc.object[max(exc.start - 40, 0) : exc.end + 40]
+        return ValueError(
+            f"{path}: cannot write {around!r} as {exc.encoding}: {exc.reason} "
+            "(text that is not valid Unicode, e.g. a lone surrogate)."
+        )
+    if isinstance(exc, OSError) and exc.errno and exc.filename in (None, str(temp)):
+        return OSError(exc.errno, exc.strerror, str(path))
+    return exc
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="w", *, encoding="utf-8"):
+def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
     """Open a file for writing that replaces `path` only once complete.
 
     Parameters
     ----------
     path : str or path-like
-        The file to write. A symbolic link is followed: the file it points
-        to is replaced, the link kept.
+        The file to write; a symbolic link is followed and kept. As ``cp``
+        and editors do, only a regular file is replaced (a FIFO, a device or
+        a socket is refused), keeping its permissions and, where allowed,
+        its owner.
     mode : {"w", "wb"}, default="w"
         Text or binary.
     encoding : str, default="utf-8"
         For text mode.
+    force : bool, default=False
+        Whether to replace a read-only file (one without write permission),
+        as ``cp --force`` does; it stays read-only.
 
     Yields
     ------
@@ -43,19 +92,21 @@ def atomic_write(path, mode="w", *, encoding="utf-8"):
         A new file in the same folder as `path`. When the block ends without
         an exception it is flushed, synced to disk and renamed over `path`
         (``os.replace``); if the block raises (an error, KeyboardInterrupt)
-        it is deleted and `path` is left as it was.
+        it is deleted and `path` is left as it was. An error names `path`
+        (a full disk, ``ulimit -f``; text not encodable: ValueError).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}.")
     target = Path(os.path.realpath(path))
-    if target.is_dir():
-        raise IsADirectoryError(f"{path}: is a folder, expected a file name.")
+    _existing(path, target, force)  # refuse before any work
     temp = None
     try:
         for _ in range(100):
             # The name is stored before the file exists, so that an interrupt
             # arriving at any point, even as the file is created, deletes it.
-            temp = _temp_name(target)
+            temp = target.with_name(
+                _TEMP_NAME.format(name=target.name, token=secrets.token_hex(8))
+            )
             try:
                 # 0o666 less the umask, as open() gives; O_EXCL never reuses
                 # a file (another writer's).
@@ -69,12 +120,21 @@ def atomic_write(path, mode="w", *, encoding="utf-8"):
             yield file
             file.flush()
             os.fsync(file.fileno())
+        # Checked again: the target may have changed while the file was written.
+        found = _existing(path, target, force)
+        if found is not None:
+            with contextlib.suppress(OSError, AttributeError):  # root's, POSIX
+                os.chown(temp, found.st_uid, found.st_gid)
+            os.chmod(temp, stat.S_IMODE(found.st_mode))
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
-        raise
+        named = _naming(exc, path, temp)
+        if named is exc:
+            raise
+        raise named from None
 
 
 def same_file(a, b):

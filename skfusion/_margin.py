@@ -94,7 +94,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         ``"tuned"`` finds the threshold that maximises `scoring` on the fit
         data exactly; a float is used as is, like BERT's
         ``null_score_diff_threshold`` (or the ``threshold`` of scikit-learn's
-        `~sklearn.model_selection.FixedThresholdClassifier`).
+        :class:`~sklearn.model_selection.FixedThresholdClassifier`).
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
         What ``threshold="tuned"`` maximises; `pos_label` is f1's positive class.
     pos_label : int, float, bool or str, default=None

@@ -107,3 +107,28 @@ def test_doc_quotes_no_timings(name):
     text = (DOC / name).read_text()
     timings = re.findall(r"\d(?:\.\d+)? ?(?:ms|s|us)\b|\d(?:\.\d+)?x\b", text)
     assert timings == [], timings
+
+
+# The docs' default role is "literal": a reference written `~skfusion.X`
+# without a role renders as that text. sphinx-gallery's thumbnail text keeps
+# the tilde of a role that follows a non-space, as in "(:class:`~a.B`)".
+BARE_REFERENCE = re.compile(r"(?<![`:])`~[\w.]+`(?!`)")
+GALLERY_REFERENCE = re.compile(r"\S:(?:\w+:)+`~")
+
+
+def test_api_references_render_as_links():
+    sources = [*(ROOT / "skfusion").rglob("*.py"), *(ROOT / "examples").glob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in sources
+        for match in BARE_REFERENCE.finditer(path.read_text())
+    ]
+    found += [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in (ROOT / "examples").glob("*.py")
+        for match in GALLERY_REFERENCE.finditer(path.read_text().split('"""')[1])
+    ]
+    assert found == []
+    assert BARE_REFERENCE.search("a `~skfusion.X` b")  # the oracle sees one
+    assert not BARE_REFERENCE.search("a :class:`~skfusion.X` b ``~x``")
+    assert GALLERY_REFERENCE.search("(:class:`~skfusion.X`)")

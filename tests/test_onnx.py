@@ -1,5 +1,8 @@
 """ONNX Runtime serves both estimators as `predict` and `predict_proba` do."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,13 +18,9 @@ from skfusion.datasets import (
     write_squad_example,
 )
 
-pytest.importorskip(
-    "skl2onnx", reason="needs skl2onnx, the onnx extra (pip install 'skfusion[onnx]')"
-)
-ort = pytest.importorskip(
-    "onnxruntime",
-    reason="needs onnxruntime, the onnx extra (pip install 'skfusion[onnx]')",
-)
+EXTRA = 'the onnx extra (pip install -e ".[onnx]" in a clone of skfusion)'
+pytest.importorskip("skl2onnx", reason=f"needs skl2onnx, {EXTRA}")
+ort = pytest.importorskip("onnxruntime", reason=f"needs onnxruntime, {EXTRA}")
 from skfusion.onnx import register_converters, to_onnx  # noqa: E402
 
 X, Y = make_squad2_scores(n_questions=1500, random_state=0)
@@ -155,6 +154,50 @@ def test_with_skl2onnx_directly_and_in_a_pipeline():
     label, proba = run(onx, X)
     assert_array_equal(label, pipe.predict(X))
     assert np.abs(proba - pipe.predict_proba(X)).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("final", "dtype", "options"),
+    [
+        ("rule", "float64", None),
+        ("rule", "float32", None),
+        ("fusion", "float32", None),  # ZipMap: dictionaries of float32
+        # ONNX's ZipMap takes float32 only, as for scikit-learn's classifiers.
+        ("fusion", "float64", {"zipmap": False}),
+    ],
+)
+def test_importing_skfusion_onnx_lets_plain_skl2onnx_convert_a_pipeline(
+    final, dtype, options
+):
+    # A fresh interpreter: importing skfusion.onnx is the only registration.
+    script = f"""
+import numpy as np, onnxruntime as ort, skl2onnx
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+import skfusion.onnx
+from skfusion import MarginThresholdClassifier, TorchLogisticFusion
+from skfusion.datasets import make_squad2_scores
+X, y = make_squad2_scores(n_questions=300, random_state=0)
+X = X.astype({dtype!r})
+final = {{"rule": MarginThresholdClassifier(), "fusion": TorchLogisticFusion(
+    n_restarts=2, random_state=0)}}[{final!r}]
+pipe = make_pipeline(StandardScaler(), final).fit(X, y)
+onx = skl2onnx.to_onnx(pipe, X[:1], options={options!r})
+session = ort.InferenceSession(onx.SerializeToString())
+label = session.run(None, {{"X": X}})[0]
+assert (label == pipe.predict(X)).all() and label.shape == (300,), label
+print("converted")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.stdout == "converted\n", done.stderr
+
+
+def test_the_error_without_skl2onnx_gives_the_clone_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)  # import raises
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[onnx\]" in a clone'):
+        register_converters()
 
 
 def test_errors():

@@ -4,11 +4,12 @@ Run "skfusion --help"; "skfusion compare" without data runs on bundled
 simulated SQuAD 2.0 dev scores.
 """
 
-import argparse
+import json
 import os
 import pickle
 import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -20,7 +21,15 @@ from .. import (
     check_margin_direction,
     margin_column_indices,
 )
-from ..datasets._base import few, known_margin_columns
+from .._io import atomic_write, same_file
+from ..datasets import (
+    FEATURE_NAMES,
+    load_articles,
+    load_reader_outputs,
+    make_squad2_scores,
+)
+from ..datasets._base import few, known_margin_columns, reader_bunch
+from ..datasets._formats import choose_run, file_name, folder_runs, split_name
 from ..metrics import tuning_sample_weight
 from ..model_selection import (
     compare_estimators,
@@ -29,92 +38,121 @@ from ..model_selection import (
     no_answer_rules,
 )
 from ..persistence import (
-    check_feature_names,
     load_calibrator,
     no_answer_decisions,
     resolve_unknown_spans,
     save_calibrator,
     squad_predictions,
 )
-from ..persistence._file import writer as _calibrator_writer
-from ._checks import (
-    check_same_run,
-    dev_groups,
-    in_order_of,
-    operating_point_options,
-)
-from ._data import check_outputs_of, load_data, write_plots
-from ._files import (
-    Interrupted,
-    check_file_name,
-    no_span_text_error,
-    signals_as_exceptions,
-    write_json,
-)
+from ..persistence._calibrator import writer
+from . import _report
 from ._parser import build_parser as _build_parser
-from ._parser import column_spec
-from ._report import (
-    comparison_json,
-    comparison_text,
-    fit_json,
-    fit_text,
-    json_dumps,
-    operating_points_text,
-    question_tests_text,
-    runs_json,
-    runs_text,
-)
+
+NO_ANSWER = "written as no answer"
 
 
-class CommandError(Exception):
-    """A problem with the user's files or options: one line, no traceback."""
+class _Interrupted(BaseException):
+    """SIGTERM, raised where the command runs so that writes clean up."""
 
 
-def _margin_columns(data, args):
+def _columns(spec):
+    """Parse a --null-column/--span-column value: names or 0-based indices."""
+    items = [item.strip() for item in spec.split(",")]
+    return [int(i) if i.lstrip("-").isdigit() else i for i in items]
+
+
+def _load(args, paths, labelled):
+    """Load DATA (or the bundled simulation) as the options say."""
+    if not paths:
+        X, y = make_squad2_scores(random_state=0)
+        ids = [f"sim{i:05d}" for i in range(len(y))]
+        descr = "Simulated SQuAD 2.0 dev scores: make_squad2_scores(random_state=0)"
+        margin = (["joint_null"], ["best_span"])
+        return reader_bunch(
+            X, FEATURE_NAMES, y, ids, margin_columns=margin, descr=descr
+        )
+    scores = {}
+    for spec in args.score or ():
+        name, sep, path = spec.partition("=")
+        if not (sep and name and path):
+            raise ValueError(f"--score {spec!r}: expected NAME=FILE.")
+        scores[name] = path
+    data = load_reader_outputs(
+        paths[0] if len(paths) == 1 else paths,
+        dev=getattr(args, "dev", None), prefix=args.prefix, id_column=args.id_column,
+        subset="intersection" if args.intersect else "strict",
+        label_column=getattr(args, "label_column", "unanswerable"),
+        names=args.names.split(",") if getattr(args, "names", None) else None,
+        primary=getattr(args, "primary", None), scores=scores,
+    )  # fmt: skip
+    shown = ", ".join(map(str, paths))
+    if labelled and data.target is None:
+        raise ValueError(
+            f"{shown}: no labels: give the gold answers with --dev (for reader "
+            "outputs) or a label column (for a CSV)."
+        )
+    if labelled and data.target.all() == data.target.any():  # one class only
+        raise ValueError(
+            f"{shown}: all {len(data.target)} questions are "
+            f"{'un' * bool(data.target[0])}answerable; a no-answer rule is learnt "
+            "from both kinds."
+        )
+    return data
+
+
+def _check_outputs(args, outputs, *, files=False):
+    """Refuse, before any work, an output that is an input or a reader's file.
+
+    With `files`, also one that names a folder, or a file in none.
+    """
+    data = [Path(path) for path in args.data or ()]
+    inputs = [getattr(args, "calibrator", None), getattr(args, "dev", None), *data]
+    inputs += [spec.partition("=")[2] for spec in getattr(args, "score", None) or ()]
+    for option, output in outputs:
+        for source in inputs:
+            if source is not None and same_file(output, source):
+                raise ValueError(
+                    f"{option} {output} is one of the input files ({source}); "
+                    "choose another output file."
+                )
+        target = Path(os.path.realpath(output))
+        for folder in (p for p in data if p.is_dir()):
+            if target.parent == Path(os.path.realpath(folder)) and split_name(
+                target.name
+            ):
+                raise ValueError(
+                    f"{option} {output} is a reader output file name in {folder}, "
+                    "which the command reads; choose another name or folder."
+                )
+        if files and Path(output).is_dir():
+            raise ValueError(f"{option} {output} is a folder, expected a file name.")
+        if files and not target.parent.is_dir():
+            raise ValueError(
+                f"{option} {output}: the folder {target.parent} does not exist."
+            )
+
+
+def _margins(data, args):
     """Each run's margin columns as positions, the options overriding the primary's."""
     margins = dict(data.get("run_margins", {None: data.margin_columns}))
-    primary = data.get("primary")
     null = span = None
     if args.null_column is None or args.span_column is None:
         null, span = known_margin_columns(data)
-    null = null if args.null_column is None else column_spec(args.null_column)
-    span = span if args.span_column is None else column_spec(args.span_column)
-    margins[primary] = (null, span)
-    return {
-        run: margin_column_indices(data.feature_names, null, span)
-        for run, (null, span) in margins.items()
-    }, primary
+    if args.null_column is not None:
+        null = _columns(args.null_column)
+    if args.span_column is not None:
+        span = None if args.span_column == "none" else _columns(args.span_column)
+    margins[data.get("primary")] = (null, span)
+    positions = {run: margin_column_indices(data.feature_names, *m)
+                 for run, m in margins.items()}  # fmt: skip
+    return positions, data.get("primary")
 
 
-def _margin_rule(data, args, **params):
-    """BERT's rule on `data`'s margin columns, or on those the options name."""
-    margins, primary = _margin_columns(data, args)
-    null, span = margins[primary]
-    return MarginThresholdClassifier(null_column=null, span_column=span, **params)
-
-
-def _rule_credit(data, spans):
-    """Each rule's EM and F1: those of the run whose spans it answers with."""
-    runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
-    credit = {"em": None, "f1": None}
-    for key in credit:
-        if data[key] is not None:
-            credit[key] = {name: runs[run][key] for name, run in spans.items()}
-            missing = {run for run in spans.values() if runs[run][key] is None}
-            if missing:
-                raise CommandError(
-                    f"run {sorted(missing)[0]} has no {key.upper()} (no n-best "
-                    "lists): its rule cannot be scored with its own spans; give "
-                    "its nbest_predictions.json."
-                )
-    return credit
-
-
-def _tuning_weight(data, tune):
+def _weight(data, tune):
+    """Return the sample weights of `tune`, or raise naming what is missing."""
     try:
         return tuning_sample_weight(data.target, tune, em=data.em, f1=data.f1)
     except ValueError as exc:
-        # null_odds.json alone: a run's outputs without its n-best lists.
         where = (
             "DATA has null_odds but no nbest_predictions.json, and predictions.json "
             'leaves the span of every question it answered "" unknown: give the '
@@ -122,90 +160,125 @@ def _tuning_weight(data, tune):
             if list(data.feature_names) == ["null_odds"]
             else "give a reader's outputs with --dev"
         )
-        raise CommandError(
+        raise ValueError(
             f"--tune {tune}: {exc} {where}, a CSV with an em/f1 column, or use "
             "--tune accuracy."
         ) from exc
 
 
+def _targets(args, data):
+    """Return the targets (and confidence) given, and the credit precision counts."""
+    keys = ("target_precision", "target_noans_recall", "confidence")
+    targets = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    for key, value in targets.items():
+        inside = 0 < value < 1 if key == "confidence" else 0 <= value <= 1
+        if not inside:
+            interval = "(0, 1)" if key == "confidence" else "[0, 1]"
+            raise ValueError(
+                f"--{key.replace('_', '-')} {value} must be in {interval}."
+            )
+    if "confidence" in targets and "target_precision" not in targets:
+        raise ValueError("--confidence guarantees --target-precision: give it.")
+    if targets and args.tune != "accuracy":
+        raise ValueError(
+            f"--tune {args.tune} and a target both choose the threshold: give one."
+        )
+    credit = {"answer_credit": data.em} if targets and data.em is not None else {}
+    return targets, credit
+
+
+def _groups(args, data, say):
+    """Return the articles and paragraphs of --dev that --groups keeps together."""
+    levels = {"auto": ("article", "paragraph"), "none": ()}.get(
+        args.groups, (args.groups,)
+    )
+    if not levels:
+        return None
+    why = "no --dev file naming every question's article and paragraph"
+    if args.dev is not None:
+        try:
+            return {level: load_articles(args.dev, data.ids, level=level)
+                    for level in levels}  # fmt: skip
+        except ValueError as exc:
+            why = str(exc)
+    say(f"folds and per-question tests over single questions: {why}")
+    return None
+
+
 def cmd_compare(args, say):
     """Cross-validate four no-answer rules on identical folds; test each pair."""
+    figures = ("threshold", "margin_histograms", "restart_curves", "fold_weights")
     if args.plot:
-        figures = ("threshold", "margin_histograms", "restart_curves", "fold_weights")
-        check_outputs_of(
-            args, [("--plot", Path(args.plot) / f"{name}.png") for name in figures]
+        _check_outputs(
+            args, [("--plot", Path(args.plot) / f"{f}.png") for f in figures]
         )
-    data = load_data(args, labelled=True)
-    y = data.target
-    smallest = int(min(y.sum(), (~y).sum()))
-    if smallest < args.folds:
-        raise CommandError(
+    data = _load(args, args.data, labelled=True)
+    y, margins = data.target, None
+    rarer = int(min(y.sum(), (~y).sum()))
+    if rarer < args.folds:
+        raise ValueError(
             f"{args.folds}-fold CV needs at least {args.folds} questions of each "
-            f"class; the data has {smallest} of the rarer one."
+            f"class; the data has {rarer} of the rarer one."
         )
-    _tuning_weight(data, args.tune)  # fail early, before any fit
-    rule = _margin_rule(data, args)
-    check_margin_direction(
-        rule, data.data, data.target, feature_names=data.feature_names
-    )
+    weight = _weight(data, args.tune)  # fail early, before any fit
+    margins, primary = _margins(data, args)
+    targets, _ = _targets(args, data)
+    rules, spans = no_answer_rules(
+        margins, primary=primary, random_state=args.seed,
+        target_precision=targets.get("target_precision"),
+        confidence=targets.get("confidence"),
+    )  # fmt: skip
+    rule = rules[next(n for n in rules if n.endswith("(tuned)"))]
+    check_margin_direction(rule, data.data, y, feature_names=data.feature_names)
     run = f"; primary run {data.primary}" if "primary" in data else ""
     say(
         f"{len(y)} questions ({int(y.sum())} unanswerable), columns "
         f"{data.feature_names}{run}; {args.folds}-fold CV x {args.repeats} "
         f"repeats, tuned for {args.tune}"
     )
-    targets, _ = operating_point_options(args, data)
-    margins, primary = _margin_columns(data, args)
-    estimators, spans = no_answer_rules(
-        margins,
-        primary=primary,
-        random_state=args.seed,
-        target_precision=targets.get("target_precision"),
-        confidence=targets.get("confidence"),
-    )
-    credit = _rule_credit(data, spans)
+    runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
+    credit = {}
+    for key in ("em", "f1"):
+        if data[key] is not None:
+            lacking = sorted(
+                str(r) for r in set(spans.values()) if runs[r][key] is None
+            )
+            if lacking:
+                raise ValueError(
+                    f"run {lacking[0]} has no {key.upper()} (no n-best lists): its "
+                    "rule cannot be scored with its own spans; give its "
+                    "nbest_predictions.json."
+                )
+            credit[key] = {name: runs[r][key] for name, r in spans.items()}
     result = compare_estimators(
-        estimators,
-        data.data,
-        y,
-        **credit,
-        groups=dev_groups(args, data, say),
-        tune=args.tune,
-        n_splits=args.folds,
-        n_repeats=args.repeats,
-        random_state=args.seed,
-        progress=say,
-    )
+        rules, data.data, y, **credit, groups=_groups(args, data, say),
+        tune=args.tune, n_splits=args.folds, n_repeats=args.repeats,
+        random_state=args.seed, progress=say,
+    )  # fmt: skip
     if args.plot:
-        write_plots(
-            args, data, result, say, clone(rule), _tuning_weight(data, args.tune)
-        )
+        figures = _report.plots(args.plot, clone(rule), result, data, weight, args.seed)
+        for path in figures:
+            say(f"wrote {path}")
     questions = result.question_tests(
         n_resamples=args.resamples, random_state=args.seed
     )
     points = [
         result.target_met(name, est.target_precision)
-        for name, est in estimators.items()
+        for name, est in rules.items()
         if getattr(est, "target_precision", None) is not None
     ]
     if args.json:
-        content = comparison_json(
-            result,
-            data,
-            rule,
-            folds=args.folds,
-            repeats=args.repeats,
+        content = _report.comparison_json(
+            result, data, rule, spans=spans, folds=args.folds, repeats=args.repeats,
             seed=args.seed,
-            spans=spans,
-        )
-        content["question_tests"] = questions
-        content["operating_points"] = points
-        print(json_dumps(content))
+        )  # fmt: skip
+        content.update(question_tests=questions, operating_points=points)
+        print(_report.json_dumps(content))
     else:
-        print(comparison_text(result, data, spans=spans))
-        print(question_tests_text(questions))
+        print(_report.comparison_text(result, data, spans=spans))
+        print(_report.question_tests_text(questions))
         if points:
-            print(operating_points_text(points))
+            print(_report.operating_points_text(points))
 
 
 def cmd_compare_runs(args, say):
@@ -216,124 +289,129 @@ def cmd_compare_runs(args, say):
     readers' scores into one calibrator, give them as columns of one DATA
     to compare or fit.
     """
-    if len(args.runs) < 2:
-        raise CommandError("compare-runs needs at least 2 runs.")
-    runs = {}
-    for path in args.runs:
-        one_run = argparse.Namespace(**{**vars(args), "data": [path]})
-        data = load_data(one_run, labelled=True)
-        if runs:
-            check_same_run(path, data, args.runs[0], next(iter(runs.values())))
-        if str(path) in runs:
-            raise CommandError(f"{path}: given twice.")
-        runs[str(path)] = data
+    if len(args.runs) < 2:  # before reading any
+        raise ValueError("compare-runs needs at least 2 runs.")
+    args.names = args.primary = args.score = None
+    runs = {str(path): _load(args, [path], labelled=True) for path in args.runs}
+    if len(runs) < len(args.runs):
+        raise ValueError(f"{args.runs[-1]}: given twice.")
     first = next(iter(runs.values()))
-    aligned = {name: in_order_of(data, first) for name, data in runs.items()}
-    _tuning_weight(first, args.tune)  # fail early, before any fit
-    margins, primary = _margin_columns(first, args)
-    estimators, _ = no_answer_rules(margins[primary], random_state=args.seed)
-    result = compare_runs(
-        aligned,
-        estimators,
-        tune=args.tune,
-        n_splits=args.folds,
-        n_repeats=args.repeats,
-        random_state=args.seed,
-        progress=say,
-    )
+    _weight(first, args.tune)  # fail early, before any fit
+    margins, primary = _margins(first, args)
+    rules, _ = no_answer_rules(margins[primary], random_state=args.seed)
+    result = compare_runs(runs, rules, tune=args.tune, n_splits=args.folds,
+                          n_repeats=args.repeats, random_state=args.seed,
+                          progress=say)  # fmt: skip
     if args.json:
-        print(json_dumps(runs_json(result, folds=args.folds, repeats=args.repeats)))
+        print(_report.json_dumps(_report.runs_json(result, args.folds, args.repeats)))
     else:
-        print(runs_text(result))
+        print(_report.runs_text(result))
 
 
 def cmd_fit(args, say):
     """Fit one calibrator on all of DATA and save it."""
-    check_outputs_of(args, [("-o", args.output)])
-    check_file_name("-o", args.output)
-    _calibrator_writer(args.output)  # a missing writer fails before the fit
-    data = load_data(args, labelled=True)
-    weight = _tuning_weight(data, args.tune)
-    targets, fit_params = operating_point_options(args, data)
+    _check_outputs(args, [("-o", args.output)], files=True)
+    writer(args.output)  # a missing writer fails before the fit
+    data = _load(args, args.data, labelled=True)
+    weight = _weight(data, args.tune)
+    targets, credit = _targets(args, data)
     if args.model == "fusion":
         if args.null_column is not None or args.span_column is not None:
-            raise CommandError(
+            raise ValueError(
                 "--null-column and --span-column choose the margin rule's columns; "
                 "--model fusion uses every column."
             )
         model = TorchLogisticFusion(random_state=args.seed)
         if targets:
-            model = fixed_operating_point(
-                model, data.data, data.target, **fit_params, **targets
-            )
+            model = fixed_operating_point(model, data.data, data.target, **credit,
+                                          **targets)  # fmt: skip
         else:
             model.fit(data.data, data.target, sample_weight=weight)
     else:
-        model = _margin_rule(data, args, **targets)
-        check_margin_direction(
-            model, data.data, data.target, feature_names=data.feature_names
-        )
-        model.fit(data.data, data.target, sample_weight=weight, **fit_params)
-    save_calibrator(model, data.feature_names, args.output)
+        margins, primary = _margins(data, args)
+        null, span = margins[primary]
+        model = MarginThresholdClassifier(null_column=null, span_column=span, **targets)
+        check_margin_direction(model, data.data, data.target,
+                               feature_names=data.feature_names)  # fmt: skip
+        model.fit(data.data, data.target, sample_weight=weight, **credit)
+    save_calibrator(model, data.feature_names, args.output, reader=data.get("reader"),
+                    score_kind=data.get("score_kind"), force=args.force)  # fmt: skip
     say(f"saved to {args.output}")
-    summary = {"kind": args.model, "tune": args.tune, "output": args.output}
-    summary["targets"] = targets
-    summary["confidence"] = targets.pop("confidence", None)
-    if args.json:
-        print(json_dumps(fit_json(model, data, **summary)))
-    else:
-        print(fit_text(model, data, **summary))
+    confidence = targets.pop("confidence", None)
+    summary = {"kind": args.model, "tune": args.tune, "output": args.output,
+               "targets": targets, "confidence": confidence}  # fmt: skip
+    content = _report.fit_json(model, data, **summary)
+    print(_report.json_dumps(content) if args.json else _report.fit_text(content, data))
 
 
 def cmd_predict(args, say):
     """Apply a saved calibrator to DATA and write SQuAD-style predictions."""
-    check_outputs_of(args, [("-o", args.output)])
-    check_file_name("-o", args.output)
-    model, feature_names = load_calibrator(
-        args.calibrator, allow_pickle=args.allow_pickle
+    _check_outputs(args, [("-o", args.output)], files=True)
+    os.stat(args.calibrator)  # a missing calibrator fails before the data load
+    data = _load(args, args.data, labelled=False)
+    model, _ = load_calibrator(
+        args.calibrator, allow_pickle=args.allow_pickle, data=data, force=args.force
     )
-    data = load_data(args, labelled=False)
-    check_feature_names(feature_names, data.feature_names)
     if data.span_text is None and not args.decisions_only:
-        raise CommandError(no_span_text_error(args.data[0], args.prefix))
+        raise ValueError(_no_span_text(Path(args.data[0]), args.prefix))
     # load_calibrator checked that the classes are [False, True] or [0, 1].
     predicted_null = model.predict(data.data) == model.classes_[1]
     if args.decisions_only:
         out = no_answer_decisions(data.ids, predicted_null)
     else:
-        predicted_null = _resolve_unknown_spans(predicted_null, data, args, say)
+        result = resolve_unknown_spans(
+            predicted_null, data.span_text, no_span=data.no_span, missing_span="null"
+        )
+        if result.missing.any() and not args.missing_span_as_null:
+            raise ValueError(
+                f"the calibrator answers {int(result.missing.sum())} question(s) "
+                'whose span text is unknown ("" in predictions.json), e.g. '
+                f"{few(data.ids[result.missing].tolist())}: give the run's "
+                "nbest_predictions.json, or --missing-span-as-null to write them "
+                "as no answer."
+            )
+        for rows, why in (
+            (result.no_span, "have no candidate span (the reader's placeholder "
+             "'empty')"), (result.missing, "without a known span"),
+        ):  # fmt: skip
+            if rows.any():
+                say(f"{int(rows.sum())} answered question(s) {why}: {NO_ANSWER}")
+        predicted_null = result.predicted_null
         out = squad_predictions(data.ids, predicted_null, data.span_text)
-    write_json(args.output, out)
+    with atomic_write(args.output, "w", force=args.force) as f:
+        json.dump(out, f, indent=1, ensure_ascii=False)
+        f.write("\n")
     say(
         f"{int(predicted_null.sum())} of {len(predicted_null)} predicted "
         f"unanswerable; wrote {args.output}"
     )
 
 
-def _resolve_unknown_spans(predicted_null, data, args, say):
-    """Decide the answered questions whose span text is unknown, or stop."""
-    result = resolve_unknown_spans(
-        predicted_null, data.span_text, no_span=data.no_span, missing_span="null"
-    )
-    missing = result.missing
-    if missing.any() and not args.missing_span_as_null:
-        raise CommandError(
-            f"the calibrator answers {int(missing.sum())} question(s) whose span "
-            f'text is unknown ("" in predictions.json), e.g. '
-            f"{few(data.ids[missing].tolist())}: give the run's "
-            "nbest_predictions.json, or --missing-span-as-null to write them as no "
-            "answer."
+def _no_span_text(path, prefix):
+    """Say that DATA has no answer texts, naming the file that would give them."""
+    escape = "or use --decisions-only to write {id: true/false} instead."
+    if path.is_dir():
+        runs = folder_runs(path)
+        files = choose_run(path, runs, prefix)
+        run = next(run for run, found in runs.items() if found is files)
+        return (
+            f"{path}: no answer texts for SQuAD predictions: "
+            f"{path / file_name(run, 'nbest_predictions')} (or "
+            f"{file_name(run, 'predictions')}) is missing; add it, {escape}"
         )
-    for rows, why in (
-        (result.no_span, "have no candidate span (the reader's placeholder 'empty')"),
-        (missing, "without a known span"),
-    ):
-        if rows.any():
-            say(f"{int(rows.sum())} answered question(s) {why}: written as no answer")
-    return result.predicted_null
+    if path.suffix.lower() == ".json":
+        return (
+            f"{path}: null odds hold no answer texts for SQuAD predictions: give "
+            f"the run's folder holding {path.parent / 'nbest_predictions.json'} "
+            f"(or predictions.json), {escape}"
+        )
+    return (
+        f"{path}: scores only, no answer texts for SQuAD predictions: give the "
+        f"reader's output folder (nbest_predictions.json), {escape}"
+    )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
     """Build the argument parser of the ``skfusion`` command.
 
     Returns
@@ -343,29 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
     """
     return _build_parser(
         __doc__.split("\n")[0],
-        {
-            "compare": cmd_compare,
-            "compare-runs": cmd_compare_runs,
-            "fit": cmd_fit,
-            "predict": cmd_predict,
-        },
-    )
+        {"compare": cmd_compare, "compare-runs": cmd_compare_runs, "fit": cmd_fit,
+         "predict": cmd_predict},
+    )  # fmt: skip
 
 
-def _run(args):
-    """Run the chosen command, printing warnings as single lines."""
-
-    def say(message):
-        if not args.quiet:
-            print(message, file=sys.stderr, flush=True)
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        print(f"skfusion {args.command}: warning: {message}", file=sys.stderr)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.showwarning = show
-        args.handler(args, say)
+def _raise_interrupted(signum, frame):
+    raise _Interrupted(signum)
 
 
 def main(argv=None) -> int:
@@ -389,13 +451,30 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
+
+    def say(message):
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"skfusion {args.command}: warning: {message}", file=sys.stderr)
+
+    # SIGTERM unwinds the stack as Ctrl-C does, so that atomic_write deletes
+    # its temporary file; one ignored at start stays ignored, and only the
+    # main thread can set a handler.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main_thread else signal.SIG_IGN
     try:
-        with signals_as_exceptions():
-            _run(args)
-            sys.stdout.flush()
-    except (KeyboardInterrupt, Interrupted) as exc:
+        if previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, _raise_interrupted)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = show
+            args.handler(args, say)
+        sys.stdout.flush()
+    except (KeyboardInterrupt, _Interrupted) as exc:
         # Any file being written was deleted unfinished; the old one is whole.
-        signum = getattr(exc, "signum", signal.SIGINT)
+        signum = exc.args[0] if exc.args else signal.SIGINT
         name = signal.Signals(signum).name
         print(f"skfusion {args.command}: interrupted ({name})", file=sys.stderr)
         return 128 + signum
@@ -404,13 +483,7 @@ def main(argv=None) -> int:
         # and keep Python from reporting the failed flush at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (
-        CommandError,
-        ValueError,
-        OSError,
-        ImportError,
-        pickle.UnpicklingError,
-    ) as exc:
+    except (ValueError, OSError, ImportError, pickle.UnpicklingError) as exc:
         print(f"skfusion {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
@@ -424,6 +497,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if main_thread and previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -3,6 +3,7 @@
 import json
 import math
 
+from .._fusion import TorchLogisticFusion
 from ..model_selection._fold_tests import RATE_LIMIT
 from ..persistence import calibrator_report
 from ..persistence._report import margin_names
@@ -173,7 +174,7 @@ def runs_text(result, *, alpha=0.05):
     return "\n".join(lines)
 
 
-def runs_json(result, *, folds, repeats):
+def runs_json(result, folds, repeats):
     """Collect what `skfusion compare-runs --json` prints."""
     first = result.comparisons[result.runs[0]]
     return {
@@ -251,35 +252,25 @@ def _operating_point_line(point, confidence):
     )
 
 
-def fit_text(model, data, *, kind, tune, output, targets=None, confidence=None):
+def fit_text(content, data):
     """Format the threshold or weights, and the report, of `skfusion fit`."""
-    content = fit_json(
-        model,
-        data,
-        kind=kind,
-        tune=tune,
-        output=output,
-        targets=targets,
-        confidence=confidence,
-    )
-    lines = [f"{kind} fitted on {content['n_questions']} questions, tuned for {tune}"]
-    if "operating_point" in content:
-        lines[0] = f"{kind} fitted on {content['n_questions']} questions"
-        if confidence is not None and kind == "fusion":
+    kind, n, tune = content["model"], content["n_questions"], content["tune"]
+    point = content.get("operating_point")
+    lines = [f"{kind} fitted on {n} questions" + f", tuned for {tune}" * (not point)]
+    if point:
+        if point["confidence"] is not None and kind == "fusion":
             lines[0] = (
-                f"fusion fitted on half of {content['n_questions']} questions, its "
-                "threshold calibrated on the other half"
+                f"fusion fitted on half of {n} questions, its threshold calibrated "
+                "on the other half"
             )
-        lines.append(_operating_point_line(content["operating_point"], confidence))
+        lines.append(_operating_point_line(point, point["confidence"]))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
         if content.get("apply"):
             lines.append(f"  {content['apply']}")
     else:
-        weights = ", ".join(
-            f"{n} {w:+.4f}"
-            for n, w in zip(data.feature_names, content["coef"], strict=True)
-        )
+        weights = zip(data.feature_names, content["coef"], strict=True)
+        weights = ", ".join(f"{name} {w:+.4f}" for name, w in weights)
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
         if content.get("apply"):
             lines.append(f"  {content['apply']}")
@@ -294,3 +285,24 @@ def fit_text(model, data, *, kind, tune, output, targets=None, confidence=None):
     )
     lines.append(f"on the fit data (percent): {report}")
     return "\n".join(lines)
+
+
+def plots(folder, rule, result, data, weight, seed):
+    """Draw the comparison's figures into `folder`; return their paths."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError as exc:
+        raise ImportError(
+            "--plot needs matplotlib: pip install matplotlib (in a clone of "
+            "skfusion: pip install -e '.[plot]')"
+        ) from exc
+    from ..plotting import save_comparison_figures
+
+    X, y = data.data, data.target
+    fusion = TorchLogisticFusion(random_state=seed).fit(X, y, sample_weight=weight)
+    return save_comparison_figures(
+        folder, rule.fit(X, y, sample_weight=weight), fusion,
+        result.fitted["TorchLogisticFusion"], data.feature_names, X, y,
+    )  # fmt: skip

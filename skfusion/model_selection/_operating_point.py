@@ -27,13 +27,13 @@ def fixed_operating_point(
     ----------
     estimator : estimator
         An unfitted classifier whose ``decision_function`` is high for
-        "no answer" (``classes_[1]``), such as `~skfusion.TorchLogisticFusion`.
+        "no answer" (``classes_[1]``), such as :class:`~skfusion.TorchLogisticFusion`.
     X : array-like or DataFrame of shape (n_questions, n_features)
         Score columns.
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
     target_precision, target_noans_recall, confidence : float or None
-        As `~skfusion.MarginThresholdClassifier` takes them.
+        As :class:`~skfusion.MarginThresholdClassifier` takes them.
     answer_credit : array-like of shape (n_questions,) or None, default=None
         Each question's EM if answered; None counts answerable as right.
     calibration_size : float in (0, 1), default=0.5
@@ -53,7 +53,7 @@ def fixed_operating_point(
 
     Notes
     -----
-    The exact search of `~skfusion.MarginThresholdClassifier` runs on the
+    The exact search of :class:`~skfusion.MarginThresholdClassifier` runs on the
     decision function; scikit-learn's ``FixedThresholdClassifier`` predicts
     "no answer" where the decision is at least its threshold, the next float
     above ours. A guarantee (Learn then Test) needs scores that did not see

@@ -15,7 +15,7 @@ def no_answer_rules(
     ----------
     margins : tuple or dict of str to tuple
         ``(null_column, span_column)`` of a reader's margin, as
-        `~skfusion.MarginThresholdClassifier` takes them (a loader's
+        :class:`~skfusion.MarginThresholdClassifier` takes them (a loader's
         ``margin_columns``), or each joined run's (``run_margins``).
     primary : str or None, default=None
         The run whose spans answer for the rules on every column and whose
@@ -23,7 +23,7 @@ def no_answer_rules(
     target_precision, confidence : float or None, default=None
         Also run the primary's rule at this operating point.
     random_state : int, default=0
-        Seed of `~skfusion.TorchLogisticFusion`'s restarts.
+        Seed of :class:`~skfusion.TorchLogisticFusion`'s restarts.
 
     Returns
     -------

@@ -140,6 +140,9 @@ def compare_runs(runs, estimators, **kwargs):
         Each run (checkpoint or training seed) of one reader on the same
         questions, as `skfusion.datasets.load_reader_outputs` gives it:
         ``data``, ``target`` and, if known, ``em``, ``f1`` and ``groups``.
+        With ``ids`` (and ``feature_names``), every run must hold the first
+        run's questions, labels (and columns), and its rows are put in the
+        first run's order: every run then gets the same folds.
     estimators : dict of str to estimator
         The rules compared on every run.
     **kwargs : dict
@@ -176,6 +179,7 @@ def compare_runs(runs, estimators, **kwargs):
     """
     if len(runs) < 2:
         raise ValueError(f"compare_runs needs at least 2 runs; got {len(runs)}.")
+    runs = _aligned(runs)
     comparisons = {
         name: compare_estimators(
             estimators,
@@ -187,3 +191,36 @@ def compare_runs(runs, estimators, **kwargs):
         for name, run in runs.items()
     }
     return RunComparison(list(estimators), list(runs), comparisons)
+
+
+def _aligned(runs):
+    """Each run's rows in the first run's question order, once checked alike."""
+    (first_name, first), *others = runs.items()
+    if first.get("ids") is None:
+        return runs
+    aligned = {first_name: first}
+    for name, run in others:
+        if list(run.get("feature_names", [])) != list(first.get("feature_names", [])):
+            raise ValueError(
+                f"{name}: columns {run['feature_names']} differ from those of "
+                f"{first_name} ({first['feature_names']}): runs of one reader must "
+                "have the same score columns."
+            )
+        position = {qid: i for i, qid in enumerate(run["ids"])}
+        rows = np.array([position.get(qid, -1) for qid in first["ids"]])
+        if (
+            len(position) != len(rows)
+            or (rows < 0).any()
+            or not np.array_equal(
+                np.asarray(run["target"])[rows], np.asarray(first["target"])
+            )
+        ):
+            raise ValueError(
+                f"{name}: its questions (or labels) differ from those of "
+                f"{first_name}: runs of one reader must answer the same questions "
+                "(subset='intersection' of the loaders, --intersect on the command "
+                "line, keeps a run's own common questions only)."
+            )
+        aligned[name] = {key: None if run.get(key) is None else run[key][rows]
+                         for key in ("data", "target", "em", "f1")}  # fmt: skip
+    return aligned

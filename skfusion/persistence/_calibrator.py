@@ -1,39 +1,61 @@
-"""Calibrator files and SQuAD-style predictions.
+"""Calibrator files: a fitted estimator with what it was fitted on.
 
-A calibrator file holds a fitted estimator together with the names of the
-score columns it was trained on, so that applying it to other columns is an
-error rather than silently wrong predictions, and the versions of skfusion,
-scikit-learn and numpy that saved it. ``.skops`` is the format to share:
-loading one runs no code. joblib and pickle files can run any code while they
-load, so `load_calibrator` reads them only with ``allow_pickle=True``.
+A file from someone else must run no code when loaded, nor choose what a
+prediction costs. A ``.skops`` file (told by its first bytes, not its name)
+is rebuilt only from types skops trusts plus skfusion's two estimators; a
+joblib or pickle file can run anything while it loads, so it is read only
+with ``allow_pickle``. What loads is then checked as `fit` leaves it.
 """
 
+import importlib.util
+import io
 import numbers
+import os
 import warnings
+import zipfile
+from pathlib import Path
 
 import numpy as np
-from numpy.typing import ArrayLike
+import sklearn
+from sklearn import preprocessing as pp
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import FixedThresholdClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
-from ..datasets._base import few
-from . import _file as _calibrator
+from .. import __version__
+from .._fusion import TorchLogisticFusion
+from .._io import atomic_write, file_kind
+from .._margin import MarginThresholdClassifier
+from ..datasets._base import short
+
+FORMAT = "skfusion.calibrator/1"
+_ESTIMATORS = (TorchLogisticFusion, MarginThresholdClassifier)
+# The only types a .skops calibrator may hold beyond those skops trusts.
+TRUSTED_TYPES = [f"{c.__module__}.{c.__name__}" for c in _ESTIMATORS]
+# The steps a Pipeline may hold before skfusion's classifier: each maps a row
+# to a row of the same width in linear time, whatever numbers it holds; skops
+# trusts ~200 estimators, and a file can make many ask for any memory or time
+# (PolynomialFeatures(degree=120) wants gigabytes for 60 questions).
+STEPS = (pp.StandardScaler, pp.MinMaxScaler, pp.MaxAbsScaler, pp.RobustScaler)
+# A calibrator is kilobytes: a larger file, or a zip inflating beyond, is hostile.
+MAX_BYTES = 256 * 2**20
+_SKOPS = 'needs skops: pip install skops (or pip install -e ".[skops]" in a clone)'
 
 
 class InconsistentVersionWarning(_SklearnVersionWarning):
     """Warning raised when a calibrator is loaded under other versions.
 
-    A subclass of scikit-learn's warning of the same name, so that a filter
-    on either catches it, with the same wording, for the versions of
-    skfusion, scikit-learn and numpy that a calibrator file records.
+    A subclass of scikit-learn's warning of that name, so that one filter
+    catches both, for the skfusion, scikit-learn and numpy versions.
 
     Parameters
     ----------
     path : str
         The calibrator file.
-    original_versions : dict of str to str
-        The versions that saved it, by package name.
-    current_versions : dict of str to str
-        The versions loading it.
+    original_versions, current_versions : dict of str to str
+        The versions that saved it and those loading it, by package name.
 
     See Also
     --------
@@ -42,17 +64,12 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
 
     Examples
     --------
-    >>> import warnings
     >>> from skfusion.persistence import InconsistentVersionWarning
-    >>> warning = InconsistentVersionWarning(
-    ...     path="calibrator.skops",
-    ...     original_versions={"scikit-learn": "1.6.0"},
-    ...     current_versions={"scikit-learn": "1.7.0"},
-    ... )
-    >>> print(warning)  # doctest: +NORMALIZE_WHITESPACE
-    Trying to load calibrator calibrator.skops saved with scikit-learn 1.6.0
-    when using scikit-learn 1.7.0. This might lead to breaking code or invalid
-    results. Use at your own risk.
+    >>> print(InconsistentVersionWarning(path="c.skops", original_versions={
+    ...     "numpy": "1.26.4"}, current_versions={"numpy": "2.1.0"}))
+    Trying to load calibrator c.skops saved with numpy 1.26.4 when using numpy
+    2.1.0. This might lead to breaking code or invalid results. Use at your own
+    risk.
     """
 
     def __init__(self, *, path, original_versions, current_versions):
@@ -77,38 +94,36 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
         )
 
 
-def save_calibrator(estimator, feature_names, path) -> None:
-    """Write a fitted estimator and its column names to a calibrator file.
+def save_calibrator(
+    estimator, feature_names, path, *, reader=None, score_kind=None, force=False
+) -> None:
+    """Write a fitted estimator and what it was fitted on to a calibrator file.
 
     Parameters
     ----------
     estimator : estimator
-        A fitted `~skfusion.TorchLogisticFusion` or
-        `~skfusion.MarginThresholdClassifier`, or a
-        `~sklearn.pipeline.Pipeline` ending in one, fitted on labels
-        False/True or 0/1 (True/1 meaning unanswerable).
+        A fitted :class:`~skfusion.TorchLogisticFusion` or
+        :class:`~skfusion.MarginThresholdClassifier`, a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` of one, or
+        a :class:`~sklearn.pipeline.Pipeline` ending in either whose earlier
+        steps only rescale the columns (``StandardScaler``, ``MinMaxScaler``,
+        ``MaxAbsScaler``, ``RobustScaler`` or ``"passthrough"``), fitted on
+        labels False/True or 0/1 (True/1 meaning unanswerable).
     feature_names : sequence of str or None
-        The names of the score columns it was trained on. None takes the
-        estimator's ``feature_names_in_``, which fitting on a pandas
-        DataFrame sets (``as_frame=True`` of the loaders); where both are
-        known, they must agree.
+        The names of the score columns it was trained on; None takes its
+        ``feature_names_in_``, which, where known, they must equal.
     path : str or path-like
-        The suffix, in any case, picks the format: ``.skops`` is written
-        with skops (``pip install skops``, or
-        ``pip install -e ".[skops]"`` in a clone of skfusion) and is the one to share;
-        ``.joblib``, ``.pkl`` and ``.pickle`` are written with joblib, for
-        your own use. The file is written to a temporary file beside `path`
-        that replaces it only once complete: an interrupted or failed write
-        leaves any previous file as it was.
-
-    Raises
-    ------
-    ValueError
-        If `estimator` is not such a classifier, the suffix is none of
-        those above, or `feature_names` is None for an estimator fitted
-        without feature names, or differs from its ``feature_names_in_``.
-    ImportError
-        If the suffix is ``.skops`` and skops is not installed.
+        The suffix, in any case, picks the format: ``.skops`` (needs skops:
+        ``pip install -e ".[skops]"`` in a clone of skfusion) is the one to
+        share; ``.joblib``, ``.pkl`` and ``.pickle`` are joblib's, for your
+        own use. A temporary file replaces `path` only once complete; an
+        existing `path` must be a regular file (else OSError), whose
+        permissions are kept.
+    reader, score_kind : str or None, default=None
+        The fit data's ``reader`` and ``score_kind``, as the loaders give
+        them, recorded for `load_calibrator`; None where unknown.
+    force : bool, default=False
+        Whether to replace a read-only `path`, as ``cp --force`` does.
 
     See Also
     --------
@@ -125,66 +140,96 @@ def save_calibrator(estimator, feature_names, path) -> None:
     >>> names, model.best_threshold_
     (['null_odds'], 0.25)
     """
-    _calibrator.writer(path)  # an unknown suffix or a missing skops first
-    bundle = {
-        "format": _calibrator.FORMAT,
-        "model": estimator,
-        "feature_names": _feature_names(estimator, feature_names),
-        "versions": _calibrator.versions(),
-    }
-    _calibrator.check_bundle(bundle, f"save_calibrator({type(estimator).__name__})")
-    _calibrator.write(bundle, path)
+    dump = writer(path)  # an unknown suffix, or no skops, before anything
+    bundle = {"format": FORMAT, "model": estimator, "versions": _versions(),
+              "feature_names": _feature_names(estimator, feature_names),
+              "reader": reader, "score_kind": score_kind}  # fmt: skip
+    _check_bundle(bundle, f"save_calibrator({type(estimator).__name__})")
+    with atomic_write(path, "wb", force=force) as file:
+        dump(bundle, file)
+
+
+def writer(path):
+    """Return ``dump(bundle, file)`` for `path`'s suffix (any case), or raise."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".skops" and importlib.util.find_spec("skops") is None:
+        raise ImportError(f"{path}: writing .skops files {_SKOPS}.")
+    if suffix not in (".skops", ".joblib", ".pkl", ".pickle"):
+        raise ValueError(
+            f"{path}: expected a calibrator file name ending in .skops (safe to "
+            "share), or .joblib, .pkl, .pickle (a pickle, for your own use)."
+        )
+    return _write_skops if suffix == ".skops" else _write_joblib
+
+
+def _versions():
+    return {"skfusion": __version__, "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__}  # fmt: skip
 
 
 def _feature_names(estimator, feature_names):
     """Return the given names, or those the estimator was fitted on."""
     fitted = getattr(estimator, "feature_names_in_", None)
     fitted = None if fitted is None else [str(name) for name in fitted]
-    if feature_names is None:
-        if fitted is None:
-            raise ValueError(
-                "feature_names=None takes the estimator's feature_names_in_, but "
-                f"this {type(estimator).__name__} was fitted without feature "
-                "names: give the score columns' names, or fit on a DataFrame."
-            )
-        return fitted
-    names = [str(name) for name in feature_names]
-    if fitted is not None and names != fitted:
+    names = None if feature_names is None else [str(n) for n in feature_names]
+    if names is None and fitted is None:
+        raise ValueError(
+            "feature_names=None takes the estimator's feature_names_in_, but "
+            f"this {type(estimator).__name__} was fitted without feature "
+            "names: give the score columns' names, or fit on a DataFrame."
+        )
+    if None not in (names, fitted) and names != fitted:
         raise ValueError(
             f"feature_names={names} differ from the columns the estimator was "
             f"fitted on, feature_names_in_={fitted}."
         )
-    return names
+    return fitted if names is None else names
 
 
-def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
+def _write_skops(bundle, file):
+    import skops.io
+
+    skops.io.dump(bundle, file)
+
+
+def _write_joblib(bundle, file):
+    import joblib
+
+    joblib.dump(bundle, file)
+
+
+def load_calibrator(
+    path, *, allow_pickle=False, data=None, force=False
+) -> tuple[object, list[str]]:
     """Read a calibrator file written by `save_calibrator`.
+
+    The file must be a regular file holding a calibrator as `fit` leaves it
+    (classes [False, True] or [0, 1], fitted numbers finite and of the shape
+    `fit` gives), else ValueError.
 
     Parameters
     ----------
     path : str or path-like
         A calibrator file. A ``.skops`` file (told by its content, whatever
-        its name) is loaded only if every type in it is one skops trusts by
-        default or one of skfusion's estimators, so loading it runs no code.
+        its name) is loaded only if every type in it is one skops trusts or
+        one of skfusion's estimators: loading it runs no code.
     allow_pickle : bool, default=False
         Whether to load a joblib or pickle file. Loading one can run any code
         it holds: allow it only for files from a source you trust, as with
         ``numpy.load(allow_pickle=True)`` or ``torch.load(weights_only=False)``.
+    data : Bunch, default=None
+        The data to apply it to, as the loaders of `skfusion.datasets` give
+        it: its ``feature_names`` must be the calibrator's, and its ``reader``
+        and ``score_kind`` those it was fitted on, where both sides know them.
+    force : bool, default=False
+        Whether `data` of another reader or score kind only warns.
 
     Returns
     -------
     estimator : estimator
-        The fitted estimator: a skfusion classifier, or a Pipeline ending in
-        one, whose ``classes_`` are [False, True] or [0, 1].
+        The fitted estimator, as `save_calibrator` takes it.
     feature_names : list of str
-        The names of the columns it was trained on, as recorded in the file
-        (the estimator's ``feature_names_in_`` where it has them).
-
-    Raises
-    ------
-    ValueError
-        If the file is a pickle and `allow_pickle` is False, holds types
-        skops does not trust, or holds anything but a calibrator.
+        The names of the columns it was trained on.
 
     Warns
     -----
@@ -195,7 +240,7 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
     See Also
     --------
     save_calibrator : Writes the file.
-    check_feature_names : Checks new data against ``feature_names``.
+    check_feature_names : Checks new data's columns against ``feature_names``.
 
     Examples
     --------
@@ -208,19 +253,38 @@ def load_calibrator(path, *, allow_pickle=False) -> tuple[object, list[str]]:
     >>> names, model.predict([[4.0, 1.0]])
     (['null', 'span'], array([ True]))
     """
-    bundle = _calibrator.read(path, allow_pickle)
-    model, names, recorded = _calibrator.check_bundle(bundle, path)
-    differences = _calibrator.version_differences(recorded)
-    if differences:
-        warnings.warn(
-            InconsistentVersionWarning(
-                path=path,
-                original_versions={k: v[0] for k, v in differences.items()},
-                current_versions={k: v[1] for k, v in differences.items()},
-            ),
-            stacklevel=2,
+    bundle = _check_bundle(_read(path, allow_pickle), path)
+    names, saved = bundle["feature_names"], bundle["versions"]
+    now = {k: v for k, v in _versions().items() if saved.get(k) != v}
+    if now:
+        then = {k: saved.get(k, "unknown") for k in now}
+        warning = InconsistentVersionWarning(
+            path=path, original_versions=then, current_versions=now
         )
-    return model, names
+        warnings.warn(warning, stacklevel=2)
+    if data is not None and list(data.feature_names) != names:
+        raise ValueError(f"{path}: {_other_columns(names, data.feature_names)}")
+    other = [(k, bundle.get(k), data.get(k)) for k in ("reader", "score_kind")
+             if data is not None and None not in (bundle.get(k), data.get(k))
+             and bundle.get(k) != data.get(k)]  # fmt: skip
+    if other:
+        message = (
+            f"{path} was fitted on {', '.join(f'{k} {a!r}' for k, a, _ in other)}, "
+            f"but the data are of {', '.join(f'{k} {b!r}' for k, _, b in other)}: "
+            "its threshold or weights mean nothing on another reader's scores; "
+            "fit one on this reader's dev outputs"
+        )
+        if not force:
+            raise ValueError(f"{message}, or force=True (--force) to apply it anyway.")
+        warnings.warn(f"{message}; applied anyway (force).", stacklevel=2)
+    return bundle["model"], names
+
+
+def _other_columns(expected, found):
+    return (
+        f"The calibrator was trained on columns {list(expected)}, but the data "
+        f"has {list(found)}."
+    )
 
 
 def check_feature_names(expected, found) -> None:
@@ -231,16 +295,12 @@ def check_feature_names(expected, found) -> None:
     expected : sequence of str
         The calibrator's column names.
     found : sequence of str
-        The data's column names.
-
-    Raises
-    ------
-    ValueError
-        If the names or their order differ; the message shows both.
+        The data's column names; other names, or another order, raise a
+        ValueError that shows both.
 
     See Also
     --------
-    load_calibrator : Gives the names a calibrator was trained on.
+    load_calibrator : Gives the names, and checks them given ``data``.
 
     Examples
     --------
@@ -252,122 +312,173 @@ def check_feature_names(expected, found) -> None:
     ValueError: The calibrator was trained on columns ['null_odds'], but the data ...
     """
     if list(expected) != list(found):
+        raise ValueError(_other_columns(expected, found))
+
+
+def _read(path, allow_pickle):
+    """Return the object in a regular calibrator file, running no code by default."""
+    # O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    found = os.fstat(fd)
+    if file_kind(found.st_mode) != "a regular file":
+        os.close(fd)
         raise ValueError(
-            f"The calibrator was trained on columns {list(expected)}, but the data "
-            f"has {list(found)}."
+            f"{path} is {file_kind(found.st_mode)}, expected a calibrator file."
         )
-
-
-def _prediction_keys(ids):
-    """Return the ids as JSON keys (strings); ids that print alike are an error."""
-    bad = [
-        q
-        for q in ids
-        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (str, numbers.Integral))
-    ]
-    if bad:
+    with open(fd, "rb") as f:  # a file larger than the bound is not read
+        data = f.read(MAX_BYTES + 1) if found.st_size <= MAX_BYTES else f.read(0)
+    if found.st_size > MAX_BYTES or len(data) > MAX_BYTES:
         raise ValueError(
-            f"{len(bad)} question id(s) are neither strings nor integers, e.g. "
-            f"{few(bad)}."
+            f"{path}: larger than {MAX_BYTES // 2**20} MiB, expected a "
+            "calibrator file (kilobytes)."
         )
-    keys = [str(q) for q in ids]
-    seen, clashes = set(), []
-    for key in keys:
-        if key in seen:
-            clashes.append(key)
-        seen.add(key)
-    if clashes:
+    if not data.startswith(b"PK\x03\x04") and not allow_pickle:
         raise ValueError(
-            f"{len(clashes)} question id(s) occur twice once written as text, "
-            f"e.g. {few(clashes)}."
+            f"{path}: not a .skops file; joblib and pickle files can run any code "
+            "while they load, so skfusion loads them only with allow_pickle=True "
+            "(skfusion predict --allow-pickle), for files from a source you trust; "
+            "save calibrators as .skops to share them."
         )
-    return keys
+    if not data.startswith(b"PK\x03\x04"):
+        import joblib
+
+        return joblib.load(io.BytesIO(data))
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ImportError(f"{path}: reading .skops files {_SKOPS}.") from exc
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+        if inflated > MAX_BYTES:
+            raise ValueError(f"inflates to {inflated} bytes")
+        foreign = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+        if not foreign:
+            return sio.loads(data, trusted=TRUSTED_TYPES)
+    except Exception as exc:  # zipfile, JSON and skops' own errors alike
+        raise ValueError(f"{path}: not a readable .skops file ({exc}).") from None
+    raise ValueError(
+        f"{path} holds types skfusion does not trust: {foreign}; a calibrator "
+        "holds only skfusion's estimators and types skops trusts."
+    )
 
 
-def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> dict:
-    """SQuAD-style predictions: the answer text, or "" for "no answer".
-
-    Parameters
-    ----------
-    ids : array-like of shape (n_questions,)
-        Question ids: strings (or integers, written as their text).
-    predicted_null : array-like of shape (n_questions,) of bool
-        True where "no answer" is predicted.
-    span_text : list of str or None
-        Each question's best span text; None where unknown, which is allowed
-        only where "no answer" is predicted.
-
-    Returns
-    -------
-    predictions : dict of str to str
-        ``{id: "" or span text}``, the format of ``predictions.json`` and of
-        the official evaluation script's input.
-
-    Raises
-    ------
-    ValueError
-        If a question predicted answerable has no span text, a span text is
-        not a string, or two ids are the same once written as text.
-
-    See Also
-    --------
-    no_answer_decisions : ``{id: true/false}`` where no span text is known.
-    skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
-
-    Examples
-    --------
-    >>> from skfusion.persistence import squad_predictions
-    >>> squad_predictions(["q1", "q2"], [True, False], ["Seine", "Paris"])
-    {'q1': '', 'q2': 'Paris'}
-    """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    rows = list(zip(keys, predicted_null, span_text, strict=True))
-    unknown = [q for q, null, text in rows if not null and text is None]
-    if unknown:
+def _check_bundle(bundle, path):
+    """Raise unless `bundle` is a calibrator file's content; return it."""
+    keys = {"format", "model", "feature_names", "versions"}
+    if (not isinstance(bundle, dict) or bundle.get("format") != FORMAT
+            or not keys <= set(bundle) <= keys | {"reader", "score_kind"}):  # fmt: skip
+        raise ValueError(f"{path} is not a skfusion calibrator file.")
+    names, versions = bundle["feature_names"], bundle["versions"]
+    source = {key: bundle.get(key) for key in ("reader", "score_kind")}
+    for key, value, expected, ok in [
+        ("feature_names", names, "a list of str",
+         isinstance(names, list) and all(isinstance(n, str) for n in names)),
+        ("versions", versions, "a dict of str", isinstance(versions, dict)
+         and all(isinstance(x, str) for item in versions.items() for x in item)),
+        ("reader or score_kind", source, "str or None",
+         all(v is None or isinstance(v, str) for v in source.values())),
+    ]:  # fmt: skip
+        if not ok:
+            raise ValueError(f"{path}: {key} is {short(value)}, expected {expected}.")
+    try:
+        _check_estimator(bundle["model"], names, path)
+    except Exception as exc:  # an attribute of a type no check foresaw
+        if str(exc).startswith(str(path)):
+            raise
         raise ValueError(
-            f"{len(unknown)} answered question(s) have no known span text, e.g. "
-            f"{few(unknown)}."
-        )
-    odd = [q for q, _, text in rows if text is not None and not isinstance(text, str)]
-    if odd:
+            f"{path}: not a calibrator as fit leaves one "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:300]})."
+        ) from None
+    return bundle
+
+
+def _check_estimator(model, names, where):
+    """Raise unless `model` is a calibrator fitted on `names`, predicting zeros."""
+    steps, final = [], model
+    if type(model) is Pipeline:
+        try:
+            *steps, final = [step for _, step in model.steps]
+        except (TypeError, ValueError):  # not a list of pairs, or empty
+            final = None
+    inner = [final]
+    if type(final) is FixedThresholdClassifier:
+        inner = [final.estimator, getattr(final, "estimator_", final.estimator)]
+        inner = [e.estimator if type(e) is FrozenEstimator else e for e in inner]
+    if not all(type(e) in _ESTIMATORS for e in inner):
         raise ValueError(
-            f"{len(odd)} span text(s) are not strings, e.g. for {few(odd)}."
+            f"{where} holds a {type(model).__name__}, expected a skfusion classifier "
+            "(TorchLogisticFusion or MarginThresholdClassifier), a Pipeline "
+            "ending in one, or a FixedThresholdClassifier of one."
         )
-    return {q: "" if null else text for q, null, text in rows}
+    steps = [s for s in steps if s not in (None, "passthrough")]
+    refused = [type(s).__name__ for s in steps if type(s) not in STEPS]
+    if refused:
+        raise ValueError(
+            f"{where}: the Pipeline holds {', '.join(refused)} before its "
+            "classifier; a calibrator's pipeline may only rescale the columns "
+            f"first, with {', '.join(s.__name__ for s in STEPS)} or 'passthrough'."
+        )
+    for part in {id(p): p for p in [*steps, final, *inner]}.values():
+        _check_fitted(part, names, where)
+    classes = np.asarray(getattr(final, "classes_", None))
+    if classes.dtype.kind not in "biu" or classes.tolist() != [0, 1]:
+        raise ValueError(
+            f"{where}: the calibrator's classes are {short(classes.tolist())}, "
+            "expected [False, True] or [0, 1], True/1 meaning unanswerable."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "X does not have valid names"
+        model.predict(np.zeros((1, len(names))))
 
 
-def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
-    """Map each question id to its decision, True where "no answer" is predicted.
+def _check_fitted(model, names, where):
+    """Raise unless `model` is fitted on the columns `names` as `fit` leaves it."""
+    try:
+        check_is_fitted(model)
+    except Exception:
+        raise ValueError(
+            f"{where} holds an unfitted {type(model).__name__}, expected a fitted one."
+        ) from None
+    n, fitted = model.n_features_in_, getattr(model, "feature_names_in_", None)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n != len(names):
+        raise ValueError(
+            f"{where}: the calibrator takes {short(n)} columns but names {len(names)}."
+        )
+    if fitted is not None and [str(name) for name in fitted] != names:
+        raise ValueError(
+            f"{where}: the calibrator was fitted on columns {short(list(fitted))} "
+            f"but names {names}."
+        )
+    for attribute, shape in _fitted_shapes(model).items():
+        value = getattr(model, attribute, None)
+        real = isinstance(value, (numbers.Real, np.ndarray))
+        array = np.asarray(value if real and not isinstance(value, bool) else None)
+        problem = (
+            f"a {type(value).__name__}" if array.dtype.kind not in "fiu"
+            else f"of shape {array.shape}" if array.shape != shape
+            else None if np.isfinite(array).all() else "not finite (NaN or infinity)"
+        )  # fmt: skip
+        if problem:
+            raise ValueError(
+                f"{where}: {type(model).__name__}.{attribute} is {problem}, "
+                f"expected finite numbers of shape {shape}, as fit gives."
+            )
 
-    Parameters
-    ----------
-    ids : array-like of shape (n_questions,)
-        Question ids: strings (or integers, written as their text).
-    predicted_null : array-like of shape (n_questions,) of bool
-        True where "no answer" is predicted.
 
-    Returns
-    -------
-    decisions : dict of str to bool
-        ``{id: True or False}``, True meaning "no answer". Not the input of
-        the official evaluation script, which needs answer texts.
-
-    Raises
-    ------
-    ValueError
-        If two ids are the same once written as text.
-
-    See Also
-    --------
-    squad_predictions : The answer texts, where span texts are known.
-
-    Examples
-    --------
-    >>> from skfusion.persistence import no_answer_decisions
-    >>> no_answer_decisions(["q1", "q2"], [True, False])
-    {'q1': True, 'q2': False}
-    """
-    predicted_null = np.asarray(predicted_null, dtype=bool)
-    keys = _prediction_keys(ids)
-    return {q: bool(n) for q, n in zip(keys, predicted_null, strict=True)}
+def _fitted_shapes(model):
+    """Return the shape `fit` gives each fitted number of `model`; () a scalar."""
+    n = model.n_features_in_
+    if type(model) is TorchLogisticFusion:
+        r, s = model.n_restarts, model.n_steps
+        return {"coef_": (1, n), "intercept_": (1,), "best_score_": (),
+                "restart_scores_": (r,), "accuracy_curve_": (r, s),
+                "best_restart_": (), "best_step_": (), "n_iter_": ()}  # fmt: skip
+    if type(model) is MarginThresholdClassifier:
+        return {"best_threshold_": (), "best_score_": ()}
+    if type(model) is FixedThresholdClassifier:
+        auto = isinstance(model.threshold, str) and model.threshold == "auto"
+        return {} if auto else {"threshold": ()}
+    return {name: (n,) for name, value in vars(model).items()  # the scalers
+            if name.endswith("_") and not name.startswith("_")
+            and isinstance(value, np.ndarray) and value.dtype.kind in "fc"}  # fmt: skip

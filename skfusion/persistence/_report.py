@@ -22,42 +22,8 @@ def margin_formula(rule, data):
     text = " + ".join(null)
     if span is None:
         return text
-    if len(null) > 1:
-        text = f"({text})"
-    spans = " + ".join(span)
-    return f"{text} - ({spans})" if len(span) > 1 else f"{text} - {spans}"
-
-
-def _threshold_fields(rule, data):
-    null, span = margin_names(rule, data)
-    fields = {
-        "margin": margin_formula(rule, data),
-        "threshold": rule.best_threshold_,
-        "reader": data.get("reader"),
-        "score_kind": data.get("score_kind"),
-    }
-    # The reader's own terms hold only for the margin the reader computes.
-    if (null, span) == tuple(data.margin_columns or ()) and (
-        data.get("reader") or span is None
-    ):
-        extra, fields["apply"] = threshold_advice(
-            data.get("reader"), null[0], rule.best_threshold_
-        )
-        fields.update(extra)
-    return fields
-
-
-def _operating_point(predicted_null, unanswerable, em, targets):
-    answered = ~predicted_null
-    right = (~unanswerable).astype(float) if em is None else em
-    return {
-        "target_precision": targets.get("target_precision"),
-        "target_noans_recall": targets.get("target_noans_recall"),
-        "precision_of": "answerable" if em is None else "em",
-        "coverage": float(answered.mean()),
-        "answered_precision": float(right[answered].mean()) if answered.any() else None,
-        "noans_recall": float(predicted_null[unanswerable].mean()),
-    }
+    text = f"({text})" if len(null) > 1 else text
+    return f"{text} - ({' + '.join(span)})" if len(span) > 1 else f"{text} - {span[0]}"
 
 
 def calibrator_report(estimator, data, *, targets=None) -> dict:
@@ -66,10 +32,10 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     Parameters
     ----------
     estimator : estimator
-        A fitted `~skfusion.MarginThresholdClassifier`, a
-        `~skfusion.TorchLogisticFusion`, or a
-        `~sklearn.model_selection.FixedThresholdClassifier` around a frozen
-        fusion (an operating point).
+        A fitted :class:`~skfusion.MarginThresholdClassifier`, a
+        :class:`~skfusion.TorchLogisticFusion`, or a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` around a
+        frozen fusion (an operating point).
     data : Bunch
         What a loader of `skfusion.datasets` returns, with labels: its
         ``data``, ``target``, ``feature_names``, ``margin_columns`` and
@@ -82,12 +48,12 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     -------
     report : dict
         ``n_questions``, ``feature_names`` and ``report``
-        (`~skfusion.metrics.no_answer_report` of the decisions, in percent).
-        For a margin rule: ``margin`` (the formula in column names),
-        ``threshold``, ``reader``, ``score_kind`` and, where the margin is
-        the reader's own, ``apply`` (where the threshold goes) and the
-        reader's option (e.g. ``null_score_diff_threshold``). For a fusion:
-        ``coef``, ``intercept`` and, at an operating point,
+        (:func:`~skfusion.metrics.no_answer_report` of the decisions, in
+        percent). For a margin rule: ``margin`` (the formula in column
+        names), ``threshold``, ``reader``, ``score_kind`` and, where the
+        margin is the reader's own, ``apply`` (where the threshold goes) and
+        the reader's option (e.g. ``null_score_diff_threshold``). For a
+        fusion: ``coef``, ``intercept`` and, at an operating point,
         ``decision_threshold``; on Retro-Reader's files, ``apply`` (what
         replaces ``run_verifier.py``'s fixed weights) and, for a fusion of
         ``cls_score`` and ``null_odds``, its ``cof`` and ``thresh``. With
@@ -114,8 +80,7 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     (200, ['HasAns_accuracy', 'HasAns_total'])
     """
     unanswerable = np.asarray(data.target, dtype=bool)
-    em = None if data.em is None else np.asarray(data.em, dtype=float)
-    f1 = None if data.f1 is None else np.asarray(data.f1, dtype=float)
+    em, f1 = (None if v is None else np.asarray(v, float) for v in (data.em, data.f1))
     predicted_null = np.asarray(estimator.predict(data.data)).astype(bool)
     content = {
         "n_questions": len(unanswerable),
@@ -123,7 +88,16 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         "report": no_answer_report(predicted_null, unanswerable, em, f1),
     }
     if isinstance(estimator, MarginThresholdClassifier):
-        content.update(_threshold_fields(estimator, data))
+        null, span = margin_names(estimator, data)
+        reader, threshold = data.get("reader"), estimator.best_threshold_
+        content.update(margin=margin_formula(estimator, data), threshold=threshold,
+                       reader=reader, score_kind=data.get("score_kind"))  # fmt: skip
+        # The reader's own terms hold only for the margin the reader computes.
+        if (null, span) == tuple(data.margin_columns or ()) and (
+            reader or span is None
+        ):
+            extra, content["apply"] = threshold_advice(reader, null[0], threshold)
+            content.update(extra)
     else:
         fusion = estimator
         if isinstance(estimator, FixedThresholdClassifier):
@@ -139,7 +113,15 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         if apply and "decision_threshold" not in content:
             content.update(extra, apply=apply)
     if targets:
-        content["operating_point"] = _operating_point(
-            predicted_null, unanswerable, em, targets
-        )
+        answered = ~predicted_null
+        right = (~unanswerable).astype(float) if em is None else em
+        precision = float(right[answered].mean()) if answered.any() else None
+        content["operating_point"] = {
+            "target_precision": targets.get("target_precision"),
+            "target_noans_recall": targets.get("target_noans_recall"),
+            "precision_of": "answerable" if em is None else "em",
+            "coverage": float(answered.mean()),
+            "answered_precision": precision,
+            "noans_recall": float(predicted_null[unanswerable].mean()),
+        }
     return content

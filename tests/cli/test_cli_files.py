@@ -3,8 +3,10 @@ interrupts and failing writes never lose a file."""
 
 import errno
 import json
+import os
 import pickle
 import signal
+import stat
 import subprocess
 import sys
 
@@ -57,6 +59,7 @@ def run_folder(tmp_path, capsys):
     return paths
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize("name", ["cal.joblib", "cal.skops", "cal.SKOPS", "cal"])
 def test_a_pickle_calibrator_runs_nothing(capsys, tmp_path, run_folder, name):
     marker = tmp_path / "ran"
@@ -74,6 +77,7 @@ def test_a_pickle_calibrator_runs_nothing(capsys, tmp_path, run_folder, name):
 INPUT_FILE, READER_NAME = "is one of the input files", "is a reader output file name in"
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("command", "output", "message"),
     [
@@ -103,7 +107,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
     def no_work(*args, **kwargs):
         raise AssertionError("the data was loaded before the output was checked")
 
-    monkeypatch.setattr("skfusion.cli._data.load_reader_outputs", no_work)
+    monkeypatch.setattr("skfusion.cli._main.load_reader_outputs", no_work)
     monkeypatch.setattr("skfusion.cli._main.load_calibrator", no_work)
     if command == "fit":
         argv = ["fit", run_folder["folder"], "--dev", run_folder["dev"]]
@@ -116,6 +120,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(
     assert not paths["reader_name"].exists()
 
 
+@pytest.mark.hostile("error")
 def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     dev = tmp_path / "threshold.png"
     dev.write_bytes(run_folder["dev"].read_bytes())
@@ -125,6 +130,7 @@ def test_plots_over_an_input_are_refused(capsys, tmp_path, run_folder):
     assert dev.read_bytes() == run_folder["dev"].read_bytes()
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("output", "message"),
     [("", "is a folder, expected a file name"), ("no/m.skops", "does not exist")],
@@ -217,13 +223,16 @@ def failing_dump(error):
     return dump
 
 
+@pytest.mark.hostile("handled")
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
         (
             OSError(errno.ENOSPC, "No space left on device"),
             1,
-            "skfusion predict: error: [Errno 28] No space left on device\n",
+            # Every I/O error names its file (the output, here).
+            "skfusion predict: error: [Errno 28] No space left on device: "
+            "'{out_file}'\n",
         ),
         (KeyboardInterrupt(), 130, "skfusion predict: interrupted (SIGINT)\n"),
     ],
@@ -234,13 +243,15 @@ def test_a_failed_predictions_write_keeps_the_old_file(
 ):
     out_file = tmp_path / "predictions.json"
     out_file.write_text('{"old": ""}\n')
-    monkeypatch.setattr("skfusion.cli._files.json.dump", failing_dump(error))
+    monkeypatch.setattr("skfusion.cli._main.json.dump", failing_dump(error))
     argv = ["predict", run_folder["model"], run_folder["folder"], "-q"]
+    message = message.format(out_file=out_file)
     assert run(capsys, *argv, "-o", out_file) == (status, "", message)
     assert out_file.read_text() == '{"old": ""}\n'
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.hostile("error")
 def test_a_failed_figure_write_keeps_the_old_figure(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "threshold.png"
@@ -299,6 +310,7 @@ sys.exit(main(sys.argv[3:]))
 """
 
 
+@pytest.mark.hostile("handled")
 @pytest.mark.parametrize(
     ("signum", "when"),
     [
@@ -323,3 +335,119 @@ def test_a_signal_mid_write_keeps_the_old_file(large_predict, tmp_path, signum, 
     assert result.stderr == f"skfusion predict: interrupted ({name})\n"
     assert out_file.read_text() == '{"old": true}\n'
     assert leftovers(tmp_path) == []
+
+
+def _device(path):
+    """A copy of /dev/null where root may make one; else a link to it."""
+    if os.geteuid() == 0:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.stat("/dev/null").st_rdev)
+    else:
+        path.symlink_to("/dev/null")
+
+
+# Outputs the command must refuse, naming them, and leave as they were.
+REFUSED_OUTPUTS = {
+    "fifo": (os.mkfifo, "is a FIFO"),
+    "character device": (_device, "is a character device"),
+    "read-only": (lambda p: (p.write_text("old"), p.chmod(0o444)), "is read-only"),
+}
+
+
+@pytest.mark.hostile("error")
+@pytest.mark.parametrize("case", sorted(REFUSED_OUTPUTS))
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_an_output_that_is_not_a_writable_file_is_refused(
+    capsys, tmp_path, run_folder, case, command
+):
+    make, message = REFUSED_OUTPUTS[case]
+    output = tmp_path / ("out.skops" if command == "fit" else "out.json")
+    make(output)
+    before = os.stat(output)
+    if command == "fit":
+        argv = ["fit", run_folder["folder"], "--dev", run_folder["dev"], "--model"]
+        argv += ["margin"]
+    else:
+        argv = ["predict", run_folder["model"], run_folder["folder"]]
+    status, out, err = run(capsys, *argv, "-q", "-o", output)
+    assert status == 1 and out == ""
+    assert f"{output} {message}" in one_line(err)
+    after = os.stat(output)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (
+        before.st_mode,
+        before.st_ino,
+        before.st_rdev,
+    )
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.hostile("handled")
+@pytest.mark.parametrize("command", ["fit", "predict"])
+@pytest.mark.parametrize("mode", [0o600, 0o444])
+def test_force_replaces_a_read_only_output_keeping_its_mode(
+    capsys, tmp_path, run_folder, command, mode
+):
+    output = tmp_path / ("out.skops" if command == "fit" else "out.json")
+    output.write_text("old")
+    output.chmod(mode)
+    if command == "fit":
+        argv = ["fit", run_folder["folder"], "--dev", run_folder["dev"]]
+        argv += ["--model", "margin"]
+    else:
+        argv = ["predict", run_folder["model"], run_folder["folder"]]
+    status, _, err = run(capsys, *argv, "-q", "-o", output, "--force")
+    assert status == 0, err
+    assert output.read_bytes() != b"old"
+    assert stat.S_IMODE(output.stat().st_mode) == mode
+
+
+@pytest.mark.hostile("error")
+def test_a_calibrator_of_another_reader_needs_force(capsys, tmp_path, run_folder):
+    # The same column names, fitted on another reader's scores (beam search's
+    # class scores) than the run_qa run it is applied to.
+    from skfusion.datasets import load_reader_outputs
+    from skfusion.persistence import load_calibrator
+
+    data = load_reader_outputs(run_folder["folder"], dev=run_folder["dev"])
+    assert data.reader == "run_squad"  # the oracle: the data's reader
+    model, names = load_calibrator(run_folder["model"])
+    other = tmp_path / "beam.skops"
+    save_calibrator(model, names, other, reader="beam_search", score_kind="class score")
+    out_file = tmp_path / "p.json"
+    argv = ["predict", other, run_folder["folder"], "-q", "-o", out_file]
+    status, _, err = run(capsys, *argv)
+    assert status == 1
+    assert f"{other} was fitted on reader 'beam_search'" in one_line(err)
+    assert "'run_squad'" in err and "--force" in err
+    assert not out_file.exists()
+    status, _, err = run(capsys, *argv, "--force")
+    assert status == 0, err
+    assert err.startswith("skfusion predict: warning: ") and "applied anyway" in err
+    assert len(json.loads(out_file.read_text())) == len(data.ids)
+
+
+@pytest.mark.hostile("error")
+def test_an_id_that_is_not_unicode_names_the_output_and_the_id(capsys, tmp_path):
+    model = tmp_path / "m.skops"
+    rule = MarginThresholdClassifier(span_column=None).fit([[-1.0], [1.0]], [0, 1])
+    save_calibrator(rule, ["x0"], model)  # the notebook pickle's column name
+    scores = tmp_path / "s.pkl"
+    content = {"scores": {"q\ud800x": [0.5], "q2": [-0.5]}}
+    scores.write_bytes(pickle.dumps({**content, "labels": {"q\ud800x": 1, "q2": 0}}))
+    out_file = tmp_path / "p.json"
+    out_file.write_text("{}\n")
+    argv = ["predict", model, scores, "--decisions-only", "-q", "-o", out_file]
+    status, _, err = run(capsys, *argv)
+    assert status == 1
+    assert str(out_file) in one_line(err) and "q\\ud800x" in err
+    assert out_file.read_text() == "{}\n" and leftovers(tmp_path) == []
+
+
+@pytest.mark.hostile("error")
+def test_two_runs_of_one_name_are_told_the_option(capsys, tmp_path):
+    runs = []
+    for seed, parent in enumerate(("a", "b")):
+        _, nbest = random_run(seed, 30, signal=2.0)
+        runs.append(write_run(tmp_path / parent / "run", nbest)["nbest"].parent)
+    status, _, err = run(capsys, "compare", *runs, "-q")
+    assert status == 1
+    assert "--names" in one_line(err)

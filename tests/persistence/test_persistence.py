@@ -47,7 +47,7 @@ class CodeRunner:
 
 def raw_bundle(model, feature_names=FEATURE_NAMES, versions=None):
     """A calibrator file's content, bypassing save_calibrator's checks."""
-    from skfusion.persistence._file import versions as current
+    from skfusion.persistence._calibrator import _versions as current
 
     return {
         "format": "skfusion.calibrator/1",
@@ -104,6 +104,7 @@ def test_a_fixed_threshold_of_a_skfusion_classifier_is_a_calibrator(tmp_path):
         save_calibrator(other, FEATURE_NAMES, tmp_path / "o.skops")
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize("name", ["c.joblib", "c.pkl", "c.skops", "c.SKOPS", "c"])
 @pytest.mark.parametrize("writer", ["pickle", "joblib"])
 def test_a_pickle_payload_never_runs_without_allow_pickle(tmp_path, name, writer):
@@ -122,6 +123,7 @@ def test_a_pickle_payload_never_runs_without_allow_pickle(tmp_path, name, writer
     assert marker.read_text() == "ran"
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("model", "foreign"),
     [
@@ -140,6 +142,7 @@ def test_skops_file_with_foreign_types_is_refused(tmp_path, model, foreign):
     assert not (tmp_path / "never").exists()
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("model", "message"),
     [
@@ -170,6 +173,7 @@ def test_a_loaded_calibrator_is_validated(tmp_path, model, message):
     assert not (tmp_path / "saved.skops").exists()
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -187,6 +191,7 @@ def test_a_file_that_is_not_a_calibrator_is_refused(tmp_path, change, message):
         load_calibrator(tmp_path / "x.skops")
 
 
+@pytest.mark.hostile("error")
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not a zip", b"\x00" * 100])
 def test_garbage_is_one_error(tmp_path, content):
     path = tmp_path / "c.skops"
@@ -244,6 +249,7 @@ def test_the_suffix_is_checked_before_anything_is_written(tmp_path, monkeypatch)
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.hostile("handled")
 @pytest.mark.parametrize("suffix", ["skops", "joblib"])
 def test_a_failing_write_leaves_the_old_file_intact(tmp_path, monkeypatch, suffix):
     path = tmp_path / f"calibrator.{suffix}"
@@ -255,7 +261,7 @@ def test_a_failing_write_leaves_the_old_file_intact(tmp_path, monkeypatch, suffi
         file.write(b"half a calibrator")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    from skfusion.persistence import _file as _calibrator
+    from skfusion.persistence import _calibrator
 
     monkeypatch.setattr(_calibrator, f"_write_{suffix}", disk_full)
     with pytest.raises(OSError, match="No space left"):
