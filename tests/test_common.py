@@ -89,4 +89,5 @@ def test_default_parameters_are_the_documented_ones():
         "pos_label": None,
         "target_precision": None,
         "target_noans_recall": None,
+        "confidence": None,
     }
