@@ -64,13 +64,18 @@ def _columns(spec):
 def _load(args, paths, labelled):
     """Load DATA (or the bundled simulation) as the options say."""
     if not paths:
-        X, y = make_squad2_scores(random_state=0)
+        X, y, groups = make_squad2_scores(grouped=True, random_state=0)
         ids = [f"sim{i:05d}" for i in range(len(y))]
-        descr = "Simulated SQuAD 2.0 dev scores: make_squad2_scores(random_state=0)"
+        descr = (
+            "Simulated SQuAD 2.0 dev scores, 35 articles: "
+            "make_squad2_scores(grouped=True, random_state=0)"
+        )
         margin = (["joint_null"], ["best_span"])
-        return reader_bunch(
+        data = reader_bunch(
             X, FEATURE_NAMES, y, ids, margin_columns=margin, descr=descr
         )
+        data.groups = groups
+        return data
     scores = {}
     for spec in args.score or ():
         name, sep, path = spec.partition("=")
@@ -194,6 +199,8 @@ def _groups(args, data, say):
     )
     if not levels:
         return None
+    if data.get("groups") is not None:  # the bundled simulation's
+        return {level: data.groups[level] for level in levels}
     why = "no --dev file naming every question's article and paragraph"
     if args.dev is not None:
         try:

@@ -8,6 +8,8 @@ from ._base import PER_HEAD_FEATURE_NAMES, SEPARATOR, reader_bunch
 
 SQUAD2_DEV_QUESTIONS = 11873
 SQUAD2_DEV_UNANSWERABLE = 5945
+SQUAD2_DEV_ARTICLES = 35
+SQUAD2_DEV_PARAGRAPHS = 1204
 FEATURE_NAMES = ("joint_null", "start_null", "end_null", "best_span")
 COLUMNS = {"notebook": FEATURE_NAMES, "per_head": PER_HEAD_FEATURE_NAMES}
 
@@ -15,6 +17,9 @@ COLUMNS = {"notebook": FEATURE_NAMES, "per_head": PER_HEAD_FEATURE_NAMES}
 # spread of the question's difficulty (shared by its windows) and of the
 # window's own noise.
 EVIDENCE = {"answer": -1.3, "no_answer": 1.0, "question_sd": 0.8, "window_sd": 1.0}
+# With ``grouped=True``, the difficulty's spread shared by the questions of
+# one article, of one paragraph, and each question's own (0.8 in all).
+GROUPED_SD = {"article": 0.3, "paragraph": 0.4, "question": np.sqrt(0.8**2 - 0.25)}
 # Each head reads the evidence as ``offset + slope * evidence + noise``
 # (offset, slope, noise sd); the two heads of one kind (start and end) also
 # share a component of the sd given after them.
@@ -84,9 +89,46 @@ def _draw_questions(rng, n_questions, n_unanswerable, max_seq_length, doc_stride
     )
 
 
-def draw_evidence(rng, questions):
+def _group_sizes(rng, total, n_groups):
+    """Split `total` items into `n_groups` positive, unequal sizes."""
+    shares = rng.dirichlet(np.full(n_groups, 4.0))
+    return rng.multinomial(total - n_groups, shares) + 1
+
+
+def _draw_groups(rng, n_questions):
+    """Each question's article and paragraph, in SQuAD 2.0 dev's proportions."""
+    scale = n_questions / SQUAD2_DEV_QUESTIONS
+    n_articles = min(n_questions, max(2, round(SQUAD2_DEV_ARTICLES * scale)))
+    n_paragraphs = min(
+        n_questions, max(n_articles, round(SQUAD2_DEV_PARAGRAPHS * scale))
+    )
+    paragraph = np.repeat(
+        np.arange(n_paragraphs), _group_sizes(rng, n_questions, n_paragraphs)
+    )
+    article = np.repeat(
+        np.arange(n_articles), _group_sizes(rng, n_paragraphs, n_articles)
+    )
+    return {"article": article[paragraph], "paragraph": paragraph}
+
+
+def _grouped_difficulty(rng, groups):
+    """Draw a difficulty shared within articles and paragraphs, sd 0.8 in all."""
+    n_questions = groups["paragraph"].size
+    difficulty = rng.normal(scale=GROUPED_SD["question"], size=n_questions)
+    for level in ("article", "paragraph"):
+        codes = groups[level]
+        difficulty += rng.normal(scale=GROUPED_SD[level], size=codes.max() + 1)[codes]
+    return difficulty
+
+
+def draw_evidence(rng, questions, groups=None):
     """Draw the evidence (steps 3, 4): its question's part, and window noise."""
-    difficulty = rng.normal(scale=EVIDENCE["question_sd"], size=questions.first.size)
+    if groups is None:
+        difficulty = rng.normal(
+            scale=EVIDENCE["question_sd"], size=questions.first.size
+        )
+    else:
+        difficulty = _grouped_difficulty(rng, groups)
     mean = np.where(questions.holds_answer, EVIDENCE["answer"], EVIDENCE["no_answer"])
     noise = rng.normal(scale=EVIDENCE["window_sd"], size=questions.owner.size)
     return mean + difficulty[questions.owner], noise
@@ -138,12 +180,14 @@ def read_windows(rng, questions, evidence, columns):
     return Bunch(X=X, span_window=span, no_valid_span=no_valid_span)
 
 
-def simulate(n_questions, n_unanswerable, columns, rng, max_seq_length, doc_stride):
+def simulate(
+    n_questions, n_unanswerable, columns, rng, max_seq_length, doc_stride, groups=None
+):
     """Simulate the questions and one reader of them."""
     questions = _draw_questions(
         rng, n_questions, n_unanswerable, max_seq_length, doc_stride
     )
-    evidence = sum(draw_evidence(rng, questions))
+    evidence = sum(draw_evidence(rng, questions, groups))
     return questions, read_windows(rng, questions, evidence, columns)
 
 
@@ -154,8 +198,9 @@ def make_squad2_scores(
     columns: str = "notebook",
     max_seq_length: int = 384,
     doc_stride: int = 128,
+    grouped: bool = False,
     random_state=None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple:
     """Simulate a SQuAD 2.0 reader's no-answer scores, window by window.
 
     Per question: (1) exactly `n_unanswerable` questions, at random, are
@@ -181,6 +226,12 @@ def make_squad2_scores(
       span logits are 0.0, those of run_qa's fake "empty" span.
 
     Steps 1 to 4, and so the labels, are the same whichever `columns`.
+    With ``grouped=True`` the questions fall, in order, into paragraphs and
+    articles in SQuAD 2.0 dev's proportions (1,204 paragraphs and 35
+    articles for 11,873 questions, of unequal sizes), and the difficulty of
+    step 3 is the sum of an article's part (sd 0.3), a paragraph's (sd 0.4)
+    and the question's own (sd 0.62): questions of one paragraph or article
+    are then not independent, as on real dev sets.
 
     Parameters
     ----------
@@ -196,6 +247,9 @@ def make_squad2_scores(
         Tokens per window, question and special tokens included.
     doc_stride : int, default=128
         Tokens between the starts of consecutive windows.
+    grouped : bool, default=False
+        Whether questions share difficulty within paragraphs and articles;
+        if True, their groups are returned too.
     random_state : int, RandomState instance or None, default=None
         Seed of the simulation; an int gives the same data every call.
 
@@ -206,6 +260,10 @@ def make_squad2_scores(
         (notebook) or ``X[:, 0] + X[:, 1] - X[:, 2] - X[:, 3]`` (per head).
     y : ndarray of shape (n_questions,) of bool
         True where the question is unanswerable.
+    groups : dict of str to ndarray of shape (n_questions,)
+        Only with ``grouped=True``: each question's ``"article"`` and
+        ``"paragraph"`` (integer codes), as `compare_estimators`'s `groups`
+        takes them.
 
     See Also
     --------
@@ -240,14 +298,20 @@ def make_squad2_scores(
     >>> print(f"{tuned.best_score_:.3f} at {tuned.best_threshold_:.2f}, "
     ...       f"{at_0.fit(margin, y).best_score_:.3f} at 0")
     0.805 at -2.80, 0.797 at 0
+    >>> X, y, groups = make_squad2_scores(grouped=True, random_state=0)
+    >>> [len(set(groups[level])) for level in ("article", "paragraph")]
+    [35, 1204]
     """
     n_unanswerable = check_sizes(
         n_questions, n_unanswerable, max_seq_length, doc_stride, columns
     )
     rng = check_random_state(random_state)
+    groups = _draw_groups(rng, n_questions) if grouped else None
     questions, reader = simulate(
-        n_questions, n_unanswerable, columns, rng, max_seq_length, doc_stride
+        n_questions, n_unanswerable, columns, rng, max_seq_length, doc_stride, groups
     )
+    if grouped:
+        return reader.X, questions.unanswerable, groups
     return reader.X, questions.unanswerable
 
 

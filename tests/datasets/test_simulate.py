@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -151,3 +152,30 @@ def test_fusing_the_columns_gains_at_most_a_point_and_a_half(columns, random_sta
     )
     fused = cross_val_score(LogisticRegression(), X, y, cv=cv)
     assert -0.005 <= fused.mean() - rule.mean() <= 0.015
+
+
+def test_grouped_questions_share_difficulty_within_paragraphs():
+    X, y, groups = make_squad2_scores(grouped=True, random_state=0)
+    article, paragraph = groups["article"], groups["paragraph"]
+    assert (len(np.unique(article)), len(np.unique(paragraph))) == (35, 1204)
+    # Paragraphs nest in articles, and both are runs of consecutive rows.
+    assert all(len(np.unique(article[paragraph == p])) == 1 for p in range(1204))
+    assert np.all(np.diff(paragraph) >= 0) and np.all(np.diff(article) >= 0)
+    # One-way ANOVA over paragraphs of the answerable questions' margins:
+    # the grouped simulation's paragraphs differ, the independent one's
+    # (same labels drawn, same paragraph codes) do not.
+    independent, y_independent = make_squad2_scores(random_state=0)
+
+    def paragraph_anova_p(X, y):
+        margin = (X[:, 0] - X[:, 3])[~y]
+        codes = paragraph[~y]
+        return stats.f_oneway(*(margin[codes == p] for p in np.unique(codes))).pvalue
+
+    assert paragraph_anova_p(X, y) < 1e-6
+    assert paragraph_anova_p(independent, y_independent) > 1e-3
+
+
+def test_grouped_small_simulations_keep_two_articles():
+    _, _, groups = make_squad2_scores(200, grouped=True, random_state=1)
+    assert len(np.unique(groups["article"])) == 2
+    assert len(np.unique(groups["paragraph"])) == 20
