@@ -14,7 +14,8 @@ plotting = pytest.importorskip("skfusion.plotting")
 
 @pytest.fixture(scope="module")
 def scores():
-    return make_squad2_scores(random_state=0)  # the README's figures' data
+    X, y, _ = make_squad2_scores(grouped=True, random_state=0)
+    return X, y  # the README's figures' data
 
 
 def test_threshold_legend_leaves_the_curve_visible(scores):
