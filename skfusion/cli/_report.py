@@ -3,9 +3,10 @@
 import json
 import math
 
+from sklearn.base import clone
+
 from .._fusion import TorchLogisticFusion
 from ..model_selection._fold_tests import RATE_LIMIT
-from ..persistence import calibrator_report
 from ..persistence._report import margin_names
 
 
@@ -174,14 +175,13 @@ def runs_text(result, *, alpha=0.05):
     return "\n".join(lines)
 
 
-def runs_json(result, folds, repeats):
+def runs_json(result, args):
     """Collect what `skfusion compare-runs --json` prints."""
-    first = result.comparisons[result.runs[0]]
     return {
         "runs": result.runs,
-        "metric": first.tune,
-        "folds": folds,
-        "repeats": repeats,
+        "metric": result.comparisons[result.runs[0]].tune,
+        "folds": args.folds,
+        "repeats": args.repeats,
         "per_run": result.per_run(),
         "per_run_tests": {
             run: result.comparisons[run].pairwise_tests() for run in result.runs
@@ -190,42 +190,32 @@ def runs_json(result, folds, repeats):
     }
 
 
-def comparison_json(result, data, rule, *, folds, repeats, seed, spans=None):
+def comparison_json(result, data, rule, spans, args):
     """Collect what `skfusion compare --json` prints; `rule` gives the margin."""
     null, span = margin_names(rule, data)
-    per_fold = {
-        name: {
-            key: getattr(result, key)[name]
-            for key in ("accuracy", "em", "f1", "fit_seconds")
-            if getattr(result, key).get(name)
-        }
-        for name in result.names
-    }
+    keys = ("accuracy", "em", "f1", "fit_seconds")
     return {
         "n_questions": len(data.target),
         "n_unanswerable": int(data.target.sum()),
         "feature_names": list(data.feature_names),
         "margin_columns": {"null": null, "span": span},
         "metric": result.tune,
-        "folds": folds,
-        "repeats": repeats,
-        "seed": seed,
+        "folds": args.folds,
+        "repeats": args.repeats,
+        "seed": args.seed,
         "fold_groups": result.fold_groups,
         "spans": spans,
         "summary": result.summary(),
-        "per_fold": per_fold,
+        "per_fold": {
+            name: {
+                k: getattr(result, k)[name]
+                for k in keys
+                if getattr(result, k).get(name)
+            }
+            for name in result.names
+        },
         "pairwise_tests": result.pairwise_tests(),
     }
-
-
-def fit_json(model, data, *, kind, tune, output, targets=None, confidence=None):
-    """Collect what `skfusion fit --json` prints."""
-    content = {"model": kind, "tune": tune, "output": str(output)}
-    content.update(calibrator_report(model, data, targets=targets))
-    if "operating_point" in content:
-        # Its coverage and precision are measured on the fit data.
-        content["operating_point"].update(confidence=confidence, measured_on="fit data")
-    return content
 
 
 def _operating_point_line(point, confidence):
@@ -302,7 +292,8 @@ def plots(folder, rule, result, data, weight, seed):
 
     X, y = data.data, data.target
     fusion = TorchLogisticFusion(random_state=seed).fit(X, y, sample_weight=weight)
+    rule = clone(rule).fit(X, y, sample_weight=weight)
+    fold_fusions = result.fitted["TorchLogisticFusion"]
     return save_comparison_figures(
-        folder, rule.fit(X, y, sample_weight=weight), fusion,
-        result.fitted["TorchLogisticFusion"], data.feature_names, X, y,
-    )  # fmt: skip
+        folder, rule, fusion, fold_fusions, data.feature_names, X, y
+    )
