@@ -162,87 +162,47 @@ _HELP = {
     "predict --missing-span-as-null": "write answered questions whose span text is "
     "unknown as no answer instead of stopping",
 }
-_FLAG = {"action": "store_true"}
-_READ = [
-    ("--prefix", {}),
-    ("--names", {}),
-    ("--primary", {}),
-    ("--score", {"action": "append", "metavar": "NAME=FILE"}),
-    ("--intersect", _FLAG),
-    ("--label-column", {"default": "unanswerable"}),
-    ("--id-column", {}),
-    ("-q", "--quiet", _FLAG),
-]
-
-
-def _reading(but=()):
-    """Return the options that say how to read DATA, but those named."""
-    return [option for option in _READ if option[-2] not in but]
-
-
-_RULES = [
-    ("--null-column", {}),
-    ("--span-column", {}),
-    (
-        "--tune",
-        {"choices": ["accuracy", "squad_em", "squad_f1"], "default": "accuracy"},
-    ),
-    ("--seed", {"type": int, "default": 0}),
-]
-_CV = [
-    ("--folds", {"type": int, "default": 5}),
-    ("--repeats", {"type": int, "default": 3}),
-]
-_UNIT = {"type": float, "metavar": "P"}
-_OUTPUT = ("-o", "--output", {"required": True})
+# Each command's options, in the order --help shows them.
+_READ = "--prefix --names --primary --score --intersect --label-column --id-column -q"
+_RULES = "--null-column --span-column --tune --seed"
 _OPTIONS = {
-    "compare": [
-        ("data", {"nargs": "*", "metavar": "DATA"}),
-        ("--dev", {}),
-        *_reading(),
-        *_RULES,
-        *_CV,
-        ("--resamples", {"type": int, "default": 10000}),
-        (
-            "--groups",
-            {"choices": ["auto", "article", "paragraph", "none"], "default": "auto"},
-        ),
-        ("--target-precision", _UNIT),
-        ("--confidence", {"type": float, "metavar": "C"}),
-        ("--json", _FLAG),
-        ("--plot", {"metavar": "DIR"}),
-    ],
-    "fit": [
-        ("data", {"nargs": "+", "metavar": "DATA"}),
-        ("--dev", {}),
-        *_reading(),
-        *_RULES,
-        ("--model", {"choices": ["fusion", "margin"], "default": "fusion"}),
-        _OUTPUT,
-        ("--force", _FLAG),
-        ("--target-precision", _UNIT),
-        ("--confidence", {"type": float, "metavar": "C"}),
-        ("--target-noans-recall", {"type": float, "metavar": "R"}),
-        ("--json", _FLAG),
-    ],
-    "compare-runs": [
-        ("runs", {"nargs": "+", "metavar": "RUN"}),
-        ("--dev", {}),
-        *_reading(but=("--names", "--primary", "--score")),
-        *_RULES,
-        *_CV,
-        ("--json", _FLAG),
-    ],
-    "predict": [
-        ("calibrator", {"metavar": "CALIBRATOR"}),
-        ("data", {"nargs": "+", "metavar": "DATA"}),
-        *_reading(but=("--label-column",)),
-        _OUTPUT,
-        ("--force", _FLAG),
-        ("--decisions-only", _FLAG),
-        ("--allow-pickle", _FLAG),
-        ("--missing-span-as-null", _FLAG),
-    ],
+    "compare": f"data --dev {_READ} {_RULES} --folds --repeats --resamples --groups "
+    "--target-precision --confidence --json --plot",
+    "fit": f"data --dev {_READ} {_RULES} --model -o --force --target-precision "
+    "--confidence --target-noans-recall --json",
+    "compare-runs": "runs --dev --prefix --intersect --label-column --id-column -q "
+    f"{_RULES} --folds --repeats --json",
+    "predict": "calibrator data --prefix --names --primary --score --intersect "
+    "--id-column -q -o --force --decisions-only --allow-pickle --missing-span-as-null",
+}
+_FLAGS = {"-q": "--quiet", "-o": "--output"}
+_SWITCHES = (
+    "-q --intersect --json --force --decisions-only --allow-pickle "
+    "--missing-span-as-null"
+).split()
+# What add_argument takes besides the help, where it takes anything.
+_ARGUMENTS = {
+    "data": {"nargs": "+", "metavar": "DATA"},
+    "compare data": {"nargs": "*", "metavar": "DATA"},
+    "runs": {"nargs": "+", "metavar": "RUN"},
+    "calibrator": {"metavar": "CALIBRATOR"},
+    "--score": {"action": "append", "metavar": "NAME=FILE"},
+    "--label-column": {"default": "unanswerable"},
+    "--tune": {"choices": ["accuracy", "squad_em", "squad_f1"], "default": "accuracy"},
+    "--seed": {"type": int, "default": 0},
+    "--folds": {"type": int, "default": 5},
+    "--repeats": {"type": int, "default": 3},
+    "--resamples": {"type": int, "default": 10000},
+    "--groups": {
+        "choices": ["auto", "article", "paragraph", "none"],
+        "default": "auto",
+    },
+    "--target-precision": {"type": float, "metavar": "P"},
+    "--confidence": {"type": float, "metavar": "C"},
+    "--target-noans-recall": {"type": float, "metavar": "R"},
+    "--plot": {"metavar": "DIR"},
+    "--model": {"choices": ["fusion", "margin"], "default": "fusion"},
+    "-o": {"required": True},
 }
 
 
@@ -270,10 +230,13 @@ def build_parser(description, handlers):
             formatter_class=_Formatter,
         )
         command.set_defaults(handler=handlers[name])
-        for *flags, options in _OPTIONS[name]:
-            key = flags[-1]
-            text = _HELP.get(f"{name} {key}", _HELP.get(key))
-            if key == "data":
+        for option in _OPTIONS[name].split():
+            flags = [option, _FLAGS[option]] if option in _FLAGS else [option]
+            text = _HELP.get(f"{name} {flags[-1]}", _HELP.get(flags[-1]))
+            if option == "data":
                 text = text.format(_SIMULATED if name == "compare" else "")
-            command.add_argument(*flags, help=text, **options)
+            arguments = _ARGUMENTS.get(f"{name} {option}", _ARGUMENTS.get(option, {}))
+            if option in _SWITCHES:
+                arguments = {"action": "store_true"}
+            command.add_argument(*flags, help=text, **arguments)
     return parser

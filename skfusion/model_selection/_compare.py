@@ -39,8 +39,8 @@ _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`. Each dict of scores maps an
-    estimator's name to one entry per fold, in the order of the folds.
+    Returned by `compare_estimators`; each dict maps an estimator's name to
+    its values, one per fold in the folds' order.
 
     Parameters
     ----------
@@ -48,8 +48,9 @@ class Comparison:
         The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
         The score every fit maximised.
-    accuracy, em, f1, fit_seconds : dict of str to list of float, default={}
-        Out-of-fold accuracy, SQuAD 2.0 EM and F1, and fit times.
+    accuracy, em, f1, fit_seconds, coverage, answered_precision : dict
+        Out-of-fold accuracy, SQuAD 2.0 EM and F1, fit times, share of
+        questions answered and their mean credit (EM, else 1 if answerable).
     fitted : dict of str to list of estimator, default={}
         The fitted models (with ``return_estimator=True``).
     n_train, n_test : int, default=0
@@ -60,9 +61,6 @@ class Comparison:
         The labels.
     answer_credit : dict, default={}
         ``{"em": {name: credit}, "f1": {...}}``, each estimator's own.
-    coverage, answered_precision : dict of str to list of float, default={}
-        Per fold, the share answered and their mean credit (EM, else 1 if
-        answerable; NaN if none answered).
     groups : dict of str to ndarray, default={}
         Group codes of each level, coarsest first.
     min_groups : int, default=20
@@ -201,12 +199,10 @@ class Comparison:
         -------
         tests : list of dict
             Per pair: ``a``, ``b``, ``metric``, ``repeat``, ``n_questions``,
-            ``n_disagree`` (questions decided differently), ``cluster_t``,
-            ``bootstrap`` (with ``excludes_zero``) and ``mcnemar`` (None
-            unless the credit is 0 or 1), each over the coarsest level of
-            `groups` with `min_groups` groups, with ``assumes``,
-            ``false_positive_rate`` and, as in `pairwise_tests`, ``p_holm``
-            and ``significant``.
+            ``n_disagree``, and the results of `cluster_robust_ttest`,
+            `paired_bootstrap_ci` and `mcnemar_exact` (None unless the credit
+            is 0 or 1) over `groups`, each with ``assumes``,
+            ``false_positive_rate``, ``p_holm`` and ``significant``.
         """
         if not self.predicted_null:
             raise ValueError("No out-of-fold predictions were recorded.")
@@ -267,7 +263,8 @@ class Comparison:
         -------
         result : dict
             ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (a
-            fold answering nothing meets it), mean ``coverage``, ``precision``.
+            fold answering nothing meets it), mean ``coverage`` and
+            ``precision``.
         """
         precision = np.array(self.answered_precision[name])
         return {
