@@ -17,33 +17,17 @@ from .. import (
     MarginThresholdClassifier,
     TorchLogisticFusion,
     check_margin_direction,
+    datasets,
     margin_column_indices,
+    model_selection,
+    persistence,
 )
 from .._io import atomic_write, same_file
-from ..datasets import (
-    FEATURE_NAMES,
-    load_articles,
-    load_reader_outputs,
-    make_squad2_scores,
-)
+from ..datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
 from ..datasets._base import few, known_margin_columns, reader_bunch
 from ..datasets._formats import choose_run, file_name, folder_runs, split_name
 from ..metrics import tuning_sample_weight
-from ..model_selection import (
-    compare_estimators,
-    compare_runs,
-    fixed_operating_point,
-    no_answer_rules,
-    rule_credit,
-)
-from ..persistence import (
-    calibrator_report,
-    load_calibrator,
-    no_answer_decisions,
-    resolve_unknown_spans,
-    save_calibrator,
-    squad_predictions,
-)
+from ..persistence import load_calibrator
 from ..persistence._calibrator import writer
 from . import _report
 from ._parser import build_parser as _build_parser
@@ -194,7 +178,7 @@ def _groups(args, data, say):
     if args.dev is not None:
         try:
             return {
-                level: load_articles(args.dev, data.ids, level=level)
+                level: datasets.load_articles(args.dev, data.ids, level=level)
                 for level in levels
             }
         except ValueError as exc:
@@ -220,7 +204,7 @@ def cmd_compare(args, say):
     weight = _weight(data, args.tune)  # fail early, before any fit
     margins, primary = _margins(data, args)
     targets = _targets(args)
-    rules, spans = no_answer_rules(
+    rules, spans = model_selection.no_answer_rules(
         margins, primary=primary, random_state=args.seed, **targets
     )
     rule = rules[next(n for n in rules if n.endswith("(tuned)"))]
@@ -232,11 +216,11 @@ def cmd_compare(args, say):
         f"repeats, tuned for {args.tune}"
     )
     runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
-    result = compare_estimators(
+    result = model_selection.compare_estimators(
         rules,
         data.data,
         y,
-        **rule_credit(spans, runs),
+        **model_selection.rule_credit(spans, runs),
         groups=_groups(args, data, say),
         tune=args.tune,
         n_splits=args.folds,
@@ -260,7 +244,7 @@ def cmd_compare(args, say):
         content.update(question_tests=questions, operating_points=points)
         print(_report.json_dumps(content))
     else:
-        print(_report.comparison_text(result, data, spans=spans))
+        print(_report.comparison_text(result, data, spans))
         print(_report.question_tests_text(questions))
         if points:
             print(_report.operating_points_text(points))
@@ -283,8 +267,8 @@ def cmd_compare_runs(args, say):
     first = next(iter(runs.values()))
     _weight(first, args.tune)  # fail early, before any fit
     margins, primary = _margins(first, args)
-    rules, _ = no_answer_rules(margins[primary], random_state=args.seed)
-    result = compare_runs(
+    rules, _ = model_selection.no_answer_rules(margins[primary], random_state=args.seed)
+    result = model_selection.compare_runs(
         runs,
         rules,
         tune=args.tune,
@@ -316,7 +300,9 @@ def cmd_fit(args, say):
             )
         model = TorchLogisticFusion(random_state=args.seed)
         if targets:
-            model = fixed_operating_point(model, X, y, **credit, **targets)
+            model = model_selection.fixed_operating_point(
+                model, X, y, **credit, **targets
+            )
         else:
             model.fit(X, y, sample_weight=weight)
     else:
@@ -325,7 +311,7 @@ def cmd_fit(args, say):
         model = MarginThresholdClassifier(null_column=null, span_column=span, **targets)
         check_margin_direction(model, X, y, feature_names=data.feature_names)
         model.fit(X, y, sample_weight=weight, **credit)
-    save_calibrator(
+    persistence.save_calibrator(
         model,
         data.feature_names,
         args.output,
@@ -335,7 +321,7 @@ def cmd_fit(args, say):
     )
     say(f"saved to {args.output}")
     content = {"model": args.model, "tune": args.tune, "output": str(args.output)}
-    content.update(calibrator_report(model, data, targets=targets))
+    content.update(persistence.calibrator_report(model, data, targets=targets))
     if "operating_point" in content:
         content["operating_point"]["measured_on"] = "fit data"
     print(_report.json_dumps(content) if args.json else _report.fit_text(content, data))
@@ -354,9 +340,9 @@ def cmd_predict(args, say):
     # load_calibrator checked that the classes are [False, True] or [0, 1].
     predicted_null = model.predict(data.data) == model.classes_[1]
     if args.decisions_only:
-        out = no_answer_decisions(data.ids, predicted_null)
+        out = persistence.no_answer_decisions(data.ids, predicted_null)
     else:
-        result = resolve_unknown_spans(
+        result = persistence.resolve_unknown_spans(
             predicted_null, data.span_text, no_span=data.no_span, missing_span="null"
         )
         if result.missing.any() and not args.missing_span_as_null:
@@ -376,7 +362,7 @@ def cmd_predict(args, say):
                 count = int(rows.sum())
                 say(f"{count} answered question(s) {why}: written as no answer")
         predicted_null = result.predicted_null
-        out = squad_predictions(data.ids, predicted_null, data.span_text)
+        out = persistence.squad_predictions(data.ids, predicted_null, data.span_text)
     with atomic_write(args.output, "w", force=args.force) as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")

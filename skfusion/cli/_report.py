@@ -39,95 +39,101 @@ def _table(summary, metrics):
     return lines
 
 
+# How the reports name each score.
+_SHOWN = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}
+_ALPHA = 0.05
+
+
 def _p(value):
     return "undefined (all differences equal)" if math.isnan(value) else f"{value:.3g}"
 
 
-def _verdict(test, alpha, key="significant"):
-    """Say what a test's ``significant`` means, with its measured error rate."""
+def _rate_too_high(test):
     rate = test.get("false_positive_rate")
-    if rate is not None and rate > RATE_LIMIT:
+    return rate is not None and rate > RATE_LIMIT
+
+
+def _verdict(test):
+    """Say what a test's ``significant`` means, with its measured error rate."""
+    if _rate_too_high(test):
         return (
-            f"no verdict: its false-positive rate at 0.05 measured {rate:.2f} on "
-            "SQuAD 2.0-shaped data"
+            f"no verdict: its false-positive rate at 0.05 measured "
+            f"{test['false_positive_rate']:.2f} on SQuAD 2.0-shaped data"
         )
-    if test[key] is None:
+    if test["significant"] is None:
         return "no verdict"
-    return ("significant" if test[key] else "not significant") + f" at {alpha}"
+    return (
+        "significant" if test["significant"] else "not significant"
+    ) + f" at {_ALPHA}"
 
 
-def comparison_text(result, data, *, spans=None, alpha=0.05):
+def comparison_text(result, data, spans):
     """Format the out-of-fold scores and the Holm-adjusted paired tests."""
     metrics = ["accuracy"] + ["em", "f1"] * (
         data.em is not None and data.f1 is not None
     )
-    tests = result.pairwise_tests(alpha=alpha)
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[result.tune]
+    tests = result.pairwise_tests(alpha=_ALPHA)
     lines = _table(result.summary(), metrics)
-    runs = sorted({run for run in (spans or {}).values() if run is not None})
-    if len(runs) > 1:
+    if len({run for run in spans.values() if run is not None}) > 1:
         lines.append(
             "EM and F1 of each rule from its run's own spans; TorchLogisticFusion "
             f"and LogisticRegression answer with {spans['TorchLogisticFusion']}'s"
         )
     lines += [
         "",
-        f"Paired comparison of {shown}: corrected resampled t-test (Nadeau & Bengio "
-        f"2003) on {len(result.fit_seconds[result.names[0]])} folds; p-values "
-        f"Holm-adjusted for {len(tests)} tests",
+        f"Paired comparison of {_SHOWN[result.tune]}: corrected resampled t-test "
+        f"(Nadeau & Bengio 2003) on {len(result.fit_seconds[result.names[0]])} "
+        f"folds; p-values Holm-adjusted for {len(tests)} tests",
         f"  assumes: {tests[0]['assumes']}" if tests else "",
     ]
     for t in tests:
         lines.append(
             f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, "
             f"t = {_p(t['t'])}, p = {_p(t['p'])}, Holm p = {_p(t['p_holm'])}: "
-            f"{_verdict(t, alpha)}"
+            f"{_verdict(t)}"
         )
     return "\n".join(lines)
 
 
-def question_tests_text(tests, *, alpha=0.05):
+def question_tests_text(tests):
     """Format `Comparison.question_tests`: cluster t, bootstrap, McNemar."""
     if not tests:
         return ""
     first = tests[0]
-    boot, cluster = first["bootstrap"], first["cluster_t"]
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[first["metric"]]
-    unit = boot["resampled"]
+    boot, cluster, mcnemar = first["bootstrap"], first["cluster_t"], first["mcnemar"]
     skipped = "".join(
         f"; {n} {level}s are fewer than the 20 needed"
         for level, n in boot["skipped"].items()
     )
     lines = [
         "",
-        f"Per-question paired tests of {shown} on repeat {first['repeat'] + 1}'s "
-        f"pooled out-of-fold decisions ({first['n_questions']} questions), over "
-        f"{boot['n_groups']} {unit}s{skipped}: cluster-robust t-test "
-        f"(Holm-adjusted) with its {100 * cluster['confidence_level']:g}% "
-        f"interval, paired bootstrap interval ({boot['n_resamples']} resamples)"
-        + ("; McNemar's exact test, Holm-adjusted" if first["mcnemar"] else ""),
+        f"Per-question paired tests of {_SHOWN[first['metric']]} on repeat "
+        f"{first['repeat'] + 1}'s pooled out-of-fold decisions "
+        f"({first['n_questions']} questions), over {boot['n_groups']} "
+        f"{boot['resampled']}s{skipped}: cluster-robust t-test (Holm-adjusted) with "
+        f"its {100 * cluster['confidence_level']:g}% interval, paired bootstrap "
+        f"interval ({boot['n_resamples']} resamples)"
+        + ("; McNemar's exact test, Holm-adjusted" if mcnemar else ""),
         f"  cluster t assumes: {cluster['assumes']}",
         f"  bootstrap assumes: {boot['assumes']}",
     ]
-    if first["mcnemar"]:
-        lines.append(f"  McNemar assumes: {first['mcnemar']['assumes']}")
+    if mcnemar:
+        lines.append(f"  McNemar assumes: {mcnemar['assumes']}")
     for t in tests:
-        b, c = t["bootstrap"], t["cluster_t"]
+        b, c, m = t["bootstrap"], t["cluster_t"], t["mcnemar"]
         line = (
             f"  {t['a']} vs {t['b']}: {t['n_disagree']} questions decided "
             f"differently; difference {c['mean_difference']:+.4f}; t interval "
             f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], p = {_p(c['p'])}, Holm p = "
-            f"{_p(c['p_holm'])}: {_verdict(c, alpha)}; bootstrap "
+            f"{_p(c['p_holm'])}: {_verdict(c)}; bootstrap "
             f"[{b['ci_low']:+.4f}, {b['ci_high']:+.4f}]"
         )
-        rate = b["false_positive_rate"]
-        if rate is not None and rate > RATE_LIMIT:
-            line += f" (measured false-positive rate {rate:.2f})"
-        m = t["mcnemar"]
+        if _rate_too_high(b):
+            line += f" (measured false-positive rate {b['false_positive_rate']:.2f})"
         if m is not None:
             line += (
                 f"; McNemar {m['a_only']} vs {m['b_only']} right, p = {m['p']:.3g}, "
-                f"Holm p = {m['p_holm']:.3g}: {_verdict(m, alpha)}"
+                f"Holm p = {m['p_holm']:.3g}: {_verdict(m)}"
             )
         lines.append(line)
     return "\n".join(lines)
@@ -144,10 +150,9 @@ def operating_points_text(points):
     )
 
 
-def runs_text(result, *, alpha=0.05):
+def runs_text(result):
     """Format a `RunComparison`: a table of runs, then the tests across runs."""
-    tune = result.comparisons[result.runs[0]].tune
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[tune]
+    shown = _SHOWN[result.comparisons[result.runs[0]].tune]
     width = max(len(r) for r in result.runs) + 2
     lines = [
         f"Mean out-of-fold {shown} per run",
@@ -156,7 +161,7 @@ def runs_text(result, *, alpha=0.05):
     for row in result.per_run():
         values = "".join(f"{row[n]:>26.4f}" for n in result.names)
         lines.append(f"{row['run']:<{width}}{values}")
-    tests = result.run_tests(alpha=alpha)
+    tests = result.run_tests(alpha=_ALPHA)
     lines += [
         "",
         f"Across {len(result.runs)} runs: paired t-test and Wilcoxon signed-rank "
