@@ -488,7 +488,3 @@ def main(argv=None) -> int:
         if main_thread and previous is not signal.SIG_IGN:
             signal.signal(signal.SIGTERM, previous)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
