@@ -223,7 +223,8 @@ def comparison_json(result, data, rule, spans, args):
     }
 
 
-def _operating_point_line(point, confidence):
+def _operating_point_line(point):
+    confidence = point["confidence"]
     targets = [
         f"{name} >= {point[key]:g}"
         for key, name in (
@@ -258,22 +259,20 @@ def fit_text(content, data):
                 f"fusion fitted on half of {n} questions, its threshold calibrated "
                 "on the other half"
             )
-        lines.append(_operating_point_line(point, point["confidence"]))
+        lines.append(_operating_point_line(point))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
-        if content.get("apply"):
-            lines.append(f"  {content['apply']}")
     else:
         weights = zip(data.feature_names, content["coef"], strict=True)
         weights = ", ".join(f"{name} {w:+.4f}" for name, w in weights)
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
-        if content.get("apply"):
-            lines.append(f"  {content['apply']}")
-        if "decision_threshold" in content:
-            lines.append(
-                "no answer where the fused decision function >= "
-                f"{content['decision_threshold']:.6g}"
-            )
+    if content.get("apply"):
+        lines.append(f"  {content['apply']}")
+    if "decision_threshold" in content:  # a fusion at an operating point
+        lines.append(
+            "no answer where the fused decision function >= "
+            f"{content['decision_threshold']:.6g}"
+        )
     report = ", ".join(
         f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
         for k, v in content["report"].items()
