@@ -48,9 +48,8 @@ class Comparison:
         The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
         The score every fit maximised.
-    accuracy, em, f1, fit_seconds, coverage, answered_precision : dict
-        Out-of-fold accuracy, SQuAD 2.0 EM and F1, fit times, share of
-        questions answered and their mean credit (EM, else 1 if answerable).
+    accuracy, em, f1, fit_seconds : dict of str to list of float, default={}
+        Out-of-fold accuracy, SQuAD 2.0 EM and F1, and fit times.
     fitted : dict of str to list of estimator, default={}
         The fitted models (with ``return_estimator=True``).
     n_train, n_test : int, default=0
@@ -61,6 +60,9 @@ class Comparison:
         The labels.
     answer_credit : dict, default={}
         ``{"em": {name: credit}, "f1": {...}}``, each estimator's own.
+    coverage, answered_precision : dict of str to list of float, default={}
+        Per fold, the share of questions answered and their mean credit (EM,
+        else 1 if answerable; NaN if none is answered).
     groups : dict of str to ndarray, default={}
         Group codes of each level, coarsest first.
     min_groups : int, default=20
@@ -110,7 +112,7 @@ class Comparison:
     indices: dict | None = None
 
     def scores(self, metric):
-        """Return each estimator's fold scores of `metric` (empty if not recorded).
+        """Return each estimator's fold scores of `metric`.
 
         Parameters
         ----------
@@ -120,6 +122,7 @@ class Comparison:
         Returns
         -------
         scores : dict of str to list of float
+            Empty if not recorded.
         """
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} must be one of {METRICS}.")

@@ -101,6 +101,10 @@ def rule_credit(spans, run_credit):
         ``em`` and ``f1``, each a dict of rule name to credit, as
         `compare_estimators` takes them: those the first rule's run has.
 
+    See Also
+    --------
+    no_answer_rules : The rules and their runs.
+
     Examples
     --------
     >>> from skfusion.model_selection import no_answer_rules, rule_credit
