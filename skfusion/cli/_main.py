@@ -13,42 +13,24 @@ import threading
 import warnings
 from pathlib import Path
 
-from sklearn.base import clone
-
 from .. import (
     MarginThresholdClassifier,
     TorchLogisticFusion,
     check_margin_direction,
+    datasets,
     margin_column_indices,
+    model_selection,
+    persistence,
 )
 from .._io import atomic_write, same_file
-from ..datasets import (
-    FEATURE_NAMES,
-    load_articles,
-    load_reader_outputs,
-    make_squad2_scores,
-)
+from ..datasets import FEATURE_NAMES, load_reader_outputs, make_squad2_scores
 from ..datasets._base import few, known_margin_columns, reader_bunch
 from ..datasets._formats import choose_run, file_name, folder_runs, split_name
 from ..metrics import tuning_sample_weight
-from ..model_selection import (
-    compare_estimators,
-    compare_runs,
-    fixed_operating_point,
-    no_answer_rules,
-)
-from ..persistence import (
-    load_calibrator,
-    no_answer_decisions,
-    resolve_unknown_spans,
-    save_calibrator,
-    squad_predictions,
-)
+from ..persistence import load_calibrator
 from ..persistence._calibrator import writer
 from . import _report
 from ._parser import build_parser as _build_parser
-
-NO_ANSWER = "written as no answer"
 
 
 class _Interrupted(BaseException):
@@ -84,12 +66,15 @@ def _load(args, paths, labelled):
         scores[name] = path
     data = load_reader_outputs(
         paths[0] if len(paths) == 1 else paths,
-        dev=getattr(args, "dev", None), prefix=args.prefix, id_column=args.id_column,
+        dev=getattr(args, "dev", None),
+        prefix=args.prefix,
+        id_column=args.id_column,
         subset="intersection" if args.intersect else "strict",
         label_column=getattr(args, "label_column", "unanswerable"),
-        names=args.names.split(",") if getattr(args, "names", None) else None,
-        primary=getattr(args, "primary", None), scores=scores,
-    )  # fmt: skip
+        names=args.names.split(",") if args.names else None,
+        primary=args.primary,
+        scores=scores,
+    )
     shown = ", ".join(map(str, paths))
     if labelled and data.target is None:
         raise ValueError(
@@ -108,11 +93,11 @@ def _load(args, paths, labelled):
 def _check_outputs(args, outputs, *, files=False):
     """Refuse, before any work, an output that is an input or a reader's file.
 
-    With `files`, also one that names a folder, or a file in none.
+    With `files`, also one that names a folder, or a file in no folder.
     """
-    data = [Path(path) for path in args.data or ()]
+    data = [Path(path) for path in args.data]
     inputs = [getattr(args, "calibrator", None), getattr(args, "dev", None), *data]
-    inputs += [spec.partition("=")[2] for spec in getattr(args, "score", None) or ()]
+    inputs += [spec.partition("=")[2] for spec in args.score or ()]
     for option, output in outputs:
         for source in inputs:
             if source is not None and same_file(output, source):
@@ -122,9 +107,8 @@ def _check_outputs(args, outputs, *, files=False):
                 )
         target = Path(os.path.realpath(output))
         for folder in (p for p in data if p.is_dir()):
-            if target.parent == Path(os.path.realpath(folder)) and split_name(
-                target.name
-            ):
+            inside = target.parent == Path(os.path.realpath(folder))
+            if inside and split_name(target.name):
                 raise ValueError(
                     f"{option} {output} is a reader output file name in {folder}, "
                     "which the command reads; choose another name or folder."
@@ -148,8 +132,8 @@ def _margins(data, args):
     if args.span_column is not None:
         span = None if args.span_column == "none" else _columns(args.span_column)
     margins[data.get("primary")] = (null, span)
-    positions = {run: margin_column_indices(data.feature_names, *m)
-                 for run, m in margins.items()}  # fmt: skip
+    names = data.feature_names
+    positions = {run: margin_column_indices(names, *m) for run, m in margins.items()}
     return positions, data.get("primary")
 
 
@@ -171,41 +155,39 @@ def _weight(data, tune):
         ) from exc
 
 
-def _targets(args, data):
-    """Return the targets (and confidence) given, and the credit precision counts."""
+def _targets(args):
+    """Return the operating-point options given, once checked."""
     keys = ("target_precision", "target_noans_recall", "confidence")
     targets = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     for key, value in targets.items():
         inside = 0 < value < 1 if key == "confidence" else 0 <= value <= 1
         if not inside:
             interval = "(0, 1)" if key == "confidence" else "[0, 1]"
-            raise ValueError(
-                f"--{key.replace('_', '-')} {value} must be in {interval}."
-            )
+            option = f"--{key.replace('_', '-')}"
+            raise ValueError(f"{option} {value} must be in {interval}.")
     if "confidence" in targets and "target_precision" not in targets:
         raise ValueError("--confidence guarantees --target-precision: give it.")
     if targets and args.tune != "accuracy":
         raise ValueError(
             f"--tune {args.tune} and a target both choose the threshold: give one."
         )
-    credit = {"answer_credit": data.em} if targets and data.em is not None else {}
-    return targets, credit
+    return targets
 
 
 def _groups(args, data, say):
     """Return the articles and paragraphs of --dev that --groups keeps together."""
-    levels = {"auto": ("article", "paragraph"), "none": ()}.get(
-        args.groups, (args.groups,)
-    )
-    if not levels:
+    if args.groups == "none":
         return None
+    levels = ("article", "paragraph") if args.groups == "auto" else (args.groups,)
     if data.get("groups") is not None:  # the bundled simulation's
         return {level: data.groups[level] for level in levels}
     why = "no --dev file naming every question's article and paragraph"
     if args.dev is not None:
         try:
-            return {level: load_articles(args.dev, data.ids, level=level)
-                    for level in levels}  # fmt: skip
+            return {
+                level: datasets.load_articles(args.dev, data.ids, level=level)
+                for level in levels
+            }
         except ValueError as exc:
             why = str(exc)
     say(f"folds and per-question tests over single questions: {why}")
@@ -214,13 +196,12 @@ def _groups(args, data, say):
 
 def cmd_compare(args, say):
     """Cross-validate four no-answer rules on identical folds; test each pair."""
-    figures = ("threshold", "margin_histograms", "restart_curves", "fold_weights")
     if args.plot:
-        _check_outputs(
-            args, [("--plot", Path(args.plot) / f"{f}.png") for f in figures]
-        )
+        figures = ("threshold", "margin_histograms", "restart_curves", "fold_weights")
+        pngs = [("--plot", Path(args.plot) / f"{name}.png") for name in figures]
+        _check_outputs(args, pngs)
     data = _load(args, args.data, labelled=True)
-    y, margins = data.target, None
+    y = data.target
     rarer = int(min(y.sum(), (~y).sum()))
     if rarer < args.folds:
         raise ValueError(
@@ -229,12 +210,10 @@ def cmd_compare(args, say):
         )
     weight = _weight(data, args.tune)  # fail early, before any fit
     margins, primary = _margins(data, args)
-    targets, _ = _targets(args, data)
-    rules, spans = no_answer_rules(
-        margins, primary=primary, random_state=args.seed,
-        target_precision=targets.get("target_precision"),
-        confidence=targets.get("confidence"),
-    )  # fmt: skip
+    targets = _targets(args)
+    rules, spans = model_selection.no_answer_rules(
+        margins, primary=primary, random_state=args.seed, **targets
+    )
     rule = rules[next(n for n in rules if n.endswith("(tuned)"))]
     check_margin_direction(rule, data.data, y, feature_names=data.feature_names)
     run = f"; primary run {data.primary}" if "primary" in data else ""
@@ -244,45 +223,35 @@ def cmd_compare(args, say):
         f"repeats, tuned for {args.tune}"
     )
     runs = data.get("run_credit", {None: {"em": data.em, "f1": data.f1}})
-    credit = {}
-    for key in ("em", "f1"):
-        if data[key] is not None:
-            lacking = sorted(
-                str(r) for r in set(spans.values()) if runs[r][key] is None
-            )
-            if lacking:
-                raise ValueError(
-                    f"run {lacking[0]} has no {key.upper()} (no n-best lists): its "
-                    "rule cannot be scored with its own spans; give its "
-                    "nbest_predictions.json."
-                )
-            credit[key] = {name: runs[r][key] for name, r in spans.items()}
-    result = compare_estimators(
-        rules, data.data, y, **credit, groups=_groups(args, data, say),
-        tune=args.tune, n_splits=args.folds, n_repeats=args.repeats,
-        random_state=args.seed, progress=say,
-    )  # fmt: skip
+    result = model_selection.compare_estimators(
+        rules,
+        data.data,
+        y,
+        **model_selection.rule_credit(spans, runs),
+        groups=_groups(args, data, say),
+        tune=args.tune,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        random_state=args.seed,
+        progress=say,
+    )
     if args.plot:
-        figures = _report.plots(args.plot, clone(rule), result, data, weight, args.seed)
-        for path in figures:
+        for path in _report.plots(args.plot, rule, result, data, weight, args.seed):
             say(f"wrote {path}")
     questions = result.question_tests(
         n_resamples=args.resamples, random_state=args.seed
     )
     points = [
-        result.target_met(name, est.target_precision)
-        for name, est in rules.items()
-        if getattr(est, "target_precision", None) is not None
+        result.target_met(name, rule.target_precision)
+        for name, rule in rules.items()
+        if getattr(rule, "target_precision", None) is not None
     ]
     if args.json:
-        content = _report.comparison_json(
-            result, data, rule, spans=spans, folds=args.folds, repeats=args.repeats,
-            seed=args.seed,
-        )  # fmt: skip
+        content = _report.comparison_json(result, data, rule, spans, args)
         content.update(question_tests=questions, operating_points=points)
         print(_report.json_dumps(content))
     else:
-        print(_report.comparison_text(result, data, spans=spans))
+        print(_report.comparison_text(result, data, spans))
         print(_report.question_tests_text(questions))
         if points:
             print(_report.operating_points_text(points))
@@ -305,12 +274,18 @@ def cmd_compare_runs(args, say):
     first = next(iter(runs.values()))
     _weight(first, args.tune)  # fail early, before any fit
     margins, primary = _margins(first, args)
-    rules, _ = no_answer_rules(margins[primary], random_state=args.seed)
-    result = compare_runs(runs, rules, tune=args.tune, n_splits=args.folds,
-                          n_repeats=args.repeats, random_state=args.seed,
-                          progress=say)  # fmt: skip
+    rules, _ = model_selection.no_answer_rules(margins[primary], random_state=args.seed)
+    result = model_selection.compare_runs(
+        runs,
+        rules,
+        tune=args.tune,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        random_state=args.seed,
+        progress=say,
+    )
     if args.json:
-        print(_report.json_dumps(_report.runs_json(result, args.folds, args.repeats)))
+        print(_report.json_dumps(_report.runs_json(result, args)))
     else:
         print(_report.runs_text(result))
 
@@ -320,8 +295,10 @@ def cmd_fit(args, say):
     _check_outputs(args, [("-o", args.output)], files=True)
     writer(args.output)  # a missing writer fails before the fit
     data = _load(args, args.data, labelled=True)
+    X, y = data.data, data.target
     weight = _weight(data, args.tune)
-    targets, credit = _targets(args, data)
+    targets = _targets(args)
+    credit = {"answer_credit": data.em} if targets and data.em is not None else {}
     if args.model == "fusion":
         if args.null_column is not None or args.span_column is not None:
             raise ValueError(
@@ -330,24 +307,30 @@ def cmd_fit(args, say):
             )
         model = TorchLogisticFusion(random_state=args.seed)
         if targets:
-            model = fixed_operating_point(model, data.data, data.target, **credit,
-                                          **targets)  # fmt: skip
+            model = model_selection.fixed_operating_point(
+                model, X, y, **credit, **targets
+            )
         else:
-            model.fit(data.data, data.target, sample_weight=weight)
+            model.fit(X, y, sample_weight=weight)
     else:
         margins, primary = _margins(data, args)
         null, span = margins[primary]
         model = MarginThresholdClassifier(null_column=null, span_column=span, **targets)
-        check_margin_direction(model, data.data, data.target,
-                               feature_names=data.feature_names)  # fmt: skip
-        model.fit(data.data, data.target, sample_weight=weight, **credit)
-    save_calibrator(model, data.feature_names, args.output, reader=data.get("reader"),
-                    score_kind=data.get("score_kind"), force=args.force)  # fmt: skip
+        check_margin_direction(model, X, y, feature_names=data.feature_names)
+        model.fit(X, y, sample_weight=weight, **credit)
+    persistence.save_calibrator(
+        model,
+        data.feature_names,
+        args.output,
+        reader=data.get("reader"),
+        score_kind=data.get("score_kind"),
+        force=args.force,
+    )
     say(f"saved to {args.output}")
-    confidence = targets.pop("confidence", None)
-    summary = {"kind": args.model, "tune": args.tune, "output": args.output,
-               "targets": targets, "confidence": confidence}  # fmt: skip
-    content = _report.fit_json(model, data, **summary)
+    content = {"model": args.model, "tune": args.tune, "output": str(args.output)}
+    content.update(persistence.calibrator_report(model, data, targets=targets))
+    if "operating_point" in content:
+        content["operating_point"]["measured_on"] = "fit data"
     print(_report.json_dumps(content) if args.json else _report.fit_text(content, data))
 
 
@@ -364,9 +347,9 @@ def cmd_predict(args, say):
     # load_calibrator checked that the classes are [False, True] or [0, 1].
     predicted_null = model.predict(data.data) == model.classes_[1]
     if args.decisions_only:
-        out = no_answer_decisions(data.ids, predicted_null)
+        out = persistence.no_answer_decisions(data.ids, predicted_null)
     else:
-        result = resolve_unknown_spans(
+        result = persistence.resolve_unknown_spans(
             predicted_null, data.span_text, no_span=data.no_span, missing_span="null"
         )
         if result.missing.any() and not args.missing_span_as_null:
@@ -377,14 +360,16 @@ def cmd_predict(args, say):
                 "nbest_predictions.json, or --missing-span-as-null to write them "
                 "as no answer."
             )
+        placeholder = "have no candidate span (the reader's placeholder 'empty')"
         for rows, why in (
-            (result.no_span, "have no candidate span (the reader's placeholder "
-             "'empty')"), (result.missing, "without a known span"),
-        ):  # fmt: skip
+            (result.no_span, placeholder),
+            (result.missing, "without a known span"),
+        ):
             if rows.any():
-                say(f"{int(rows.sum())} answered question(s) {why}: {NO_ANSWER}")
+                count = int(rows.sum())
+                say(f"{count} answered question(s) {why}: written as no answer")
         predicted_null = result.predicted_null
-        out = squad_predictions(data.ids, predicted_null, data.span_text)
+        out = persistence.squad_predictions(data.ids, predicted_null, data.span_text)
     with atomic_write(args.output, "w", force=args.force) as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")
@@ -424,13 +409,15 @@ def build_parser():
     Returns
     -------
     parser : argparse.ArgumentParser
-        The parser, with the subcommands compare, fit and predict.
+        The parser, with the subcommands compare, compare-runs, fit and predict.
     """
-    return _build_parser(
-        __doc__.split("\n")[0],
-        {"compare": cmd_compare, "compare-runs": cmd_compare_runs, "fit": cmd_fit,
-         "predict": cmd_predict},
-    )  # fmt: skip
+    handlers = {
+        "compare": cmd_compare,
+        "compare-runs": cmd_compare_runs,
+        "fit": cmd_fit,
+        "predict": cmd_predict,
+    }
+    return _build_parser(__doc__.split("\n")[0], handlers)
 
 
 def _raise_interrupted(signum, frame):
@@ -508,7 +495,3 @@ def main(argv=None) -> int:
         if main_thread and previous is not signal.SIG_IGN:
             signal.signal(signal.SIGTERM, previous)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,9 +3,10 @@
 import json
 import math
 
+from sklearn.base import clone
+
 from .._fusion import TorchLogisticFusion
 from ..model_selection._fold_tests import RATE_LIMIT
-from ..persistence import calibrator_report
 from ..persistence._report import margin_names
 
 
@@ -38,95 +39,101 @@ def _table(summary, metrics):
     return lines
 
 
+# How the reports name each score.
+_SHOWN = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}
+_ALPHA = 0.05
+
+
 def _p(value):
     return "undefined (all differences equal)" if math.isnan(value) else f"{value:.3g}"
 
 
-def _verdict(test, alpha, key="significant"):
-    """Say what a test's ``significant`` means, with its measured error rate."""
+def _rate_too_high(test):
     rate = test.get("false_positive_rate")
-    if rate is not None and rate > RATE_LIMIT:
+    return rate is not None and rate > RATE_LIMIT
+
+
+def _verdict(test):
+    """Say what a test's ``significant`` means, with its measured error rate."""
+    if _rate_too_high(test):
         return (
-            f"no verdict: its false-positive rate at 0.05 measured {rate:.2f} on "
-            "SQuAD 2.0-shaped data"
+            f"no verdict: its false-positive rate at 0.05 measured "
+            f"{test['false_positive_rate']:.2f} on SQuAD 2.0-shaped data"
         )
-    if test[key] is None:
+    if test["significant"] is None:
         return "no verdict"
-    return ("significant" if test[key] else "not significant") + f" at {alpha}"
+    return (
+        "significant" if test["significant"] else "not significant"
+    ) + f" at {_ALPHA}"
 
 
-def comparison_text(result, data, *, spans=None, alpha=0.05):
+def comparison_text(result, data, spans):
     """Format the out-of-fold scores and the Holm-adjusted paired tests."""
     metrics = ["accuracy"] + ["em", "f1"] * (
         data.em is not None and data.f1 is not None
     )
-    tests = result.pairwise_tests(alpha=alpha)
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[result.tune]
+    tests = result.pairwise_tests(alpha=_ALPHA)
     lines = _table(result.summary(), metrics)
-    runs = sorted({run for run in (spans or {}).values() if run is not None})
-    if len(runs) > 1:
+    if len({run for run in spans.values() if run is not None}) > 1:
         lines.append(
             "EM and F1 of each rule from its run's own spans; TorchLogisticFusion "
             f"and LogisticRegression answer with {spans['TorchLogisticFusion']}'s"
         )
     lines += [
         "",
-        f"Paired comparison of {shown}: corrected resampled t-test (Nadeau & Bengio "
-        f"2003) on {len(result.fit_seconds[result.names[0]])} folds; p-values "
-        f"Holm-adjusted for {len(tests)} tests",
+        f"Paired comparison of {_SHOWN[result.tune]}: corrected resampled t-test "
+        f"(Nadeau & Bengio 2003) on {len(result.fit_seconds[result.names[0]])} "
+        f"folds; p-values Holm-adjusted for {len(tests)} tests",
         f"  assumes: {tests[0]['assumes']}" if tests else "",
     ]
     for t in tests:
         lines.append(
             f"  {t['a']} vs {t['b']}: difference {t['mean_difference']:+.4f}, "
             f"t = {_p(t['t'])}, p = {_p(t['p'])}, Holm p = {_p(t['p_holm'])}: "
-            f"{_verdict(t, alpha)}"
+            f"{_verdict(t)}"
         )
     return "\n".join(lines)
 
 
-def question_tests_text(tests, *, alpha=0.05):
+def question_tests_text(tests):
     """Format `Comparison.question_tests`: cluster t, bootstrap, McNemar."""
     if not tests:
         return ""
     first = tests[0]
-    boot, cluster = first["bootstrap"], first["cluster_t"]
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[first["metric"]]
-    unit = boot["resampled"]
+    boot, cluster, mcnemar = first["bootstrap"], first["cluster_t"], first["mcnemar"]
     skipped = "".join(
         f"; {n} {level}s are fewer than the 20 needed"
         for level, n in boot["skipped"].items()
     )
     lines = [
         "",
-        f"Per-question paired tests of {shown} on repeat {first['repeat'] + 1}'s "
-        f"pooled out-of-fold decisions ({first['n_questions']} questions), over "
-        f"{boot['n_groups']} {unit}s{skipped}: cluster-robust t-test "
-        f"(Holm-adjusted) with its {100 * cluster['confidence_level']:g}% "
-        f"interval, paired bootstrap interval ({boot['n_resamples']} resamples)"
-        + ("; McNemar's exact test, Holm-adjusted" if first["mcnemar"] else ""),
+        f"Per-question paired tests of {_SHOWN[first['metric']]} on repeat "
+        f"{first['repeat'] + 1}'s pooled out-of-fold decisions "
+        f"({first['n_questions']} questions), over {boot['n_groups']} "
+        f"{boot['resampled']}s{skipped}: cluster-robust t-test (Holm-adjusted) with "
+        f"its {100 * cluster['confidence_level']:g}% interval, paired bootstrap "
+        f"interval ({boot['n_resamples']} resamples)"
+        + ("; McNemar's exact test, Holm-adjusted" if mcnemar else ""),
         f"  cluster t assumes: {cluster['assumes']}",
         f"  bootstrap assumes: {boot['assumes']}",
     ]
-    if first["mcnemar"]:
-        lines.append(f"  McNemar assumes: {first['mcnemar']['assumes']}")
+    if mcnemar:
+        lines.append(f"  McNemar assumes: {mcnemar['assumes']}")
     for t in tests:
-        b, c = t["bootstrap"], t["cluster_t"]
+        b, c, m = t["bootstrap"], t["cluster_t"], t["mcnemar"]
         line = (
             f"  {t['a']} vs {t['b']}: {t['n_disagree']} questions decided "
             f"differently; difference {c['mean_difference']:+.4f}; t interval "
             f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], p = {_p(c['p'])}, Holm p = "
-            f"{_p(c['p_holm'])}: {_verdict(c, alpha)}; bootstrap "
+            f"{_p(c['p_holm'])}: {_verdict(c)}; bootstrap "
             f"[{b['ci_low']:+.4f}, {b['ci_high']:+.4f}]"
         )
-        rate = b["false_positive_rate"]
-        if rate is not None and rate > RATE_LIMIT:
-            line += f" (measured false-positive rate {rate:.2f})"
-        m = t["mcnemar"]
+        if _rate_too_high(b):
+            line += f" (measured false-positive rate {b['false_positive_rate']:.2f})"
         if m is not None:
             line += (
                 f"; McNemar {m['a_only']} vs {m['b_only']} right, p = {m['p']:.3g}, "
-                f"Holm p = {m['p_holm']:.3g}: {_verdict(m, alpha)}"
+                f"Holm p = {m['p_holm']:.3g}: {_verdict(m)}"
             )
         lines.append(line)
     return "\n".join(lines)
@@ -143,10 +150,9 @@ def operating_points_text(points):
     )
 
 
-def runs_text(result, *, alpha=0.05):
+def runs_text(result):
     """Format a `RunComparison`: a table of runs, then the tests across runs."""
-    tune = result.comparisons[result.runs[0]].tune
-    shown = {"accuracy": "accuracy", "em": "EM", "f1": "F1"}[tune]
+    shown = _SHOWN[result.comparisons[result.runs[0]].tune]
     width = max(len(r) for r in result.runs) + 2
     lines = [
         f"Mean out-of-fold {shown} per run",
@@ -155,7 +161,7 @@ def runs_text(result, *, alpha=0.05):
     for row in result.per_run():
         values = "".join(f"{row[n]:>26.4f}" for n in result.names)
         lines.append(f"{row['run']:<{width}}{values}")
-    tests = result.run_tests(alpha=alpha)
+    tests = result.run_tests(alpha=_ALPHA)
     lines += [
         "",
         f"Across {len(result.runs)} runs: paired t-test and Wilcoxon signed-rank "
@@ -174,14 +180,13 @@ def runs_text(result, *, alpha=0.05):
     return "\n".join(lines)
 
 
-def runs_json(result, folds, repeats):
+def runs_json(result, args):
     """Collect what `skfusion compare-runs --json` prints."""
-    first = result.comparisons[result.runs[0]]
     return {
         "runs": result.runs,
-        "metric": first.tune,
-        "folds": folds,
-        "repeats": repeats,
+        "metric": result.comparisons[result.runs[0]].tune,
+        "folds": args.folds,
+        "repeats": args.repeats,
         "per_run": result.per_run(),
         "per_run_tests": {
             run: result.comparisons[run].pairwise_tests() for run in result.runs
@@ -190,45 +195,36 @@ def runs_json(result, folds, repeats):
     }
 
 
-def comparison_json(result, data, rule, *, folds, repeats, seed, spans=None):
+def comparison_json(result, data, rule, spans, args):
     """Collect what `skfusion compare --json` prints; `rule` gives the margin."""
     null, span = margin_names(rule, data)
-    per_fold = {
-        name: {
-            key: getattr(result, key)[name]
-            for key in ("accuracy", "em", "f1", "fit_seconds")
-            if getattr(result, key).get(name)
-        }
-        for name in result.names
-    }
+    keys = ("accuracy", "em", "f1", "fit_seconds")
     return {
         "n_questions": len(data.target),
         "n_unanswerable": int(data.target.sum()),
         "feature_names": list(data.feature_names),
         "margin_columns": {"null": null, "span": span},
         "metric": result.tune,
-        "folds": folds,
-        "repeats": repeats,
-        "seed": seed,
+        "folds": args.folds,
+        "repeats": args.repeats,
+        "seed": args.seed,
         "fold_groups": result.fold_groups,
         "spans": spans,
         "summary": result.summary(),
-        "per_fold": per_fold,
+        "per_fold": {
+            name: {
+                k: getattr(result, k)[name]
+                for k in keys
+                if getattr(result, k).get(name)
+            }
+            for name in result.names
+        },
         "pairwise_tests": result.pairwise_tests(),
     }
 
 
-def fit_json(model, data, *, kind, tune, output, targets=None, confidence=None):
-    """Collect what `skfusion fit --json` prints."""
-    content = {"model": kind, "tune": tune, "output": str(output)}
-    content.update(calibrator_report(model, data, targets=targets))
-    if "operating_point" in content:
-        # Its coverage and precision are measured on the fit data.
-        content["operating_point"].update(confidence=confidence, measured_on="fit data")
-    return content
-
-
-def _operating_point_line(point, confidence):
+def _operating_point_line(point):
+    confidence = point["confidence"]
     targets = [
         f"{name} >= {point[key]:g}"
         for key, name in (
@@ -263,22 +259,20 @@ def fit_text(content, data):
                 f"fusion fitted on half of {n} questions, its threshold calibrated "
                 "on the other half"
             )
-        lines.append(_operating_point_line(point, point["confidence"]))
+        lines.append(_operating_point_line(point))
     if kind == "margin":
         lines.append(f"threshold on {content['margin']}: {content['threshold']:.6g}")
-        if content.get("apply"):
-            lines.append(f"  {content['apply']}")
     else:
         weights = zip(data.feature_names, content["coef"], strict=True)
         weights = ", ".join(f"{name} {w:+.4f}" for name, w in weights)
         lines.append(f"weights: {weights}; intercept {content['intercept']:+.4f}")
-        if content.get("apply"):
-            lines.append(f"  {content['apply']}")
-        if "decision_threshold" in content:
-            lines.append(
-                "no answer where the fused decision function >= "
-                f"{content['decision_threshold']:.6g}"
-            )
+    if content.get("apply"):
+        lines.append(f"  {content['apply']}")
+    if "decision_threshold" in content:  # a fusion at an operating point
+        lines.append(
+            "no answer where the fused decision function >= "
+            f"{content['decision_threshold']:.6g}"
+        )
     report = ", ".join(
         f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
         for k, v in content["report"].items()
@@ -302,7 +296,8 @@ def plots(folder, rule, result, data, weight, seed):
 
     X, y = data.data, data.target
     fusion = TorchLogisticFusion(random_state=seed).fit(X, y, sample_weight=weight)
+    rule = clone(rule).fit(X, y, sample_weight=weight)
+    fold_fusions = result.fitted["TorchLogisticFusion"]
     return save_comparison_figures(
-        folder, rule.fit(X, y, sample_weight=weight), fusion,
-        result.fitted["TorchLogisticFusion"], data.feature_names, X, y,
-    )  # fmt: skip
+        folder, rule, fusion, fold_fusions, data.feature_names, X, y
+    )

@@ -4,7 +4,7 @@ from ._compare import Comparison, compare_estimators
 from ._fold_tests import corrected_resampled_ttest, holm_adjust
 from ._operating_point import fixed_operating_point
 from ._question_tests import cluster_robust_ttest, mcnemar_exact, paired_bootstrap_ci
-from ._rules import no_answer_rules
+from ._rules import no_answer_rules, rule_credit
 from ._runs import RunComparison, compare_runs
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "mcnemar_exact",
     "no_answer_rules",
     "paired_bootstrap_ci",
+    "rule_credit",
 ]

@@ -1,6 +1,5 @@
 """Honest comparison of no-answer rules: identical folds and corrected tests."""
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +10,12 @@ from sklearn.utils import check_random_state
 from .._compat import _import_pandas
 from ..metrics import squad2_credit, tuning_sample_weight
 from ._cross_validate import cross_validate_one, one_blas_thread, take_rows
-from ._fold_tests import corrected_resampled_ttest, holm_flags, measured_rate
+from ._fold_tests import (
+    MEASURED_FALSE_POSITIVE_RATES,
+    corrected_resampled_ttest,
+    holm_flags,
+    pair_tests,
+)
 from ._question_tests import (
     cluster_robust_ttest,
     group_levels,
@@ -35,20 +39,19 @@ _TUNE = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 class Comparison:
     """Per-fold results of several estimators on the same folds.
 
-    Returned by `compare_estimators`. Each dict of scores maps an
-    estimator's name to one entry per fold, in the order of the folds.
+    Returned by `compare_estimators`; each dict maps an estimator's name to
+    its values, one per fold in the folds' order.
 
     Parameters
     ----------
     names : list of str
         The estimators' names, in the order given.
     tune : {"accuracy", "em", "f1"}, default="accuracy"
-        The score every fit maximised ("em", "f1": SQuAD's).
+        The score every fit maximised.
     accuracy, em, f1, fit_seconds : dict of str to list of float, default={}
-        Out-of-fold accuracy, SQuAD 2.0 EM and F1 (with per-question
-        credit only), and fit times.
+        Out-of-fold accuracy, SQuAD 2.0 EM and F1, and fit times.
     fitted : dict of str to list of estimator, default={}
-        The fitted models (empty with ``return_estimator=False``).
+        The fitted models (with ``return_estimator=True``).
     n_train, n_test : int, default=0
         Mean training and test questions per fold.
     predicted_null : dict of str to ndarray, default={}
@@ -58,15 +61,14 @@ class Comparison:
     answer_credit : dict, default={}
         ``{"em": {name: credit}, "f1": {...}}``, each estimator's own.
     coverage, answered_precision : dict of str to list of float, default={}
-        Per fold, the share of questions answered and their mean credit
-        (EM where given, else 1 if answerable; NaN if none).
+        Per fold, the share of questions answered and their mean credit (EM,
+        else 1 if answerable; NaN if none is answered).
     groups : dict of str to ndarray, default={}
         Group codes of each level, coarsest first.
     min_groups : int, default=20
         Fewest groups a level needs to be used.
     fold_groups : dict, default={"by": "question", "n_groups": 0}
-        What the folds kept together: ``by`` (a level, or "question") and
-        ``n_groups``.
+        What the folds kept together.
     indices : dict or None, default=None
         Every fold's ``"train"`` and ``"test"`` rows (``return_indices``).
 
@@ -153,23 +155,21 @@ class Comparison:
             if by == "question"
             else f"folds keep each {by} together ({n_groups} {by}s)"
         )
-        tests = []
-        for a, b in itertools.combinations(self.names, 2):
+
+        def test(a, b):
             d = np.subtract(scores[a], scores[b])
             t, p = corrected_resampled_ttest(d, self.n_train, self.n_test)
-            tests.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "mean_difference": float(d.mean()),
-                    "t": t,
-                    "p": p,
-                    "assumes": f"fold-level: {folds}; {_FOLD_TEST_ASSUMES}",
-                    "false_positive_rate": measured_rate(f"fold_t:{by}"),
-                }
-            )
-        holm_flags(tests, alpha)
-        return tests
+            return {
+                "mean_difference": float(d.mean()),
+                "t": t,
+                "p": p,
+                "assumes": f"fold-level: {folds}; {_FOLD_TEST_ASSUMES}",
+                "false_positive_rate": MEASURED_FALSE_POSITIVE_RATES.get(
+                    f"fold_t:{by}"
+                ),
+            }
+
+        return pair_tests(self.names, test, alpha)
 
     def question_tests(
         self,
@@ -202,12 +202,10 @@ class Comparison:
         -------
         tests : list of dict
             Per pair: ``a``, ``b``, ``metric``, ``repeat``, ``n_questions``,
-            ``n_disagree`` (questions decided differently), ``cluster_t``,
-            ``bootstrap`` (with ``excludes_zero``) and ``mcnemar`` (None
-            unless the credit is 0 or 1), each over the coarsest level of
-            `groups` with `min_groups` groups and with ``assumes``,
-            ``false_positive_rate`` and, as in `pairwise_tests`, ``p_holm``
-            and ``significant``.
+            ``n_disagree``, and the results of `cluster_robust_ttest`,
+            `paired_bootstrap_ci` and `mcnemar_exact` (None unless the credit
+            is 0 or 1) over `groups`, each with ``assumes``,
+            ``false_positive_rate``, ``p_holm`` and ``significant``.
         """
         if not self.predicted_null:
             raise ValueError("No out-of-fold predictions were recorded.")
@@ -227,35 +225,29 @@ class Comparison:
             for n, d in decisions.items()
         }
         binary = all(np.isin(c, (0.0, 1.0)).all() for c in credit.values())
-        options = {"groups": self.groups, "min_groups": self.min_groups}
-        tests = []
-        for a, b in itertools.combinations(self.names, 2):
-            boot = paired_bootstrap_ci(
-                credit[a],
-                credit[b],
-                n_resamples=n_resamples,
-                confidence_level=confidence_level,
-                random_state=random_state,
-                **options,
-            )
+        options = {
+            "groups": self.groups,
+            "min_groups": self.min_groups,
+            "confidence_level": confidence_level,
+        }
+        resampling = {"n_resamples": n_resamples, "random_state": random_state}
+
+        def test(a, b):
+            boot = paired_bootstrap_ci(credit[a], credit[b], **options, **resampling)
             boot["excludes_zero"] = bool(boot["ci_low"] > 0 or boot["ci_high"] < 0)
-            cluster = cluster_robust_ttest(
-                credit[a], credit[b], confidence_level=confidence_level, **options
-            )
+            cluster = cluster_robust_ttest(credit[a], credit[b], **options)
             mcnemar = mcnemar_exact(credit[a] == 1, credit[b] == 1) if binary else None
-            tests.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "metric": metric,
-                    "repeat": repeat,
-                    "n_questions": int(y.size),
-                    "n_disagree": int(np.sum(decisions[a] != decisions[b])),
-                    "bootstrap": labelled(boot, "bootstrap", boot["resampled"]),
-                    "cluster_t": labelled(cluster, "cluster_t", cluster["clustered"]),
-                    "mcnemar": mcnemar and labelled(mcnemar, "mcnemar", "question"),
-                }
-            )
+            return {
+                "metric": metric,
+                "repeat": repeat,
+                "n_questions": int(y.size),
+                "n_disagree": int(np.sum(decisions[a] != decisions[b])),
+                "bootstrap": labelled(boot, "bootstrap", boot["resampled"]),
+                "cluster_t": labelled(cluster, "cluster_t", cluster["clustered"]),
+                "mcnemar": mcnemar and labelled(mcnemar, "mcnemar", "question"),
+            }
+
+        tests = pair_tests(self.names, test, alpha, keys=())
         for key in ("cluster_t", "mcnemar"):
             holm_flags([t[key] for t in tests if t[key] is not None], alpha)
         return tests
@@ -274,7 +266,8 @@ class Comparison:
         -------
         result : dict
             ``estimator``, ``target_precision``, ``n_folds``, ``n_met`` (a
-            fold answering nothing meets it), mean ``coverage``, ``precision``.
+            fold answering nothing meets it), mean ``coverage`` and
+            ``precision``.
         """
         precision = np.array(self.answered_precision[name])
         return {
@@ -292,9 +285,8 @@ class Comparison:
         Returns
         -------
         frame : pandas.DataFrame
-            Columns ``estimator``, ``fold`` (its position, from 0), then
-            every recorded metric and ``fit_seconds`` (NaN where a fold
-            lacks one).
+            Columns ``estimator``, ``fold`` (from 0), then every recorded
+            score and ``fit_seconds`` (NaN where a fold lacks one).
 
         Examples
         --------
@@ -311,10 +303,7 @@ class Comparison:
         keys = [k for k in (*METRICS, "fit_seconds") if getattr(self, k)]
         frames = [
             pd.DataFrame(
-                {
-                    k: pd.Series(getattr(self, k).get(name, []), dtype=float)
-                    for k in keys
-                }
+                {k: pd.Series(getattr(self, k).get(name), dtype=float) for k in keys}
             )
             .rename_axis("fold")
             .reset_index()
@@ -324,24 +313,22 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)[["estimator", "fold", *keys]]
 
     def summary(self):
-        """Return the mean and standard deviation of every recorded score.
+        """Return the mean and (population) standard deviation of every score.
 
         Returns
         -------
         rows : list of dict
             Per estimator: ``estimator``, each score's mean over the folds
-            and, suffixed ``_std``, its (population) standard deviation.
+            and, suffixed ``_std``, its standard deviation.
         """
         rows = []
         for name in self.names:
             row = {"estimator": name}
             for key in (*METRICS, "fit_seconds"):
-                values = getattr(self, key).get(name)
-                if values:
-                    row[key], row[f"{key}_std"] = np.mean(values), np.std(values)
-            rows.append(
-                {k: v if k == "estimator" else float(v) for k, v in row.items()}
-            )
+                if values := getattr(self, key).get(name):
+                    row[key] = float(np.mean(values))
+                    row[f"{key}_std"] = float(np.std(values))
+            rows.append(row)
         return rows
 
 
@@ -374,15 +361,14 @@ def compare_estimators(
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
     em, f1 : array-like of shape (n_questions,), dict or None, default=None
-        Each question's EM / F1 if its best span is the answer; a dict
-        gives each estimator its own (rules on different readers answer
-        with different spans). A fit taking ``answer_credit`` gets the EM.
+        Each question's EM / F1 if its best span is the answer, or a dict of
+        them by estimator (rules on different readers' spans). A fit taking
+        ``answer_credit`` gets the EM.
     groups : array-like of shape (n_questions,), dict or None, default=None
         Each question's group, or a dict of such arrays, coarsest first
         (``{"article": titles, "paragraph": contexts}``): folds and
         per-question tests keep together the groups of the coarsest level
-        with at least `min_groups` (and `n_splits`) groups; None, or no such
-        level: single questions.
+        with at least `min_groups` (and `n_splits`) groups, else questions.
     tune : {"accuracy", "squad_em", "squad_f1"}, default="accuracy"
         What every fit maximises (SQuAD 2.0's EM or F1 through weights).
     n_splits : int, default=5
@@ -394,8 +380,7 @@ def compare_estimators(
     random_state : int, default=0
         Seed of the folds.
     n_jobs : int or None, default=None
-        Folds fitted in parallel by `sklearn.model_selection.cross_validate`;
-        a `joblib.parallel_config` context picks the backend.
+        Folds fitted in parallel by `sklearn.model_selection.cross_validate`.
     return_estimator : bool, default=True
         Keep every fold's fitted model in `Comparison.fitted`.
     return_indices : bool, default=False
@@ -415,18 +400,14 @@ def compare_estimators(
 
     Notes
     -----
-    Every estimator is cross-validated by
-    `sklearn.model_selection.cross_validate` on one list of splits (those
-    of `sklearn.model_selection.RepeatedStratifiedKFold`, or of
-    `sklearn.model_selection.StratifiedGroupKFold` shuffled anew in each
-    repeat), so per-fold differences are paired. BLAS runs one thread
-    (`threadpoolctl`): a few score columns gain nothing from more, whose
-    spinning takes the cores of the fits' own threads. ``fit_seconds``
-    times the fit alone, after an untimed fit on a few questions (numba's
-    compilation). The weights of "squad_em" and "squad_f1",
-    `skfusion.metrics.squad2_sample_weight`, make weighted accuracy the SQuAD
-    total up to a constant; they reach each fit with metadata routing on or
-    off.
+    Every estimator is cross-validated by `sklearn.model_selection.cross_validate`
+    on one list of splits (`sklearn.model_selection.RepeatedStratifiedKFold`,
+    or `sklearn.model_selection.StratifiedGroupKFold` shuffled anew in each
+    repeat), so per-fold differences are paired. BLAS runs one thread: a few
+    score columns gain nothing from more. ``fit_seconds`` times the fit
+    alone, after an untimed fit on a few questions (numba's compilation).
+    The weights of "squad_em" and "squad_f1" reach each fit with metadata
+    routing on or off.
 
     Examples
     --------
@@ -447,20 +428,7 @@ def compare_estimators(
     y = np.asarray(y, dtype=bool)
     levels = group_levels(groups, y.size)
     by, codes, n_groups, _ = grouping(levels, y.size, max(min_groups, n_splits))
-    if codes is None:
-        cv = RepeatedStratifiedKFold(
-            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
-        )
-        splits = list(cv.split(np.zeros(y.size), y))
-    else:
-        rng = check_random_state(random_state)
-        splits = [
-            split
-            for _ in range(n_repeats)
-            for split in StratifiedGroupKFold(
-                n_splits, shuffle=True, random_state=rng
-            ).split(np.zeros(y.size), y, codes)
-        ]
+    splits = _splits(y, codes, n_splits, n_repeats, random_state)
     result = Comparison(
         names=list(estimators),
         tune=_TUNE[tune],
@@ -472,10 +440,8 @@ def compare_estimators(
         fold_groups={"by": by, "n_groups": n_groups},
     )
     if return_indices:
-        result.indices = {
-            "train": [s[0] for s in splits],
-            "test": [s[1] for s in splits],
-        }
+        train, test = zip(*splits, strict=True)
+        result.indices = {"train": list(train), "test": list(test)}
     for metric, credit in (("em", em), ("f1", f1)):
         if credit is not None:
             result.answer_credit[metric] = {
@@ -489,9 +455,7 @@ def compare_estimators(
                 "sample_weight": tuning_sample_weight(y, tune, **credit),
                 "answer_credit": credit.get("em"),
             }
-            folds = cross_validate_one(
-                estimator, X, y, splits, params=params, n_jobs=n_jobs
-            )
+            folds = cross_validate_one(estimator, X, y, splits, params, n_jobs)
             _record_folds(result, name, folds, X, credit, n_splits)
             if return_estimator:
                 result.fitted[name] = [m.estimator_ for m in folds["models"]]
@@ -501,25 +465,34 @@ def compare_estimators(
     return result
 
 
+def _splits(y, codes, n_splits, n_repeats, random_state):
+    """Repeated stratified folds, keeping each group of `codes` together."""
+    if codes is None:
+        cv = RepeatedStratifiedKFold(
+            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+        )
+        return list(cv.split(np.zeros(y.size), y))
+    rng = check_random_state(random_state)
+    cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=rng)
+    return [s for _ in range(n_repeats) for s in cv.split(np.zeros(y.size), y, codes)]
+
+
 def _record_folds(result, name, folds, X, credit, n_splits):
     """Store one estimator's fold scores, fit times and decisions."""
     y = result.unanswerable
-    result.predicted_null[name] = np.zeros(
-        (len(folds["test"]) // n_splits, y.size), bool
-    )
+    null = np.zeros((len(folds["test"]) // n_splits, y.size), bool)
+    result.predicted_null[name] = null
     result.accuracy[name] = folds["accuracy"]
     result.fit_seconds[name] = folds["fit_seconds"]
     right = credit.get("em", (~y).astype(float))
-    for fold, (model, test) in enumerate(
-        zip(folds["models"], folds["test"], strict=True)
-    ):
-        null = np.asarray(model.predict(take_rows(X, test))).astype(bool)
-        result.predicted_null[name][fold // n_splits, test] = null
+    for fold, test in enumerate(folds["test"]):
+        decided = np.asarray(folds["models"][fold].predict(take_rows(X, test)), bool)
+        null[fold // n_splits, test] = decided
         for metric, values in credit.items():
-            score = squad2_credit(null, y[test], values[test]).mean()
+            score = squad2_credit(decided, y[test], values[test]).mean()
             result.scores(metric).setdefault(name, []).append(float(score))
-        answered = right[test][~null]
-        result.coverage.setdefault(name, []).append(float(np.mean(~null)))
+        answered = right[test][~decided]
+        result.coverage.setdefault(name, []).append(float(np.mean(~decided)))
         result.answered_precision.setdefault(name, []).append(
             float(answered.mean()) if answered.size else np.nan
         )

@@ -1,10 +1,8 @@
 """The fits of `compare_estimators`: `cross_validate` with one BLAS thread.
 
-A BLAS thread pool speeds nothing up on a handful of score columns; its
-workers only spin and take the cores of a fit's own threads or joblib's
-(benchmarks/bench_blas_threads.py). The calling process is limited once,
-around all the folds (joblib's threads included); a worker process limits
-each fit.
+BLAS threads only spin on a handful of score columns, taking the cores of a
+fit's own threads (benchmarks/bench_blas_threads.py): this process is limited
+once around all the folds, a worker process around each fit.
 """
 
 import inspect
@@ -31,10 +29,9 @@ def take_rows(X, rows):
 
 
 class _OneBlasThread(MetaEstimatorMixin, BaseEstimator):
-    """Fit `estimator` with one BLAS thread (`pid` limits it already); time it.
+    """Fit and time `estimator` with one BLAS thread (process `pid` has it).
 
-    Both fit parameters are requested, so that metadata routing passes the
-    tuning weights, and the EM to a fit that takes ``answer_credit``.
+    Both fit parameters are requested, so that metadata routing passes them.
     """
 
     __metadata_request__fit = {"sample_weight": True, "answer_credit": True}
@@ -68,12 +65,10 @@ class _OneBlasThread(MetaEstimatorMixin, BaseEstimator):
         return accuracy_score(y, self.predict(X))
 
 
-def cross_validate_one(estimator, X, y, splits, *, params, n_jobs):
-    """Return the models, test rows, accuracy and fit seconds of every fold.
-
-    A first, untimed fit on up to 100 questions per class keeps one-off
-    costs (numba's compilation) out of the first fold's time.
-    """
+def cross_validate_one(estimator, X, y, splits, params, n_jobs):
+    """Return the models, test rows, accuracy and fit seconds of every fold."""
+    # An untimed fit on a few questions keeps numba's compilation out of the
+    # first fold's time.
     rows = np.concatenate([np.flatnonzero(y == c)[:100] for c in np.unique(y)])
     # A target unreachable on so few questions may fail; a real fit would too.
     with suppress(ValueError), warnings.catch_warnings():

@@ -1,4 +1,6 @@
-"""Fold-level tests of paired cross-validation scores, and their labels."""
+"""Paired t-tests of fold (or run) scores, Holm's adjustment, measured rates."""
+
+import itertools
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -24,11 +26,6 @@ MEASURED_FALSE_POSITIVE_RATES = {
 RATE_LIMIT = 0.065
 
 
-def measured_rate(test):
-    """Return the measured false-positive rate of ``"test:unit"``, or None."""
-    return MEASURED_FALSE_POSITIVE_RATES.get(test)
-
-
 def all_equal(values):
     """Whether the values are equal up to rounding: no variance to test."""
     values = np.asarray(values, dtype=float)
@@ -45,14 +42,14 @@ def corrected_resampled_ttest(
     differences : array-like of shape (n_folds,)
         Per-fold score of one model minus another's, on the same folds.
     n_train, n_test : int
-        Training and test questions per fold.
+        Training and test questions per fold; ``n_test=0`` gives the
+        plain one-sample t-test.
 
     Returns
     -------
-    t : float
-        The corrected t statistic; NaN where all differences are equal.
-    p_value : float
-        Two-sided, with ``n_folds - 1`` degrees of freedom; NaN with `t`.
+    t, p_value : float
+        The corrected t statistic and its two-sided p-value with ``n_folds
+        - 1`` degrees of freedom; both NaN where all differences are equal.
 
     See Also
     --------
@@ -60,11 +57,9 @@ def corrected_resampled_ttest(
 
     Notes
     -----
-    Training sets overlap, so the plain paired t-test is too optimistic:
-    the variance of the mean is inflated from ``1 / k`` to ``1 / k + n_test
-    / n_train`` (Nadeau and Bengio, "Inference for the Generalization
-    Error", Machine Learning 52, 2003; Bouckaert and Frank, PAKDD 2004, for
-    repeated k-fold).
+    Training sets overlap, so the variance of the mean is inflated from
+    ``1 / k`` to ``1 / k + n_test / n_train`` (Nadeau and Bengio, Machine
+    Learning 52, 2003; Bouckaert and Frank, PAKDD 2004, for repeated k-fold).
 
     Examples
     --------
@@ -87,14 +82,14 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
     Parameters
     ----------
     p_values : array-like of shape (n_tests,)
-        Unadjusted p-values of a family of tests.
+        Unadjusted p-values of a family of tests; NaN (undefined) stays NaN
+        and is not counted.
 
     Returns
     -------
     adjusted : ndarray of shape (n_tests,)
         In the order given: rejecting where at most ``alpha`` keeps the
-        chance of any false rejection at most ``alpha``. A NaN p-value (an
-        undefined test) stays NaN and is not counted.
+        chance of any false rejection at most ``alpha``.
 
     See Also
     --------
@@ -102,10 +97,8 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
 
     Notes
     -----
-    With the p-values sorted ascending, ``p_(i)`` becomes
-    ``max_{j <= i} min(1, (m - j + 1) p_(j))`` (Holm, "A Simple Sequentially
-    Rejective Multiple Test Procedure", Scandinavian Journal of Statistics
-    6, 1979).
+    Sorted ascending, ``p_(i)`` becomes ``max_{j <= i} min(1, (m - j + 1)
+    p_(j))`` (Holm, Scandinavian Journal of Statistics 6, 1979).
 
     Examples
     --------
@@ -123,12 +116,7 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
 
 
 def holm_flags(tests, alpha, key="p"):
-    """Set each test's Holm-adjusted ``{key}_holm`` and ``significant``.
-
-    ``significant`` is None where the test is undefined (NaN p-value, then
-    ``undefined`` says why), and where its measured false-positive rate is
-    above `RATE_LIMIT`.
-    """
+    """Set each test's ``{key}_holm`` and ``significant`` (None if unusable)."""
     for test, adjusted in zip(tests, holm_adjust([t[key] for t in tests]), strict=True):
         rate = test.get("false_positive_rate")
         usable = not np.isnan(adjusted) and (rate is None or rate <= RATE_LIMIT)
@@ -138,3 +126,13 @@ def holm_flags(tests, alpha, key="p"):
         test["significant" if key == "p" else f"significant_{key[2:]}"] = (
             bool(adjusted <= alpha) if usable else None
         )
+
+
+def pair_tests(names, test, alpha, keys=("p",)):
+    """Run ``test(a, b)`` on every pair of `names`, Holm-adjusting each key."""
+    tests = [
+        {"a": a, "b": b, **test(a, b)} for a, b in itertools.combinations(names, 2)
+    ]
+    for key in keys:
+        holm_flags(tests, alpha, key)
+    return tests

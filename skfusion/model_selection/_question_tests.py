@@ -5,24 +5,25 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from sklearn.utils import check_random_state
 
-from ._fold_tests import all_equal, measured_rate
+from ._fold_tests import MEASURED_FALSE_POSITIVE_RATES, all_equal
 
-# What each test assumes, as the reports label it.
+_ASSUMES = (
+    "per-question: {unit}s independent{together}; the pooled out-of-fold "
+    "decisions held fixed; {method}"
+)
+_METHODS = {
+    "bootstrap": "resampled with replacement, percentile interval",
+    "cluster_t": "t-interval over {unit} totals with G - 1 degrees of freedom",
+}
 MCNEMAR_ASSUMES = (
     "per-question: questions independent (paragraphs and articles ignored) and "
     "the pooled out-of-fold decisions held fixed; exact binomial test on the "
     "questions only one rule gets right"
 )
-_QUESTION_ASSUMES = (
-    "per-question: {unit}s independent{together}; the pooled out-of-fold "
-    "decisions held fixed; {method}"
-)
-
 # Up to this many distinct (sum, size) groups, resamples are drawn as
 # counts per kind.
 _FEW_KINDS = 512
-# Resamples drawn at once: bounds the (chunk, n_groups) arrays of drawn
-# groups to about 32 MB each.
+# Resamples drawn at once: bounds the (chunk, n_groups) arrays to ~32 MB.
 _CELLS_PER_CHUNK = 4_000_000
 
 
@@ -37,9 +38,9 @@ def mcnemar_exact(correct_a: ArrayLike, correct_b: ArrayLike) -> dict:
     Returns
     -------
     result : dict
-        ``a_only`` (right under a only), ``b_only`` (under b only) and
-        ``p``, the two-sided exact p-value of "each discordant question is
-        as likely to favour a as b".
+        ``a_only`` (right under a only), ``b_only`` (under b only) and ``p``,
+        two-sided exact p-value of "a discordant question favours a or b
+        equally".
 
     See Also
     --------
@@ -47,11 +48,9 @@ def mcnemar_exact(correct_a: ArrayLike, correct_b: ArrayLike) -> dict:
 
     Notes
     -----
-    Of ``n = a_only + b_only`` discordant questions, ``a_only`` is
-    Binomial(n, 1/2) under the null hypothesis: ``p = min(1, 2 P(X <=
-    min(a_only, b_only)))`` (McNemar, Psychometrika 12, 1947; statsmodels'
-    ``mcnemar(exact=True)``). It treats questions as independent, which
-    questions on one paragraph are not.
+    Under the null, ``a_only`` is Binomial(a_only + b_only, 1/2): ``p =
+    min(1, 2 P(X <= min(a_only, b_only)))`` (McNemar, Psychometrika 12, 1947;
+    statsmodels' ``mcnemar(exact=True)``). Questions are taken as independent.
 
     Examples
     --------
@@ -94,13 +93,12 @@ def paired_bootstrap_ci(
     credit_a, credit_b : array-like of shape (n_questions,)
         Each question's score (EM, F1 or 0/1 accuracy) under rule a and b.
     groups : array-like of shape (n_questions,), dict or None, default=None
-        Each question's group, or a dict of such arrays, coarsest level
-        first (``{"article": titles, "paragraph": contexts}``): whole groups
-        of the coarsest level with at least `min_groups` groups are
-        resampled. None, or no such level: single questions.
+        Each question's group, or a dict of such arrays, coarsest first
+        (``{"article": titles, "paragraph": contexts}``): whole groups of the
+        coarsest level with at least `min_groups` groups are resampled; else
+        single questions.
     min_groups : int, default=20
-        Fewest groups a level needs: over a handful of groups the interval
-        is far too narrow (over 2, the range of two means).
+        Fewest groups a level needs (over a few, the interval is too narrow).
     n_resamples : int, default=10000
         Bootstrap resamples.
     confidence_level : float, default=0.95
@@ -111,11 +109,10 @@ def paired_bootstrap_ci(
     Returns
     -------
     result : dict
-        ``mean_difference`` (a minus b), ``ci_low`` and ``ci_high``
-        (percentile interval), ``confidence_level``, ``n_resamples``,
-        ``resampled`` (the level: its name, "group" for one array, or
-        "question"), ``n_groups`` and ``skipped`` (each coarser level
-        passed over, with its number of groups).
+        ``mean_difference`` (a minus b), ``ci_low``, ``ci_high`` (percentile
+        interval), ``confidence_level``, ``n_resamples``, ``resampled`` (the
+        level's name, "group" for one array, or "question"), ``n_groups`` and
+        ``skipped`` (the coarser levels passed over, with their sizes).
 
     See Also
     --------
@@ -124,10 +121,8 @@ def paired_bootstrap_ci(
     Notes
     -----
     Each resample draws ``n_groups`` groups with replacement and takes the
-    difference of the mean credit over the questions drawn (Koehn,
-    "Statistical Significance Tests for Machine Translation Evaluation",
-    EMNLP 2004; clusters resampled as in Field and Welsh, "Bootstrapping
-    clustered data", JRSS B 69, 2007).
+    mean difference over their questions (Koehn, EMNLP 2004; clusters as in
+    Field and Welsh, JRSS B 69, 2007).
 
     Examples
     --------
@@ -142,11 +137,7 @@ def paired_bootstrap_ci(
     """
     d, unit, sums, sizes, skipped = _group_sums(credit_a, credit_b, groups, min_groups)
     _check_level(confidence_level)
-    if (
-        isinstance(n_resamples, bool)
-        or int(n_resamples) != n_resamples
-        or n_resamples < 1
-    ):
+    if isinstance(n_resamples, bool) or not int(n_resamples) == n_resamples >= 1:
         raise ValueError(f"n_resamples={n_resamples!r} must be a positive integer.")
     rng = check_random_state(random_state)
     kinds, counts = np.unique(np.c_[sums, sizes], axis=0, return_counts=True)
@@ -202,8 +193,8 @@ def cluster_robust_ttest(
     result : dict
         ``mean_difference``, ``ci_low``, ``ci_high``, ``confidence_level``,
         ``t``, ``p`` (two-sided), ``df`` (``n_groups - 1``), ``clustered``
-        (the level), ``n_groups`` and ``skipped``; ``t``, ``p`` and the
-        interval are NaN where every cluster's mean difference is the same.
+        (the level), ``n_groups`` and ``skipped``; NaN ``t``, ``p`` and
+        interval where every cluster's mean difference is the same.
 
     See Also
     --------
@@ -211,13 +202,11 @@ def cluster_robust_ttest(
 
     Notes
     -----
-    With cluster totals ``D_g``, sizes ``n_g``, ``N`` questions and mean
-    ``m = sum D_g / N``, the variance of ``m`` is ``G / (G - 1) * sum (D_g -
-    m n_g)**2 / N**2`` (CR1, the sandwich of a regression on a constant), and
-    ``t = m / sqrt(variance)`` has ``G - 1`` degrees of freedom (Cameron and
-    Miller, "A Practitioner's Guide to Cluster-Robust Inference", Journal
-    of Human Resources 50, 2015). Over single questions it is the paired
-    t-test; over clusters of equal size, the t-test of their means.
+    With cluster totals ``D_g``, sizes ``n_g``, ``N`` questions and mean ``m
+    = sum D_g / N``, ``var(m) = G / (G - 1) * sum (D_g - m n_g)**2 / N**2``
+    (CR1) and ``t = m / sqrt(var(m))`` has ``G - 1`` degrees of freedom
+    (Cameron and Miller, Journal of Human Resources 50, 2015). Over single
+    questions it is the paired t-test.
 
     Examples
     --------
@@ -259,10 +248,9 @@ def _check_level(confidence_level):
 
 def group_levels(groups, n):
     """Return each grouping level's codes 0..G-1, coarsest first; {} for None."""
-    named = {} if groups is None else groups
-    named = named if isinstance(named, dict) else {"group": groups}
+    named = groups if isinstance(groups, dict) else {"group": groups}
     levels = {}
-    for name, values in named.items():
+    for name, values in ({} if groups is None else named).items():
         values = np.asarray(values)
         if values.shape != (n,):
             raise ValueError(
@@ -274,10 +262,9 @@ def group_levels(groups, n):
 
 
 def grouping(levels, n, min_groups):
-    """Return the coarsest level with `min_groups` groups, else single questions.
+    """Return (name, codes, size) of the coarsest level of `min_groups`, and skips.
 
-    As its name, codes (None for questions) and size, with the levels
-    passed over and their sizes.
+    Without one: ``("question", None, n)``.
     """
     if isinstance(min_groups, bool) or int(min_groups) != min_groups or min_groups < 2:
         raise ValueError(f"min_groups={min_groups!r} must be an integer >= 2.")
@@ -306,16 +293,14 @@ def _group_sums(credit_a, credit_b, groups, min_groups):
 
 
 def labelled(result, test, unit):
-    """Add what `test` assumes, and its measured false-positive rate."""
+    """Add what `test` assumes over `unit`, and its measured false-positive rate."""
     together = "" if unit == "question" else f" (the questions of one {unit} together)"
-    method = {
-        "bootstrap": "resampled with replacement, percentile interval",
-        "cluster_t": f"t-interval over {unit} totals with G - 1 degrees of freedom",
-    }
     result["assumes"] = (
         MCNEMAR_ASSUMES
         if test == "mcnemar"
-        else _QUESTION_ASSUMES.format(unit=unit, together=together, method=method[test])
+        else _ASSUMES.format(
+            unit=unit, together=together, method=_METHODS[test].format(unit=unit)
+        )
     )
-    result["false_positive_rate"] = measured_rate(f"{test}:{unit}")
+    result["false_positive_rate"] = MEASURED_FALSE_POSITIVE_RATES.get(f"{test}:{unit}")
     return result

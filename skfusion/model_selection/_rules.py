@@ -1,4 +1,4 @@
-"""The no-answer rules that ``skfusion compare`` runs."""
+"""The no-answer rules that ``skfusion compare`` runs, and their credit."""
 
 from sklearn.linear_model import LogisticRegression
 
@@ -37,6 +37,7 @@ def no_answer_rules(
     See Also
     --------
     compare_estimators : Runs them on the same folds.
+    rule_credit : Each rule's EM and F1, from its run's spans.
 
     Examples
     --------
@@ -81,3 +82,49 @@ def no_answer_rules(
             confidence=confidence,
         )
     return rules, spans
+
+
+def rule_credit(spans, run_credit):
+    """Return each rule's EM and F1, scored with its own run's best spans.
+
+    Parameters
+    ----------
+    spans : dict of str to str or None
+        Each rule's run, as `no_answer_rules` returns it.
+    run_credit : dict of str or None to dict
+        Each run's ``{"em": array or None, "f1": array or None}``: a joined
+        loader's ``run_credit``, or ``{None: {"em": data.em, "f1": data.f1}}``.
+
+    Returns
+    -------
+    credit : dict
+        ``em`` and ``f1``, each a dict of rule name to credit, as
+        `compare_estimators` takes them: those the first rule's run has.
+
+    See Also
+    --------
+    no_answer_rules : The rules and their runs.
+
+    Examples
+    --------
+    >>> from skfusion.model_selection import no_answer_rules, rule_credit
+    >>> rules, spans = no_answer_rules((["joint_null"], ["best_span"]))
+    >>> credit = rule_credit(spans, {None: {"em": [1.0, 0.0], "f1": None}})
+    >>> list(credit), credit["em"]["LogisticRegression"]
+    (['em'], [1.0, 0.0])
+    """
+    first = run_credit[next(iter(spans.values()))]
+    credit = {}
+    for key in ("em", "f1"):
+        if first[key] is None:
+            continue
+        lacking = sorted(
+            str(r) for r in set(spans.values()) if run_credit[r][key] is None
+        )
+        if lacking:
+            raise ValueError(
+                f"run {lacking[0]} has no {key.upper()} (no n-best lists): its rule "
+                "cannot be scored with its own spans; give its nbest_predictions.json."
+            )
+        credit[key] = {name: run_credit[run][key] for name, run in spans.items()}
+    return credit

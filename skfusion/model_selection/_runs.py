@@ -1,6 +1,5 @@
 """Comparison of no-answer rules over several runs of one reader."""
 
-import itertools
 import warnings
 from dataclasses import dataclass, field
 
@@ -8,7 +7,7 @@ import numpy as np
 from scipy import stats
 
 from ._compare import compare_estimators
-from ._fold_tests import all_equal, holm_flags
+from ._fold_tests import corrected_resampled_ttest, pair_tests
 
 RUN_TEST_ASSUMES = (
     "across runs: each run (checkpoint or seed) an independent draw of the "
@@ -95,40 +94,33 @@ class RunComparison:
         tests : list of dict
             One per pair: ``a``, ``b``, ``n_runs``, ``mean_difference`` (a
             minus b), ``wins_a`` and ``wins_b`` (runs each is ahead on),
-            ``t``, ``p_t``, ``p_t_holm`` and ``significant_t`` (one-sample
-            t-test of the per-run differences: NaN, NaN, NaN and None where
-            they are all equal, with ``undefined`` saying so),
-            ``p_wilcoxon``, ``p_wilcoxon_holm`` and ``significant_wilcoxon``
-            (signed-rank test; None where every difference is zero) and
-            ``assumes``.
+            ``t``, ``p_t``, ``p_t_holm``, ``significant_t`` (paired t-test;
+            NaN and None where all differences are equal, ``undefined``
+            saying so), ``p_wilcoxon``, ``p_wilcoxon_holm``,
+            ``significant_wilcoxon`` (signed-rank test; None where every
+            difference is zero) and ``assumes``.
         """
         rows = self.per_run(metric)
-        tests = []
-        for a, b in itertools.combinations(self.names, 2):
+
+        def test(a, b):
             d = np.array([row[a] - row[b] for row in rows])
-            t = p_t = np.nan
-            if d.size > 1 and not all_equal(d):
-                t, p_t = (float(v) for v in stats.ttest_1samp(d, 0.0))
+            # Runs share no training questions: no overlap to correct for.
+            t, p_t = corrected_resampled_ttest(d, n_train=1, n_test=0)
             with warnings.catch_warnings():  # ties leave the exact distribution
                 warnings.simplefilter("ignore", UserWarning)
                 wilcoxon = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
-            tests.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "n_runs": int(d.size),
-                    "mean_difference": float(d.mean()),
-                    "wins_a": int(np.sum(d > 0)),
-                    "wins_b": int(np.sum(d < 0)),
-                    "t": t,
-                    "p_t": p_t,
-                    "p_wilcoxon": wilcoxon,
-                    "assumes": RUN_TEST_ASSUMES,
-                }
-            )
-        for key in ("p_t", "p_wilcoxon"):
-            holm_flags(tests, alpha, key)
-        return tests
+            return {
+                "n_runs": int(d.size),
+                "mean_difference": float(d.mean()),
+                "wins_a": int(np.sum(d > 0)),
+                "wins_b": int(np.sum(d < 0)),
+                "t": t,
+                "p_t": p_t,
+                "p_wilcoxon": wilcoxon,
+                "assumes": RUN_TEST_ASSUMES,
+            }
+
+        return pair_tests(self.names, test, alpha, keys=("p_t", "p_wilcoxon"))
 
 
 def compare_runs(runs, estimators, **kwargs):
@@ -141,13 +133,12 @@ def compare_runs(runs, estimators, **kwargs):
         questions, as `skfusion.datasets.load_reader_outputs` gives it:
         ``data``, ``target`` and, if known, ``em``, ``f1`` and ``groups``.
         With ``ids`` (and ``feature_names``), every run must hold the first
-        run's questions, labels (and columns), and its rows are put in the
-        first run's order: every run then gets the same folds.
+        run's questions, labels (and columns); its rows are put in the first
+        run's order, so that every run gets the same folds.
     estimators : dict of str to estimator
         The rules compared on every run.
     **kwargs : dict
-        Passed to `compare_estimators` for every run, whose folds are then
-        the same where the labels are.
+        Passed to `compare_estimators` for every run.
 
     Returns
     -------
@@ -179,7 +170,6 @@ def compare_runs(runs, estimators, **kwargs):
     """
     if len(runs) < 2:
         raise ValueError(f"compare_runs needs at least 2 runs; got {len(runs)}.")
-    runs = _aligned(runs)
     comparisons = {
         name: compare_estimators(
             estimators,
@@ -188,7 +178,7 @@ def compare_runs(runs, estimators, **kwargs):
             **{key: run.get(key) for key in ("em", "f1", "groups")},
             **kwargs,
         )
-        for name, run in runs.items()
+        for name, run in _aligned(runs).items()
     }
     return RunComparison(list(estimators), list(runs), comparisons)
 
@@ -208,19 +198,16 @@ def _aligned(runs):
             )
         position = {qid: i for i, qid in enumerate(run["ids"])}
         rows = np.array([position.get(qid, -1) for qid in first["ids"]])
-        if (
-            len(position) != len(rows)
-            or (rows < 0).any()
-            or not np.array_equal(
-                np.asarray(run["target"])[rows], np.asarray(first["target"])
-            )
-        ):
+        same = len(position) == len(rows) and (rows >= 0).all()
+        if not (same and np.array_equal(run["target"][rows], first["target"])):
             raise ValueError(
                 f"{name}: its questions (or labels) differ from those of "
                 f"{first_name}: runs of one reader must answer the same questions "
                 "(subset='intersection' of the loaders, --intersect on the command "
                 "line, keeps a run's own common questions only)."
             )
-        aligned[name] = {key: None if run.get(key) is None else run[key][rows]
-                         for key in ("data", "target", "em", "f1")}  # fmt: skip
+        aligned[name] = {
+            key: None if run.get(key) is None else run[key][rows]
+            for key in ("data", "target", "em", "f1")
+        }
     return aligned

@@ -41,8 +41,8 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         ``data``, ``target``, ``feature_names``, ``margin_columns`` and
         ``em``/``f1`` (None allowed), as arrays or frames.
     targets : dict, default=None
-        The ``target_precision`` and ``target_noans_recall`` that chose the
-        threshold, if any.
+        The ``target_precision``, ``target_noans_recall`` and ``confidence``
+        that chose the threshold, if any.
 
     Returns
     -------
@@ -57,8 +57,8 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         ``decision_threshold``; on Retro-Reader's files, ``apply`` (what
         replaces ``run_verifier.py``'s fixed weights) and, for a fusion of
         ``cls_score`` and ``null_odds``, its ``cof`` and ``thresh``. With
-        `targets`: ``operating_point`` (coverage, precision of the answered
-        questions, NoAns recall).
+        `targets`: ``operating_point`` (the targets; coverage, precision
+        of the answered questions and NoAns recall on `data`).
 
     See Also
     --------
@@ -123,5 +123,6 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
             "coverage": float(answered.mean()),
             "answered_precision": precision,
             "noans_recall": float(predicted_null[unanswerable].mean()),
+            "confidence": targets.get("confidence"),
         }
     return content
