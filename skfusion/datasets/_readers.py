@@ -67,27 +67,26 @@ def load_reader_outputs(
     path : str, path-like, or list of them
         A folder of a reader's outputs: BERT's ``run_squad.py``
         (``nbest_predictions.json``, ``null_odds.json``, ``predictions.json``),
-        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (the same
-        with a prefix: ``eval_nbest_predictions.json``), transformers' legacy
-        ``run_squad.py`` (``nbest_predictions_.json``, or one set per
-        checkpoint: ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
+        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (prefixed:
+        ``eval_nbest_predictions.json``), transformers' legacy
+        ``run_squad.py`` (``nbest_predictions_.json``, per checkpoint
+        ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
         (``dev_results_nbest_<host>.json``, ``dev_results_<host>.json``,
         ``null_logods.json``), ELECTRA (``squad_preds.json``,
         ``squad_null_odds.json``), ALBERT's ``run_squad_v2.py`` (BERT's names,
-        beam-search entries), Retro-Reader (its sketchy reader's
-        ``cls_score.json`` beside the intensive reader's files) or the
-        official script's inputs (``predictions.json``, ``na_prob.json``). Or
-        one n-best, null-odds, ``na_prob.json`` or ``cls_score.json`` file, a
+        beam-search entries), Retro-Reader (``cls_score.json`` beside the
+        intensive reader's files) or the official script's inputs
+        (``predictions.json``, ``na_prob.json``). Or one such scores file, a
         transformers question-answering pipeline's outputs (``{question id:
-        output}``), a CSV file (see `load_csv`) or the notebook's pickle
-        (see `load_notebook_pickle`). A list loads several runs and
-        joins them on question ids; the same run twice (one file, through
-        links or not, or byte-identical files) is an error.
+        output}``), a CSV file (`load_csv`) or the notebook's pickle
+        (`load_notebook_pickle`). A list joins several runs on question ids;
+        the same run twice (one file, through links or not, or byte-identical
+        files) is an error.
     dev : str or path-like, default=None
         Gold answers, for labels and SQuAD credit: the official SQuAD 2.0
-        JSON (``dev-v2.0.json``) or the ``squad_v2`` records that
-        ``Dataset.to_json`` writes (JSON lines, or a JSON array). None: new
-        questions to predict on. For reader output JSON files only.
+        JSON (``dev-v2.0.json``), or the ``squad_v2`` records as JSON lines,
+        a JSON array or parquet. None: new questions to predict on. For
+        reader output JSON files only.
     prefix : str, default=None
         Which run of a folder holding several to read: ``"eval"`` reads
         ``eval_*.json``, ``""`` the unprefixed names, ``"500"`` or ``"_500"``
@@ -95,9 +94,8 @@ def load_reader_outputs(
         name JointSpanExtraction's files of that host; None needs one run.
     subset : {"strict", "intersection"}, default="strict"
         ``"strict"``: every file holds exactly the dev file's questions, else
-        an error counts and names the odd ids; ``"intersection"``: keep the
-        questions all hold, with a warning counting those dropped (runs with
-        ``--max_eval_samples`` cover part of dev).
+        an error names the odd ids; ``"intersection"``: keep the questions
+        all hold, with a warning counting those dropped.
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
     names : list of str, default=None
@@ -109,12 +107,11 @@ def load_reader_outputs(
         keep, its columns first; None: the first.
     scores : dict of str to path-like, default=None
         Extra per-question scores, each a JSON object ``question id ->
-        number`` (e.g. an answer verifier's), joined as a column named by
-        its key.
+        number`` (e.g. a verifier's), joined as a column named by its key.
     as_frame : bool, default=False
         If True, ``data`` is a pandas DataFrame, ``target`` a Series named
-        "unanswerable" and ``frame`` both side by side, as scikit-learn's
-        loaders give them (needs pandas); if False, ``frame`` is None.
+        "unanswerable" and ``frame`` both side by side (needs pandas); if
+        False, ``frame`` is None.
 
     Returns
     -------
@@ -123,14 +120,13 @@ def load_reader_outputs(
 
         data : ndarray of shape (n_questions, n_features)
             The scores: the per-head logits ``null_start_logit``,
-            ``null_end_logit`` (of the null candidate, text "") and
+            ``null_end_logit`` (of the null candidate) and
             ``span_start_logit``, ``span_end_logit`` (of the best span);
             JointSpanExtraction's ``null_score`` and ``span_score``; beam
-            search's (and ALBERT's, ELECTRA's) ``answer_class_score`` (its
-            null_odds), ``span_start_log_prob`` and ``span_end_log_prob``;
-            ``null_odds`` or ``na_prob`` alone; the pipeline's
-            ``null_probability`` and ``span_probability``; and Retro-Reader's
-            ``cls_score`` after its intensive reader's columns.
+            search's (ALBERT's, ELECTRA's) ``answer_class_score``,
+            ``span_start_log_prob`` and ``span_end_log_prob``; ``null_odds``
+            or ``na_prob`` alone; the pipeline's ``null_probability`` and
+            ``span_probability``; Retro-Reader's ``cls_score`` last.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
@@ -138,22 +134,19 @@ def load_reader_outputs(
         ids : ndarray of shape (n_questions,) of object
             Question ids, in the dev file's order (else the first file's).
         em, f1 : ndarray of shape (n_questions,) or None
-            The credit of answering each question with its best span, as
-            the official script scores it (see
+            The credit of answering each question with its best span (see
             `skfusion.metrics.squad2_credit`); None without `dev`, or where
             an answerable question's span text is unknown.
         span_text : list of str or None, or None
-            The best span's text per question (None where unknown); None
-            where no file gives span texts.
+            The best span's text per question (None where unknown).
         no_span : ndarray of shape (n_questions,) of bool or None
             True where the n-best list holds only the reader's placeholder
-            (``"empty"``, scored 0.0): such a question keeps the scores the
-            reader gave it, can only be answered "" (its EM/F1 are those of
-            ""), and a warning counts them.
+            (``"empty"``, scored 0.0): such a question keeps its scores, can
+            only be answered "", and a warning counts them.
         margin_columns : tuple of (list of str, list of str or None) or None
-            The columns whose sums the reader's own rule subtracts, null
-            minus span, or the one column that is the score itself; None for
-            a CSV whose column names say no margin.
+            The columns whose sums the reader's rule subtracts, null minus
+            span, or the one column that is the score itself; None for a CSV
+            whose column names say no margin.
         reader, score_kind : str or None
             Which reader wrote the files (``"run_squad"`` for BERT and
             transformers' ``run_qa.py``, ``"joint_span_extraction"``,
@@ -162,8 +155,8 @@ def load_reader_outputs(
             margin is (``"logit difference"``, ``"class score"``,
             ``"probability"``); None where the files do not say.
         run_margins, primary : dict of str to tuple, and str
-            With several runs only: each run's known ``margin_columns`` by
-            name, and the primary run's name.
+            With several runs only: each run's ``margin_columns`` by name,
+            and the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -178,16 +171,14 @@ def load_reader_outputs(
     The best span is the reader's own choice: the first candidate of highest
     score summed in the coarsest precision that holds every score of the
     file exactly (float16 for a half-precision run), as transformers'
-    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them; the
-    per-head columns' margin is then the reader's null_odds. A run's other
-    files are checked against its n-best lists, with a warning counting the
-    questions where they differ (files of another run), whose values are
-    the n-best lists': ``null_odds.json`` must be null minus best span score
-    within the reader's rounding (it is never added as a collinear column),
-    and each non-empty answer of ``predictions.json`` the best span's text.
-    Anything else not as a reader writes it (another type, a key given twice,
-    a file the folder names and that cannot be read) is an error naming the
-    file.
+    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them.
+    A run's other files are checked against its n-best lists, with a warning
+    counting the questions where they differ (the n-best lists' values are
+    kept): ``null_odds.json`` must be null minus best span score within the
+    reader's rounding (it is never added as a collinear column), each
+    non-empty answer of ``predictions.json`` the best span's text. Anything
+    else not as a reader writes it (another type, a key given twice, a file
+    the folder names and that cannot be read) is an error naming the file.
 
     Examples
     --------
@@ -238,24 +229,16 @@ def load_reader_outputs(
     return frame_bunch(joined, as_frame)
 
 
-def _same_file(a, b):
-    """Whether `a` and `b` are one file (links resolved) or byte-identical ones."""
-    try:
-        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
-    except OSError:  # read, so readable: only a race gets here
-        return False
-
-
 def _check_distinct_runs(paths, read):
     """Refuse two runs that share a score file, or hold byte-identical ones."""
     filecmp.clear_cache()
     for (i, a), (j, b) in itertools.combinations(enumerate(read), 2):
-        same = next(((x, y) for x in a for y in b if _same_file(x, y)), None)
-        if same is not None:
-            raise ValueError(
-                f"{paths[i]} and {paths[j]} are the same run ({same[0].name} is "
-                f"one file, or byte-identical, in both); give each run once."
-            )
+        for x, y in itertools.product(a, b):
+            if os.path.samefile(x, y) or filecmp.cmp(x, y, shallow=False):
+                raise ValueError(
+                    f"{paths[i]} and {paths[j]} are the same run ({x.name} is "
+                    f"one file, or byte-identical, in both); give each run once."
+                )
 
 
 def _load_one(path, dev, prefix, subset, label_column, id_column):
