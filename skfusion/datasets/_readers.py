@@ -361,22 +361,20 @@ def _numbers(content, ids, path, key):
 
 def _run_columns(sources, files, ids, style):
     """Return a run's scores, their names, and its other Bunch fields."""
+    if "qa_pipeline" in sources:
+        X, texts = _pipeline_columns(sources["qa_pipeline"], ids, files["qa_pipeline"])
+        margin = (["null_probability"], ["span_probability"])
+        run = {"margin_columns": margin, "span_text": texts, "reader": "qa_pipeline"}
+        return X, [*margin[0], *margin[1]], run
     cls = sources.pop("cls_score", None)
     if cls is not None:
         cls = _numbers(cls, ids, files["cls_score"], "cls_score")[:, None]
+    texts = _texts(sources, files, ids)
     if cls is not None and not (_SCORED & set(sources)):
         # run_cls.py's alone: Retro-Reader's sketchy reader, a class score.
-        run = {"span_text": _texts(sources, files, ids), "reader": "retro_reader"}
-        run.update(margin_columns=(["cls_score"], None), score_kind="class score")
-        return cls, ["cls_score"], run
-    if "qa_pipeline" in sources:
-        X, span_text = _pipeline_columns(
-            sources["qa_pipeline"], ids, files["qa_pipeline"]
-        )
-        margin = (["null_probability"], ["span_probability"])
-        run = {"span_text": span_text, "reader": "qa_pipeline"}
-        return X, [*margin[0], *margin[1]], {"margin_columns": margin, **run}
-    X, names, run = _reader_columns(sources, files, ids, style)
+        run = {"span_text": texts, "reader": "retro_reader", "score_kind": "class score"}
+        return cls, ["cls_score"], {"margin_columns": (["cls_score"], None), **run}
+    X, names, run = _reader_columns(sources, files, ids, style, texts)
     if cls is None:
         return X, names, run
     # The intensive reader's columns and the sketchy reader's, as run_verifier.py
@@ -388,27 +386,22 @@ def _run_columns(sources, files, ids, style):
 
 def _texts(sources, files, ids):
     """Return predictions.json's answers for `ids` ("" unknown: None), or None."""
-    texts = sources.get("predictions")
-    if texts is not None:
-        texts = [texts[q] for q in ids]
-        bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
-        if bad:
-            raise ValueError(
-                f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
-                f"e.g. {few(bad)}: expected question id -> answer text."
-            )
-        texts = [t or None for t in texts]  # "" (no answer): the span is unknown
-    return texts
+    if "predictions" not in sources:
+        return None
+    texts = [sources["predictions"][q] for q in ids]
+    bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(
+            f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
+            f"e.g. {few(bad)}: expected question id -> answer text."
+        )
+    return [t or None for t in texts]  # "" (no answer): the span is unknown
 
 
 def _pipeline_columns(outputs, ids, path):
-    """Return the null and best span probabilities, and span texts, of `ids`.
-
-    A transformers question-answering pipeline's output per question is its
-    top_k answers (one alone: a dict), sorted by score; with
-    ``handle_impossible_answer=True`` the null answer (``""``, start = end = 0)
-    is among them where it ranks in the top_k.
-    """
+    """Return the null and best span probabilities, and span texts, of `ids`."""
+    # Per question, the top_k answers (one alone: a dict) by score; the null
+    # answer ("", start = end = 0) is among them where it ranks in the top_k.
     X, texts, lacking = np.zeros((len(ids), 2)), [None] * len(ids), []
     for i, qid in enumerate(ids):
         answers = outputs[qid] if isinstance(outputs[qid], list) else [outputs[qid]]
@@ -437,9 +430,8 @@ def _pipeline_columns(outputs, ids, path):
     return X, texts
 
 
-def _reader_columns(sources, files, ids, style):
+def _reader_columns(sources, files, ids, style, texts):
     """Return the scores, names and Bunch fields of a run's reader files."""
-    texts = _texts(sources, files, ids)
     key = "null_odds" if "null_odds" in sources else "na_prob"
     odds = _numbers(sources[key], ids, files[key], key) if key in sources else None
     if "nbest_predictions" in sources:
@@ -451,6 +443,7 @@ def _reader_columns(sources, files, ids, style):
             warn_predictions_mismatch(
                 texts, span_text, no_span, ids, files["predictions"]
             )
+        reader, margin = _NBEST_READERS[kind]
         if kind == "log_probs" and odds is None:
             raise ValueError(
                 f"{path}: beam-search n-best lists (start_log_prob, end_log_prob) "
@@ -459,15 +452,11 @@ def _reader_columns(sources, files, ids, style):
             )
         if kind == "log_probs":
             X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
+            # evaluate_v2 blanked predictions.json, which XLNet's never does.
+            if any(t is None and not n for t, n in zip(texts or (), no_span)):
+                reader = "albert"
         elif odds is not None:
             warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
-        reader, margin = _NBEST_READERS[kind]
-        if (
-            kind == "log_probs"
-            and texts is not None
-            and (np.array([t is None for t in texts]) & ~no_span).any()
-        ):  # evaluate_v2 blanked predictions.json, which XLNet's never does
-            reader = "albert"
         run = {"span_text": span_text, "no_span": no_span, "reader": reader}
         return X, names, {"margin_columns": margin, **run}
     if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
@@ -477,9 +466,10 @@ def _reader_columns(sources, files, ids, style):
             f"{float(odds[i])!r}, expected a probability in [0, 1] (a score of "
             "another kind goes in null_odds.json)."
         )
-    if key == "na_prob" or style in ("jse", "electra"):
-        reader = {"jse": "joint_span_extraction", "electra": "electra"}.get(style)
-        reader = "na_prob" if key == "na_prob" else reader
+    if key == "na_prob":
+        reader = "na_prob"
+    elif style in ("jse", "electra"):
+        reader = {"jse": "joint_span_extraction", "electra": "electra"}[style]
     else:  # beam-search readers never predict "", which a threshold decides
         reader = "run_squad" if None in (texts or ()) else None
     # ELECTRA's null odds are its answerability classifier's logit.
