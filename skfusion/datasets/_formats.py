@@ -138,7 +138,7 @@ _WHERE = "(no answer where {} > threshold)"
 _ADVICE = {
     "electra": (
         "qa_na_threshold",
-        'pass it to run_finetuning.py as --hparams \'{{"qa_na_threshold": {t}}}\' '
+        "pass it to run_finetuning.py as --hparams '{{\"qa_na_threshold\": {t}}}' "
         + _WHERE.format("squad_null_odds"),
     ),
     "run_squad": (

@@ -372,7 +372,11 @@ def _run_columns(sources, files, ids, style):
     texts = _texts(sources, files, ids)
     if cls is not None and not (_SCORED & set(sources)):
         # run_cls.py's alone: Retro-Reader's sketchy reader, a class score.
-        run = {"span_text": texts, "reader": "retro_reader", "score_kind": "class score"}
+        run = {
+            "span_text": texts,
+            "reader": "retro_reader",
+            "score_kind": "class score",
+        }
         return cls, ["cls_score"], {"margin_columns": (["cls_score"], None), **run}
     X, names, run = _reader_columns(sources, files, ids, style, texts)
     if cls is None:
@@ -453,7 +457,8 @@ def _reader_columns(sources, files, ids, style, texts):
         if kind == "log_probs":
             X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
             # evaluate_v2 blanked predictions.json, which XLNet's never does.
-            if any(t is None and not n for t, n in zip(texts or (), no_span)):
+            blank = None if texts is None else np.array([t is None for t in texts])
+            if blank is not None and (blank & ~no_span).any():
                 reader = "albert"
         elif odds is not None:
             warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
@@ -559,16 +564,18 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
             "runs differently."
         )
     main, pick = runs[first], takes[first]
+
+    def rows(run, key, take):
+        return None if run[key] is None else run[key][take]
+
     data = reader_bunch(
         np.column_stack(columns),
         feature_names,
         target,
         ids,
         margin_columns=margins.get(names[first]),
-        em=None if main.em is None else main.em[pick],
-        f1=None if main.f1 is None else main.f1[pick],
+        **{k: rows(main, k, pick) for k in ("em", "f1", "no_span")},
         span_text=None if main.span_text is None else [main.span_text[k] for k in pick],
-        no_span=None if main.no_span is None else main.no_span[pick],
         reader=main.reader,
         score_kind=main.score_kind,
         descr=f"Runs joined on question ids, answers from {names[first]!r}: "
@@ -577,11 +584,7 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
     )
     # Each run's own EM/F1: a rule on a run's margin answers with its spans.
     data.run_credit = {
-        names[i]: {
-            k: None if runs[i][k] is None else runs[i][k][takes[i]]
-            for k in ("em", "f1")
-        }
-        for i in order
+        names[i]: {k: rows(runs[i], k, takes[i]) for k in ("em", "f1")} for i in order
     }
     data.run_margins, data.primary = margins, names[first]
     return data
