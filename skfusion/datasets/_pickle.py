@@ -361,4 +361,34 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
     return frame_bunch(bunch, as_frame)
 
 
-load_seed_pickle = load_notebook_pickle  # the name the notebook's file had first
+def load_seed_pickle(path, *, as_frame=False) -> Bunch:
+    """Load the notebook's pickle; an alias of `load_notebook_pickle`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        See `load_notebook_pickle`.
+    as_frame : bool, default=False
+        See `load_notebook_pickle`.
+
+    Returns
+    -------
+    data : Bunch
+        See `load_notebook_pickle`.
+
+    See Also
+    --------
+    load_notebook_pickle : The loader this name stands for.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from skfusion.datasets import load_seed_pickle
+    >>> content = {"scores": {"q1": [0.6, 9.6], "q2": [8.7, 4.8]},
+    ...            "labels": {"q1": False, "q2": True}}
+    >>> with open("scores.pkl", "wb") as f:
+    ...     pickle.dump(content, f)
+    >>> load_seed_pickle("scores.pkl").feature_names
+    ['x0', 'x1']
+    """
+    return load_notebook_pickle(path, as_frame=as_frame)
