@@ -13,8 +13,7 @@ from ._base import check_unique, few, frame_bunch, margin_by_name, reader_bunch,
 from ._json import decode_text, read_bytes
 
 _TRUE, _FALSE = {"1", "true", "yes", "t", "y"}, {"0", "false", "no", "f", "n"}
-# Plain decimal ASCII: float() would also take "1_000", full-width digits,
-# surrounding Unicode spaces, "nan" and "infinity".
+# float() would also take "1_000", full-width digits, "nan" and "infinity".
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -55,7 +54,6 @@ def _read_rows(path):
 
 
 def _floats(rows, column, path, bounds=(-math.inf, math.inf)):
-    """Column `column` as floats; a bad cell names its row and value."""
     values = []
     for line, row in rows:
         text = row[column].strip(" \t")
@@ -119,13 +117,10 @@ def load_csv(
     -------
     data : Bunch
         As `load_reader_outputs` returns it; ``span_text`` and ``no_span``
-        are None. ``margin_columns`` are found by name only: the per-head
-        columns, ``null_odds``, the notebook's ``joint_null`` and
-        ``best_span``, ``null_score`` and ``best_span_score`` (or
-        ``span_score``), ``answer_class_score`` or ``na_prob``. Other names
-        leave them None, never guessed from the columns' order: a margin
-        rule then needs its columns named (``null_column=`` and
-        ``span_column=``).
+        are None. ``margin_columns`` are found by name only (the per-head
+        columns, ``null_odds``, ``joint_null`` and ``best_span``, ...), never
+        from the columns' order: else None, and a margin rule needs its
+        columns named (``null_column=`` and ``span_column=``).
 
     See Also
     --------

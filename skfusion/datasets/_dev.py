@@ -7,18 +7,9 @@ from ._json import read_json
 
 
 def read_dev(path):
-    """Return ``(id, answers, article, paragraph)`` of each question of a dev file.
-
-    Reads the official SQuAD JSON (``{"data": [{"title": ..., "paragraphs":
-    [{"qas": ...}]}]}``) and the records of the transformers ``squad_v2``
-    dataset (``id``, ``title``, ``answers: {"text": [...], ...}``) that
-    ``Dataset.to_json`` writes as JSON lines, or a JSON array of them, or
-    that dataset hubs ship as parquet (read with pyarrow). An
-    unanswerable question has no answers, as the official script decides
-    (``has_ans = bool(answers)``); a record without a title names its
-    article by its ``context`` (None if neither is a string). A paragraph is
-    named by its article and position, a record's by its ``context``.
-    """
+    """Return ``(id, answers, article, paragraph)`` of each question of a dev file."""
+    # Unanswerable: no answers, as the official script decides. A record's
+    # article is its title, else its context; its paragraph, its context.
     what = "SQuAD JSON or squad_v2 records (JSON lines, or a JSON array)"
     if str(path).endswith(".parquet"):
         content = _parquet_records(path)
@@ -48,7 +39,6 @@ def read_dev(path):
 
 
 def _parquet_records(path):
-    """Return the rows of a parquet file (the hub's squad_v2 split) as records."""
     try:
         import pyarrow.parquet  # optional and heavy: only for parquet files
     except ImportError as exc:
@@ -82,7 +72,6 @@ def _refuse(path, where, expected, found):
 
 
 def _squad_questions(data, path):
-    """Yield ``(id, answers, title)`` from the official format's nested lists."""
     if not isinstance(data, list):
         _refuse(path, "'data'", "a list of articles", type(data))
     for number, article in enumerate(data):
@@ -146,9 +135,8 @@ def _record(record, path, number):
 def load_articles(dev, ids, *, level="article") -> np.ndarray:
     """Return the article (or paragraph) of each question, from a dev file.
 
-    Questions on one article share its text, so they are not independent
-    draws: give these groups to `skfusion.model_selection.compare_estimators`,
-    whose folds and per-question tests then keep them together.
+    Questions on one article are not independent draws: give these groups
+    to `skfusion.model_selection.compare_estimators` to keep them together.
 
     Parameters
     ----------

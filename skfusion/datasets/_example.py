@@ -88,14 +88,7 @@ def _top_positions(rng, best, logit, window, n=12):
 
 
 def _nbest_entries(context, offsets, starts, ends, null_logits):
-    """Build a question's n-best list as transformers' run_qa builds it.
-
-    Every valid (start, end) pair of the top positions and the null
-    candidate, sorted by ``start_logit + end_logit``: the best `N_BEST_SIZE`
-    kept, the null one appended if it fell out, a fake "empty" span first
-    when no real one is left, and each entry's probability the softmax of
-    the listed scores.
-    """
+    """Build a question's n-best list as transformers' run_qa builds it."""
 
     def entry(start_logit, end_logit, text):
         return {"start_logit": start_logit, "end_logit": end_logit, "text": text}
@@ -204,10 +197,9 @@ def write_squad_example(
 ) -> dict:
     """Write a simulated reader's run_qa output folder and its dev file.
 
-    The reader is `make_squad2_scores`'s with ``columns="per_head"``, for the
-    same `n_questions` and `random_state`; each question gets a context, gold
-    answers and what transformers' ``run_qa.py`` writes for it, so that the
-    whole workflow can be tried without a model.
+    The reader is `make_squad2_scores`'s with ``columns="per_head"``; each
+    question gets a context, gold answers and what transformers' ``run_qa.py``
+    writes for it, so that the whole workflow can be tried without a model.
 
     Parameters
     ----------
@@ -216,11 +208,10 @@ def write_squad_example(
     n_questions : int, default=2000
         Number of questions; SQuAD 2.0 dev's share of them is unanswerable.
     prefix : str or None, default=None
-        Prefix of the reader's files, as run_qa's (``"eval"`` when it
-        evaluates): ``eval_nbest_predictions.json``, ``eval_null_odds.json``,
-        ``eval_predictions.json``; None writes them without.
+        Prefix of the reader's files, as run_qa's (``"eval"``:
+        ``eval_nbest_predictions.json``, ...); None writes them without.
     dev_format : {"squad", "jsonl"}, default="squad"
-        ``"squad"``: ``dev-v2.0.json``, in SQuAD 2.0's format (with
+        ``"squad"``: ``dev-v2.0.json``, SQuAD 2.0's format (with
         ``is_impossible`` and ``plausible_answers``); ``"jsonl"``:
         ``dev-v2.0.jsonl``, the ``squad_v2`` records as
         ``datasets.Dataset.to_json`` writes them.
@@ -239,21 +230,18 @@ def write_squad_example(
 
     Notes
     -----
-    The files are those of ``postprocess_qa_predictions`` (transformers'
-    ``examples/pytorch/question-answering/utils_qa.py``) at
-    ``null_score_diff_threshold=0``: the n-best lists (the best 20 valid
-    pairs of the top start and end positions and the null candidate, by
-    ``start_logit + end_logit``, run_qa's fake ``"empty"`` span first where
-    none is valid), null_odds and predictions. The null entry's and the
-    first span's logits are exactly the simulator's per-head columns. The
-    best span is the gold answer with a chance that falls as BERT's margin
-    ``m`` rises, ``0.94 / (1 + exp((m - 6) / 2.5))``, else a span that
-    overlaps it partially (so EM and F1 differ), or one elsewhere in a
-    window without the answer. With the defaults, on each of random states
-    0 to 99, the official SQuAD 2.0 script gives exact 75 to 80 at
-    threshold 0 and ``best_exact`` 0.1 to 2.7 points higher at a threshold
-    between -4.9 and -0.4, as published BERT-style runs do (0 to 1.1
-    points, at -2.5 to -5.3).
+    The files are those of transformers' ``postprocess_qa_predictions``
+    (``utils_qa.py``) at ``null_score_diff_threshold=0``: the n-best lists
+    (the best 20 valid pairs of the top start and end positions and the null
+    candidate, a fake ``"empty"`` span first where none is valid), null_odds
+    and predictions; the null entry's and the first span's logits are the
+    simulator's per-head columns. The best span is the gold answer with a
+    chance ``0.94 / (1 + exp((m - 6) / 2.5))`` at BERT's margin ``m``, else
+    a span overlapping it (EM and F1 differ) or one elsewhere. With the
+    defaults, on random states 0 to 99, the official script gives exact 75
+    to 80 at threshold 0 and ``best_exact`` 0.1 to 2.7 points higher at a
+    threshold between -4.9 and -0.4, as published BERT-style runs do (0 to
+    1.1 points, at -2.5 to -5.3).
 
     Examples
     --------
@@ -284,8 +272,6 @@ def write_squad_example(
     rng = check_random_state(random_state)
     questions, reader = simulate(n_questions, n_unanswerable, "per_head", rng, 384, 128)
     X = reader.X
-    # A reader is right more often where it is sure: 0.94 for a sure answer,
-    # 0.86 at margin 0, half as often at margin 6.
     margin = X[:, 0] + X[:, 1] - X[:, 2] - X[:, 3]
     exact = rng.uniform(size=n_questions) < 0.94 * expit((6.0 - margin) / 2.5)
     ids = [rng.bytes(9).hex() + f"{i:06x}" for i in range(n_questions)]

@@ -2,18 +2,7 @@
 
 import numpy as np
 
-# What each reader's no-answer score is, and how a threshold on it is used.
-# "run_squad": BERT's run_squad.py, transformers' run_qa.py and legacy
-# run_squad.py (null_odds = null score - best span score, in logits);
-# "joint_span_extraction": KNOT-FIT-BUT/JointSpanExtraction (null_logods, the
-# same difference of joint span scores); "beam_search": XLNet/XLM readers
-# (null_odds = the answer-class score, cls_logits); "na_prob": the official
-# evaluation script's --na-prob-file (a probability of no answer); "albert":
-# google-research/albert's run_squad_v2.py (beam search, predictions.json
-# blanked at its own threshold); "electra": google-research/electra
-# (squad_null_odds.json, the answerability logit); "retro_reader":
-# cooelf/AwesomeMRC's intensive reader beside its sketchy reader's
-# cls_score.json; "qa_pipeline": transformers' question-answering pipeline.
+# What each reader's no-answer score is (the readers: load_reader_outputs).
 SCORE_KINDS = {
     "run_squad": "logit difference",
     "joint_span_extraction": "logit difference",
@@ -32,15 +21,7 @@ _JSE = {"nbest_predictions": "dev_results_nbest_", "predictions": "dev_results_"
 
 
 def split_name(name):
-    """Return ``((style, prefix), kind)`` of a reader output file name, or None.
-
-    Styles: ``"bert"`` (``null_odds.json``, and ``na_prob.json``),
-    ``"run_qa"`` (``eval_null_odds.json``), ``"legacy"`` (transformers'
-    legacy run_squad.py: ``null_odds_.json``, ``null_odds_500.json``),
-    ``"jse"`` (JointSpanExtraction: ``dev_results_nbest_<host>.json``) and
-    ``"electra"`` (``squad_null_odds.json``). Retro-Reader's
-    ``cls_score.json`` goes with every run of its folder.
-    """
+    """Return ``((style, prefix), kind)`` of a reader output file name, or None."""
     if name in ("na_prob.json", "na_probs.json", "cls_score.json"):
         return ("bert", ""), "cls_score" if name == "cls_score.json" else "na_prob"
     if name in ("squad_preds.json", "squad_null_odds.json"):  # ELECTRA's SQuAD 2.0
@@ -84,8 +65,7 @@ def folder_runs(folder):
     """Map each run in `folder` to its files, keyed by kind."""
     runs, shared, cls_score = {}, None, None
     for file in sorted(folder.iterdir()):
-        # A name the readers write is read whatever it is (a folder, a
-        # dangling link): skipping it would load the run without it.
+        # A name the readers write is read whatever it is (a dangling link too).
         split = split_name(file.name)
         if split is None:
             continue
@@ -97,8 +77,7 @@ def folder_runs(folder):
         else:
             runs.setdefault(run, {})[kind] = file
     if shared is not None:
-        # null_logods.json has no host in its name: it goes with every host's
-        # run, and the n-best check says when it came from another one.
+        # null_logods.json goes with every host's run; the n-best check warns.
         jse = [run for run in runs if run[0] == "jse"] or [("jse", "")]
         for run in jse:
             runs.setdefault(run, {})["null_odds"] = shared
@@ -154,9 +133,59 @@ def _exact(run, prefix):
     return {"run_qa": f"{own}_", "legacy": f"_{own}", "bert": own}.get(style) == prefix
 
 
+_WHERE = "(no answer where {} > threshold)"
+# Each reader's option for the threshold, and where it goes ({t}: the threshold).
+_ADVICE = {
+    "electra": (
+        "qa_na_threshold",
+        "pass it to run_finetuning.py as --hparams '{{\"qa_na_threshold\": {t}}}' "
+        + _WHERE.format("squad_null_odds"),
+    ),
+    "run_squad": (
+        "null_score_diff_threshold",
+        "pass it to run_qa.py / run_squad.py as --null_score_diff_threshold {t} "
+        + _WHERE.format("null_odds"),
+    ),
+    "retro_reader": (
+        "null_score_diff_threshold",
+        "pass it to the intensive reader's run_squad_av.py as "
+        "--null_score_diff_threshold {t} " + _WHERE.format("null_odds"),
+    ),
+    "joint_span_extraction": (
+        None,
+        "JointSpanExtraction has no flag for it: call get_predictions(..., "
+        "threshold={t}) " + _WHERE.format("null_logods"),
+    ),
+    "na_prob": (
+        "na_prob_thresh",
+        "evaluate with the official script: --na-prob-file na_prob.json "
+        "--na-prob-thresh {t} " + _WHERE.format("the score"),
+    ),
+    "beam_search": (
+        "na_prob_thresh",
+        "evaluate with the official script: --na-prob-file null_odds.json "
+        "--na-prob-thresh {t} " + _WHERE.format("the score") + "; "
+        "run_qa_beam_search.py has no threshold: its predictions always hold the "
+        "best span, and the answer-class score decides",
+    ),
+    "qa_pipeline": (
+        None,
+        "the pipeline has no threshold (handle_impossible_answer=True answers "
+        '"" where the difference > 0): blank its answers where {column} - '
+        "span_probability > {t}",
+    ),
+    None: (
+        None,
+        "no answer where {column} > {t}; if {column} is run_qa.py / run_squad.py's "
+        "null_odds, that is --null_score_diff_threshold; if it is a beam-search "
+        "reader's answer-class score or a probability, the official script's "
+        "--na-prob-thresh",
+    ),
+}
+
+
 def threshold_advice(reader, column, threshold):
     """Return the options to report, and a line saying where `threshold` goes."""
-    t = f"{threshold:.6g}"
     if reader == "albert":
         # Its rule is >=: the next float up blanks exactly what > threshold does.
         above = float(np.nextafter(threshold, np.inf))
@@ -166,60 +195,21 @@ def threshold_advice(reader, column, threshold):
             f"..., null_score_diff_threshold={above!r}) (no answer where "
             "null_odds >= threshold)"
         )
-    if reader == "electra":
-        return {"qa_na_threshold": threshold}, (
-            f'pass it to run_finetuning.py as --hparams \'{{"qa_na_threshold": '
-            f"{t}}}' (no answer where squad_null_odds > threshold)"
-        )
     if reader == "retro_reader" and column == "cls_score":
         return {"thresh": threshold}, (
-            f"run_verifier.py --input_null_files cls_score.json --thresh {t} (no "
-            "answer where cls_score > threshold, and where the n-best's most "
-            'probable text is "")'
+            f"run_verifier.py --input_null_files cls_score.json --thresh "
+            f"{threshold:.6g} (no answer where cls_score > threshold, and where the "
+            'n-best\'s most probable text is "")'
         )
-    if reader == "qa_pipeline":
-        return {}, (
-            "the pipeline has no threshold (handle_impossible_answer=True answers "
-            f'"" where the difference > 0): blank its answers where {column} - '
-            f"span_probability > {t}"
-        )
-    if reader in ("run_squad", "retro_reader"):
-        script = "run_qa.py / run_squad.py"
-        if reader == "retro_reader":
-            script = "the intensive reader's run_squad_av.py"
-        return {"null_score_diff_threshold": threshold}, (
-            f"pass it to {script} as --null_score_diff_threshold {t} "
-            "(no answer where null_odds > threshold)"
-        )
-    if reader == "joint_span_extraction":
-        return {}, (
-            f"JointSpanExtraction has no flag for it: call get_predictions(..., "
-            f"threshold={t}) (no answer where null_logods > threshold)"
-        )
-    if reader in ("na_prob", "beam_search"):
-        source = "na_prob.json" if reader == "na_prob" else "null_odds.json"
-        where = "; run_qa_beam_search.py has no threshold: its predictions always "
-        where += "hold the best span, and the answer-class score decides"
-        where = "" if reader == "na_prob" else where
-        return {"na_prob_thresh": threshold}, (
-            f"evaluate with the official script: --na-prob-file {source} "
-            f"--na-prob-thresh {t} (no answer where the score > threshold){where}"
-        )
-    return {}, (
-        f"no answer where {column} > {t}; if {column} is run_qa.py / run_squad.py's "
-        "null_odds, that is --null_score_diff_threshold; if it is a beam-search "
-        "reader's answer-class score or a probability, the official script's "
-        "--na-prob-thresh"
-    )
+    option, where = _ADVICE.get(reader, _ADVICE[None])
+    text = where.format(t=f"{threshold:.6g}", column=column)
+    return ({} if option is None else {option: threshold}), text
 
 
 def fusion_advice(reader, feature_names, coef, intercept):
-    """Return the options and the line that replace a reader's fixed weights.
-
-    Only Retro-Reader's ``run_verifier.py`` fixes weights: ``cof = [1, 1]``
-    on the mean of cls_score and null_odds, and ``--thresh 0``. A fusion of
-    exactly those two scores is its rule with new ``cof`` and ``--thresh``.
-    """
+    """Return the options and the line that replace Retro-Reader's fixed weights."""
+    # run_verifier.py: cof = [1, 1] on the mean of cls_score and null_odds,
+    # --thresh 0; a fusion of exactly those two scores gives new ones.
     if reader != "retro_reader":
         return {}, None
     weights = dict(zip(feature_names, map(float, coef), strict=True))

@@ -1,10 +1,7 @@
 """Strict reading of files: any fault is one line naming the file.
 
-Python's ``json`` keeps the last of two equal keys, so a score file with a
-question given twice would load one of its scores silently: here every
-object's pairs are seen as they are parsed, and a key given twice is an
-error, as are bytes that are not UTF-8, a compressed or binary file,
-nesting beyond the recursion limit and a document of the wrong kind.
+``json`` keeps the last of two equal keys: here a key given twice is an error,
+as are bytes that are not UTF-8, a binary file and a document of the wrong kind.
 """
 
 import collections

@@ -6,13 +6,10 @@ import numpy as np
 
 from ._base import PER_HEAD_FEATURE_NAMES, few, json_number, short, warn
 
-# BERT's run_squad.py, transformers' run_qa.py and JointSpanExtraction put
-# this entry first when a question has no valid span, and score it 0.
+# What BERT, run_qa and JointSpanExtraction list first, scored 0, without a span.
 _PLACEHOLDER_TEXT = "empty"
-
-# The score keys of each kind of n-best entry: independent start and end
-# logits (BERT, run_qa, legacy run_squad), beam-search log-probabilities
-# (XLNet/XLM), or one joint span score (JointSpanExtraction).
+# The score keys of each kind of n-best entry: BERT's and run_qa's logits,
+# XLNet/XLM's beam-search log-probabilities, JointSpanExtraction's joint score.
 ENTRY_SCORES = {
     "logits": ("start_logit", "end_logit"),
     "log_probs": ("start_log_prob", "end_log_prob"),
@@ -30,8 +27,7 @@ def entry_kind(nbest, ids):
     keys = set()
     for qid in ids:
         entries = nbest.get(qid)
-        # A list's first and last entries show its keys (a placeholder,
-        # when there is one, is alone or first).
+        # The first and last entries show the keys (a placeholder is first).
         if isinstance(entries, list) and entries:
             for entry in (entries[0], entries[-1]):
                 keys.update(entry if isinstance(entry, dict) else ())
@@ -66,16 +62,9 @@ def _precision(values):
 
 
 def nbest_columns(nbest, ids, path):
-    """Columns, best span texts, no-span mask and precision of `ids`.
-
-    Returns ``(kind, X, names, span_text, no_span, dtype)``. The best span is
-    the first candidate (in the file's order, which is the reader's) with
-    the highest score, the score summed in the coarsest precision that holds
-    every score of the file exactly (float16 for a half-precision run): a
-    reader sorts its candidates by that sum in its own precision, so this is
-    the reader's own choice. A question without a span (only the reader's
-    placeholder) gets the placeholder's scores and span text None.
-    """
+    """Return ``(kind, X, names, span_text, no_span, dtype)`` of `ids`."""
+    # The best span: the first of highest score, summed in the coarsest
+    # precision holding the file's scores, as the reader sorted them.
     kind = entry_kind(nbest, ids)
     keys, beam = ENTRY_SCORES[kind], kind == "log_probs"
     plain = operator.itemgetter("text", *keys)  # read in C, checked below
@@ -110,14 +99,8 @@ def nbest_columns(nbest, ids, path):
                 "expected the n-best lists of a reader run with "
                 "version_2_with_negative."
             )
-    columns = [operator.itemgetter(k) for k in range(len(keys) + 1)]
-    texts = np.fromiter(map(columns[0], candidates), object, len(candidates))
-    cells = np.column_stack(
-        [
-            np.fromiter(map(get, candidates), float, len(candidates))
-            for get in columns[1:]
-        ]
-    )
+    texts, *scores = zip(*candidates, strict=True)
+    texts, cells = np.array(texts, dtype=object), np.array(scores).T
     if not np.isfinite(cells).all():  # NaN and Infinity, which json reads
         k, column = np.argwhere(~np.isfinite(cells))[0]
         qid = ids[np.searchsorted(starts, k, side="right") - 1]
@@ -160,14 +143,8 @@ def nbest_columns(nbest, ids, path):
 
 
 def warn_null_odds_mismatch(null_odds, X, kind, dtype, ids, path):
-    """Warn, with a count, where null_odds is not null score minus span score.
-
-    As the reader computes it, in its precision and order: transformers and
-    BERT write ``(null_start + null_end) - span_start - span_end``,
-    JointSpanExtraction ``null - span``. The tolerance is the reader's own
-    rounding (three operations in its precision) or 1e-4, whichever is
-    larger: beyond it, the files come from different runs.
-    """
+    """Warn, with a count, where null_odds is not null score minus span score."""
+    # In the reader's precision and order, within its rounding or 1e-4.
     H = X.astype(dtype)
     expected = (
         H[:, 0] - H[:, 1]

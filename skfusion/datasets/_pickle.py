@@ -1,13 +1,9 @@
 """The research notebook's pickle of scores and labels, read without running code.
 
-pickle's own Python unpickler reads it, restricted: containers, numbers,
-strings, and numeric numpy and torch arrays built by checked builders; any
-other global is refused before it can run. Memo references can still make
-a small file unpickle for ever (``t = (t, t)`` 40 times is a tuple of 2**40
-leaves) or overflow the C stack (a million nested tuples), once a dict
-hashes it as a key: keys are bounded before they are hashed, sets refused,
-and what loads is checked to be short rows of numbers before anything
-iterates deeper.
+pickle's Python unpickler, restricted: numeric numpy and torch arrays through
+checked builders, any other global refused before it runs, containers counted
+against the file's size and tuples bounded before a dict hashes them (memo
+references make ``t = (t, t)`` 40 times a key of 2**40 leaves).
 """
 
 import collections
@@ -25,9 +21,7 @@ from ._base import check_same_ids, few, frame_bunch, reader_bunch, short
 from ._json import read_bytes
 from ._simulate import FEATURE_NAMES
 
-# Far above the notebook's pickle of SQuAD 2.0 dev (about 1 MB for 11873
-# questions) or of a training set ten times as large.
-MAX_BYTES = 64 * 2**20
+MAX_BYTES = 64 * 2**20  # the notebook's pickle of SQuAD 2.0 dev is about 1 MB
 MAX_ROW = 4096  # scores of one question (the notebook's are four), values of a key
 MAX_DEPTH = 64
 _TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # the first pickle of torch's old format
@@ -65,7 +59,7 @@ def _small_shape(shape):
 
 
 def _encode_latin1(text, encoding="latin1"):
-    # Protocol 2 writes bytes as _codecs.encode(text, "latin1").
+    """Protocol 2's bytes: ``_codecs.encode(text, "latin1")``."""
     if not isinstance(text, str) or encoding != "latin1":
         _refuse(f"_codecs.encode({short(text)}, {short(encoding)})")
     return text.encode("latin1")
@@ -100,35 +94,28 @@ def _rebuild_tensor(storage, offset, size, *args):
     )
 
 
-def _hashable(value):
-    """Refuse a tuple too large or too deep to hash (or to compare)."""
-    stack, count = [(value, 1)], 0
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH:
-            raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
-        if count > MAX_ROW:
-            raise PickleBoundsError(
-                f"it builds more than {MAX_ROW} values in one tuple (references "
-                "to shared values repeat them)"
-            )
-        if type(value) is tuple:
-            stack += [(v, depth + 1) for v in value]
-
-
 def _bounded(load):
     """Wrap a container-building opcode: count containers, bound its tuples."""
-    # A score row takes far more than 8 bytes: more containers are nesting
-    # or sharing; tuples are bounded before a dict key or == walks them.
 
     def load_bounded(self):
         load(self)
         self.containers -= 1
         if self.containers < 0:
             raise PickleBoundsError("it builds more containers than its size holds")
-        if type(self.stack[-1]) is tuple:
-            _hashable(self.stack[-1])
+        # Walked before a dict key or == does: too large or too deep to hash.
+        stack, count = [(self.stack[-1], 1)], 0
+        while stack:
+            value, depth = stack.pop()
+            count += 1
+            if depth > MAX_DEPTH:
+                raise PickleBoundsError(f"it nests values more than {MAX_DEPTH} deep")
+            if count > MAX_ROW:
+                raise PickleBoundsError(
+                    f"it builds more than {MAX_ROW} values in one tuple (references "
+                    "to shared values repeat them)"
+                )
+            if type(value) is tuple:
+                stack += [(v, depth + 1) for v in value]
 
     return load_bounded
 
@@ -140,6 +127,7 @@ class _Unpickler(pickle._Unpickler):
 
     def __init__(self, file, dry_run=False):
         super().__init__(file)
+        # A score row takes far more than 8 bytes: more containers nest or share.
         self.dry_run, self.containers = dry_run, file.getbuffer().nbytes // 8 + 10_000
 
     def find_class(self, module, name):
@@ -181,12 +169,9 @@ class _Unpickler(pickle._Unpickler):
 
 
 def _torch_load(raw):
-    """Return a ``torch.save`` file's content, read by torch's weights-only loader.
-
-    Its pickles are walked first: the zip format's ``data.pkl`` (the
-    entries stored, as torch writes them, so no zip bomb), or the legacy
-    format's five (magic, protocol, system, object, storage keys).
-    """
+    """Return a ``torch.save`` file's content once our unpickler passed its pickles."""
+    # The zip format's data.pkl (stored, as torch writes it: no zip bomb), or
+    # the legacy format's five pickles (magic, protocol, system, object, keys).
     torch = _torch()
     if zipfile.is_zipfile(io.BytesIO(raw)):
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -238,7 +223,7 @@ def _one_line(exc, width=300):
 
 
 def _as_numpy(value, path, qid):
-    """Return a torch tensor (any dtype, grad or not) as float64, else `value`."""
+    """Return a torch tensor as float64 numpy, else `value`."""
     torch = sys.modules.get("torch")
     if torch is None or not isinstance(value, torch.Tensor):
         return value
@@ -254,7 +239,6 @@ def _score_row(value, path, qid):
     """Return one question's scores as float64; strings, bools and more refused."""
     value = _as_numpy(value, path, qid)
     numbers = (int, float, np.integer, np.floating)
-    # Each item is looked at before anything iterates deeper.
     if (
         isinstance(value, (list, tuple))
         and len(value) <= MAX_ROW
@@ -275,7 +259,6 @@ def _score_row(value, path, qid):
 
 
 def _label(value, path, qid):
-    """Return a label as bool: a bool or 0/1 (python, numpy or torch)."""
     value = _as_numpy(value, path, qid)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
@@ -307,12 +290,11 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
     Returns
     -------
     data : Bunch
-        The scores, as `load_reader_outputs` returns them: ``data``, ``feature_names``
-        (the notebook's ``joint_null``, ``start_null``, ``end_null``,
-        ``best_span`` for four columns, else ``x0``, ``x1``, ...),
-        ``target``, ``ids`` (in the labels' order), ``margin_columns``
-        (the first and the last column: ``joint_null - best_span``, the
-        notebook's BERT rule), ``DESCR``; ``em``, ``f1``, ``span_text`` and
+        As `load_reader_outputs` returns it: ``feature_names`` are the
+        notebook's ``joint_null``, ``start_null``, ``end_null``,
+        ``best_span`` for four columns (else ``x0``, ``x1``, ...), ``ids``
+        in the labels' order, ``margin_columns`` the first and last column
+        (the notebook's BERT rule); ``em``, ``f1``, ``span_text`` and
         ``no_span`` are None.
 
     See Also
@@ -321,13 +303,11 @@ def load_notebook_pickle(path, *, as_frame=False) -> Bunch:
 
     Notes
     -----
-    The file is read with a restricted unpickler, which refuses anything but
-    plain containers, numbers, strings and numeric numpy or torch arrays
-    before it can run, bounds what it hashes, and a file over 64 MiB;
-    ``torch.save`` files and torch storages go through torch's
-    ``weights_only`` loader once their pickles pass the same checks. The
-    format is that of the notebook KNOT-FIT-BUT/JointSpanExtraction,
-    analysis/squad2_noans_tuning.ipynb.
+    A restricted unpickler refuses anything but plain containers, numbers,
+    strings and numeric numpy or torch arrays before it can run, bounds what
+    it hashes, and refuses files over 64 MiB; ``torch.save`` files then go
+    through torch's ``weights_only`` loader. The format is that of
+    KNOT-FIT-BUT/JointSpanExtraction's analysis/squad2_noans_tuning.ipynb.
 
     Examples
     --------

@@ -16,7 +16,6 @@ from ._base import (
     few,
     frame_bunch,
     json_number,
-    paused_gc,
     reader_bunch,
     short,
 )
@@ -68,27 +67,26 @@ def load_reader_outputs(
     path : str, path-like, or list of them
         A folder of a reader's outputs: BERT's ``run_squad.py``
         (``nbest_predictions.json``, ``null_odds.json``, ``predictions.json``),
-        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (the same
-        with a prefix: ``eval_nbest_predictions.json``), transformers' legacy
-        ``run_squad.py`` (``nbest_predictions_.json``, or one set per
-        checkpoint: ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
+        transformers' ``run_qa.py`` or ``run_qa_beam_search.py`` (prefixed:
+        ``eval_nbest_predictions.json``), transformers' legacy
+        ``run_squad.py`` (``nbest_predictions_.json``, per checkpoint
+        ``null_odds_500.json``), KNOT-FIT-BUT/JointSpanExtraction
         (``dev_results_nbest_<host>.json``, ``dev_results_<host>.json``,
         ``null_logods.json``), ELECTRA (``squad_preds.json``,
         ``squad_null_odds.json``), ALBERT's ``run_squad_v2.py`` (BERT's names,
-        beam-search entries), Retro-Reader (its sketchy reader's
-        ``cls_score.json`` beside the intensive reader's files) or the
-        official script's inputs (``predictions.json``, ``na_prob.json``). Or
-        one n-best, null-odds, ``na_prob.json`` or ``cls_score.json`` file, a
+        beam-search entries), Retro-Reader (``cls_score.json`` beside the
+        intensive reader's files) or the official script's inputs
+        (``predictions.json``, ``na_prob.json``). Or one such scores file, a
         transformers question-answering pipeline's outputs (``{question id:
-        output}``), a CSV file (see `load_csv`) or the notebook's pickle
-        (see `load_notebook_pickle`). A list loads several runs and
-        joins them on question ids; the same run twice (one file, through
-        links or not, or byte-identical files) is an error.
+        output}``), a CSV file (`load_csv`) or the notebook's pickle
+        (`load_notebook_pickle`). A list joins several runs on question ids;
+        the same run twice (one file, through links or not, or byte-identical
+        files) is an error.
     dev : str or path-like, default=None
         Gold answers, for labels and SQuAD credit: the official SQuAD 2.0
-        JSON (``dev-v2.0.json``) or the ``squad_v2`` records that
-        ``Dataset.to_json`` writes (JSON lines, or a JSON array). None: new
-        questions to predict on. For reader output JSON files only.
+        JSON (``dev-v2.0.json``), or the ``squad_v2`` records as JSON lines,
+        a JSON array or parquet. None: new questions to predict on. For
+        reader output JSON files only.
     prefix : str, default=None
         Which run of a folder holding several to read: ``"eval"`` reads
         ``eval_*.json``, ``""`` the unprefixed names, ``"500"`` or ``"_500"``
@@ -96,9 +94,8 @@ def load_reader_outputs(
         name JointSpanExtraction's files of that host; None needs one run.
     subset : {"strict", "intersection"}, default="strict"
         ``"strict"``: every file holds exactly the dev file's questions, else
-        an error counts and names the odd ids; ``"intersection"``: keep the
-        questions all hold, with a warning counting those dropped (runs with
-        ``--max_eval_samples`` cover part of dev).
+        an error names the odd ids; ``"intersection"``: keep the questions
+        all hold, with a warning counting those dropped.
     label_column, id_column : str, default="unanswerable", None
         For a CSV file only, see `load_csv`.
     names : list of str, default=None
@@ -110,12 +107,11 @@ def load_reader_outputs(
         keep, its columns first; None: the first.
     scores : dict of str to path-like, default=None
         Extra per-question scores, each a JSON object ``question id ->
-        number`` (e.g. an answer verifier's), joined as a column named by
-        its key.
+        number`` (e.g. a verifier's), joined as a column named by its key.
     as_frame : bool, default=False
         If True, ``data`` is a pandas DataFrame, ``target`` a Series named
-        "unanswerable" and ``frame`` both side by side, as scikit-learn's
-        loaders give them (needs pandas); if False, ``frame`` is None.
+        "unanswerable" and ``frame`` both side by side (needs pandas); if
+        False, ``frame`` is None.
 
     Returns
     -------
@@ -124,14 +120,13 @@ def load_reader_outputs(
 
         data : ndarray of shape (n_questions, n_features)
             The scores: the per-head logits ``null_start_logit``,
-            ``null_end_logit`` (of the null candidate, text "") and
+            ``null_end_logit`` (of the null candidate) and
             ``span_start_logit``, ``span_end_logit`` (of the best span);
             JointSpanExtraction's ``null_score`` and ``span_score``; beam
-            search's (and ALBERT's, ELECTRA's) ``answer_class_score`` (its
-            null_odds), ``span_start_log_prob`` and ``span_end_log_prob``;
-            ``null_odds`` or ``na_prob`` alone; the pipeline's
-            ``null_probability`` and ``span_probability``; and Retro-Reader's
-            ``cls_score`` after its intensive reader's columns.
+            search's (ALBERT's, ELECTRA's) ``answer_class_score``,
+            ``span_start_log_prob`` and ``span_end_log_prob``; ``null_odds``
+            or ``na_prob`` alone; the pipeline's ``null_probability`` and
+            ``span_probability``; Retro-Reader's ``cls_score`` last.
         feature_names : list of str
             Column names, as above.
         target : ndarray of shape (n_questions,) of bool or None
@@ -139,22 +134,19 @@ def load_reader_outputs(
         ids : ndarray of shape (n_questions,) of object
             Question ids, in the dev file's order (else the first file's).
         em, f1 : ndarray of shape (n_questions,) or None
-            The credit of answering each question with its best span, as
-            the official script scores it (see
+            The credit of answering each question with its best span (see
             `skfusion.metrics.squad2_credit`); None without `dev`, or where
             an answerable question's span text is unknown.
         span_text : list of str or None, or None
-            The best span's text per question (None where unknown); None
-            where no file gives span texts.
+            The best span's text per question (None where unknown).
         no_span : ndarray of shape (n_questions,) of bool or None
             True where the n-best list holds only the reader's placeholder
-            (``"empty"``, scored 0.0): such a question keeps the scores the
-            reader gave it, can only be answered "" (its EM/F1 are those of
-            ""), and a warning counts them.
+            (``"empty"``, scored 0.0): such a question keeps its scores, can
+            only be answered "", and a warning counts them.
         margin_columns : tuple of (list of str, list of str or None) or None
-            The columns whose sums the reader's own rule subtracts, null
-            minus span, or the one column that is the score itself; None for
-            a CSV whose column names say no margin.
+            The columns whose sums the reader's rule subtracts, null minus
+            span, or the one column that is the score itself; None for a CSV
+            whose column names say no margin.
         reader, score_kind : str or None
             Which reader wrote the files (``"run_squad"`` for BERT and
             transformers' ``run_qa.py``, ``"joint_span_extraction"``,
@@ -163,8 +155,8 @@ def load_reader_outputs(
             margin is (``"logit difference"``, ``"class score"``,
             ``"probability"``); None where the files do not say.
         run_margins, primary : dict of str to tuple, and str
-            With several runs only: each run's known ``margin_columns`` by
-            name, and the primary run's name.
+            With several runs only: each run's ``margin_columns`` by name,
+            and the primary run's name.
         DESCR : str
             Which files were read.
 
@@ -179,16 +171,14 @@ def load_reader_outputs(
     The best span is the reader's own choice: the first candidate of highest
     score summed in the coarsest precision that holds every score of the
     file exactly (float16 for a half-precision run), as transformers'
-    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them; the
-    per-head columns' margin is then the reader's null_odds. A run's other
-    files are checked against its n-best lists, with a warning counting the
-    questions where they differ (files of another run), whose values are
-    the n-best lists': ``null_odds.json`` must be null minus best span score
-    within the reader's rounding (it is never added as a collinear column),
-    and each non-empty answer of ``predictions.json`` the best span's text.
-    Anything else not as a reader writes it (another type, a key given twice,
-    a file the folder names and that cannot be read) is an error naming the
-    file.
+    ``postprocess_qa_predictions`` and BERT's ``run_squad.py`` rank them.
+    A run's other files are checked against its n-best lists, with a warning
+    counting the questions where they differ (the n-best lists' values are
+    kept): ``null_odds.json`` must be null minus best span score within the
+    reader's rounding (it is never added as a collinear column), each
+    non-empty answer of ``predictions.json`` the best span's text. Anything
+    else not as a reader writes it (another type, a key given twice, a file
+    the folder names and that cannot be read) is an error naming the file.
 
     Examples
     --------
@@ -225,12 +215,11 @@ def load_reader_outputs(
     if not paths:
         raise ValueError("path=[]: expected at least one folder or file.")
     runs, read = [], []
-    with paused_gc():
-        for p in paths:
-            own_prefix = None if several and not Path(p).is_dir() else prefix
-            run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
-            runs.append(run)
-            read.append(files)
+    for p in paths:
+        own_prefix = None if several and not Path(p).is_dir() else prefix
+        run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
+        runs.append(run)
+        read.append(files)
     _check_distinct_runs(paths, read)
     if len(runs) == 1 and names is None and primary is None and not scores:
         return frame_bunch(runs[0], as_frame)
@@ -240,24 +229,16 @@ def load_reader_outputs(
     return frame_bunch(joined, as_frame)
 
 
-def _same_file(a, b):
-    """Whether `a` and `b` are one file (links resolved) or byte-identical ones."""
-    try:
-        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
-    except OSError:  # read, so readable: only a race gets here
-        return False
-
-
 def _check_distinct_runs(paths, read):
     """Refuse two runs that share a score file, or hold byte-identical ones."""
     filecmp.clear_cache()
     for (i, a), (j, b) in itertools.combinations(enumerate(read), 2):
-        same = next(((x, y) for x in a for y in b if _same_file(x, y)), None)
-        if same is not None:
-            raise ValueError(
-                f"{paths[i]} and {paths[j]} are the same run ({same[0].name} is "
-                f"one file, or byte-identical, in both); give each run once."
-            )
+        for x, y in itertools.product(a, b):
+            if os.path.samefile(x, y) or filecmp.cmp(x, y, shallow=False):
+                raise ValueError(
+                    f"{paths[i]} and {paths[j]} are the same run ({x.name} is "
+                    f"one file, or byte-identical, in both); give each run once."
+                )
 
 
 def _load_one(path, dev, prefix, subset, label_column, id_column):
@@ -380,22 +361,24 @@ def _numbers(content, ids, path, key):
 
 def _run_columns(sources, files, ids, style):
     """Return a run's scores, their names, and its other Bunch fields."""
+    if "qa_pipeline" in sources:
+        X, texts = _pipeline_columns(sources["qa_pipeline"], ids, files["qa_pipeline"])
+        margin = (["null_probability"], ["span_probability"])
+        run = {"margin_columns": margin, "span_text": texts, "reader": "qa_pipeline"}
+        return X, [*margin[0], *margin[1]], run
     cls = sources.pop("cls_score", None)
     if cls is not None:
         cls = _numbers(cls, ids, files["cls_score"], "cls_score")[:, None]
+    texts = _texts(sources, files, ids)
     if cls is not None and not (_SCORED & set(sources)):
         # run_cls.py's alone: Retro-Reader's sketchy reader, a class score.
-        run = {"span_text": _texts(sources, files, ids), "reader": "retro_reader"}
-        run.update(margin_columns=(["cls_score"], None), score_kind="class score")
-        return cls, ["cls_score"], run
-    if "qa_pipeline" in sources:
-        X, span_text = _pipeline_columns(
-            sources["qa_pipeline"], ids, files["qa_pipeline"]
-        )
-        margin = (["null_probability"], ["span_probability"])
-        run = {"span_text": span_text, "reader": "qa_pipeline"}
-        return X, [*margin[0], *margin[1]], {"margin_columns": margin, **run}
-    X, names, run = _reader_columns(sources, files, ids, style)
+        run = {
+            "span_text": texts,
+            "reader": "retro_reader",
+            "score_kind": "class score",
+        }
+        return cls, ["cls_score"], {"margin_columns": (["cls_score"], None), **run}
+    X, names, run = _reader_columns(sources, files, ids, style, texts)
     if cls is None:
         return X, names, run
     # The intensive reader's columns and the sketchy reader's, as run_verifier.py
@@ -407,27 +390,22 @@ def _run_columns(sources, files, ids, style):
 
 def _texts(sources, files, ids):
     """Return predictions.json's answers for `ids` ("" unknown: None), or None."""
-    texts = sources.get("predictions")
-    if texts is not None:
-        texts = [texts[q] for q in ids]
-        bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
-        if bad:
-            raise ValueError(
-                f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
-                f"e.g. {few(bad)}: expected question id -> answer text."
-            )
-        texts = [t or None for t in texts]  # "" (no answer): the span is unknown
-    return texts
+    if "predictions" not in sources:
+        return None
+    texts = [sources["predictions"][q] for q in ids]
+    bad = [q for q, t in zip(ids, texts, strict=True) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(
+            f"{files['predictions']}: {len(bad)} prediction(s) are not strings, "
+            f"e.g. {few(bad)}: expected question id -> answer text."
+        )
+    return [t or None for t in texts]  # "" (no answer): the span is unknown
 
 
 def _pipeline_columns(outputs, ids, path):
-    """Return the null and best span probabilities, and span texts, of `ids`.
-
-    A transformers question-answering pipeline's output per question is its
-    top_k answers (one alone: a dict), sorted by score; with
-    ``handle_impossible_answer=True`` the null answer (``""``, start = end = 0)
-    is among them where it ranks in the top_k.
-    """
+    """Return the null and best span probabilities, and span texts, of `ids`."""
+    # Per question, the top_k answers (one alone: a dict) by score; the null
+    # answer ("", start = end = 0) is among them where it ranks in the top_k.
     X, texts, lacking = np.zeros((len(ids), 2)), [None] * len(ids), []
     for i, qid in enumerate(ids):
         answers = outputs[qid] if isinstance(outputs[qid], list) else [outputs[qid]]
@@ -456,9 +434,8 @@ def _pipeline_columns(outputs, ids, path):
     return X, texts
 
 
-def _reader_columns(sources, files, ids, style):
+def _reader_columns(sources, files, ids, style, texts):
     """Return the scores, names and Bunch fields of a run's reader files."""
-    texts = _texts(sources, files, ids)
     key = "null_odds" if "null_odds" in sources else "na_prob"
     odds = _numbers(sources[key], ids, files[key], key) if key in sources else None
     if "nbest_predictions" in sources:
@@ -470,6 +447,7 @@ def _reader_columns(sources, files, ids, style):
             warn_predictions_mismatch(
                 texts, span_text, no_span, ids, files["predictions"]
             )
+        reader, margin = _NBEST_READERS[kind]
         if kind == "log_probs" and odds is None:
             raise ValueError(
                 f"{path}: beam-search n-best lists (start_log_prob, end_log_prob) "
@@ -478,15 +456,12 @@ def _reader_columns(sources, files, ids, style):
             )
         if kind == "log_probs":
             X, names = np.column_stack([odds, X]), ["answer_class_score", *names]
+            # evaluate_v2 blanked predictions.json, which XLNet's never does.
+            blank = None if texts is None else np.array([t is None for t in texts])
+            if blank is not None and (blank & ~no_span).any():
+                reader = "albert"
         elif odds is not None:
             warn_null_odds_mismatch(odds, X, kind, dtype, ids, files["null_odds"])
-        reader, margin = _NBEST_READERS[kind]
-        if (
-            kind == "log_probs"
-            and texts is not None
-            and (np.array([t is None for t in texts]) & ~no_span).any()
-        ):  # evaluate_v2 blanked predictions.json, which XLNet's never does
-            reader = "albert"
         run = {"span_text": span_text, "no_span": no_span, "reader": reader}
         return X, names, {"margin_columns": margin, **run}
     if key == "na_prob" and ((odds < 0) | (odds > 1)).any():
@@ -496,9 +471,10 @@ def _reader_columns(sources, files, ids, style):
             f"{float(odds[i])!r}, expected a probability in [0, 1] (a score of "
             "another kind goes in null_odds.json)."
         )
-    if key == "na_prob" or style in ("jse", "electra"):
-        reader = {"jse": "joint_span_extraction", "electra": "electra"}.get(style)
-        reader = "na_prob" if key == "na_prob" else reader
+    if key == "na_prob":
+        reader = "na_prob"
+    elif style in ("jse", "electra"):
+        reader = {"jse": "joint_span_extraction", "electra": "electra"}[style]
     else:  # beam-search readers never predict "", which a threshold decides
         reader = "run_squad" if None in (texts or ()) else None
     # ELECTRA's null odds are its answerability classifier's logit.
@@ -588,16 +564,18 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
             "runs differently."
         )
     main, pick = runs[first], takes[first]
+
+    def rows(run, key, take):
+        return None if run[key] is None else run[key][take]
+
     data = reader_bunch(
         np.column_stack(columns),
         feature_names,
         target,
         ids,
         margin_columns=margins.get(names[first]),
-        em=None if main.em is None else main.em[pick],
-        f1=None if main.f1 is None else main.f1[pick],
+        **{k: rows(main, k, pick) for k in ("em", "f1", "no_span")},
         span_text=None if main.span_text is None else [main.span_text[k] for k in pick],
-        no_span=None if main.no_span is None else main.no_span[pick],
         reader=main.reader,
         score_kind=main.score_kind,
         descr=f"Runs joined on question ids, answers from {names[first]!r}: "
@@ -606,11 +584,7 @@ def join_runs(paths, runs, *, names, primary, scores, subset):
     )
     # Each run's own EM/F1: a rule on a run's margin answers with its spans.
     data.run_credit = {
-        names[i]: {
-            k: None if runs[i][k] is None else runs[i][k][takes[i]]
-            for k in ("em", "f1")
-        }
-        for i in order
+        names[i]: {k: rows(runs[i], k, takes[i]) for k in ("em", "f1")} for i in order
     }
     data.run_margins, data.primary = margins, names[first]
     return data
@@ -652,5 +626,4 @@ def load_squad_outputs(
     files = {k: p for k, p in {**named, "predictions": predictions}.items() if p}
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    with paused_gc():
-        return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)
+    return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)
