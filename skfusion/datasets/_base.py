@@ -1,6 +1,8 @@
 """What every loader shares: quotes for errors, id checks, warnings, the Bunch."""
 
 import collections
+import contextlib
+import gc
 import math
 import reprlib
 import sys
@@ -57,6 +59,20 @@ def known_margin_columns(data):
         "name the margin's columns so, or give them with null_column= and "
         "span_column= (--null-column and --span-column on the command line)."
     )
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector for a block."""
+    # Parsed JSON holds no reference cycles, but each of the collector's
+    # passes walks it all: a run loads about a third faster without them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def warn(message):

@@ -16,6 +16,7 @@ from ._base import (
     few,
     frame_bunch,
     json_number,
+    paused_gc,
     reader_bunch,
     short,
 )
@@ -215,11 +216,12 @@ def load_reader_outputs(
     if not paths:
         raise ValueError("path=[]: expected at least one folder or file.")
     runs, read = [], []
-    for p in paths:
-        own_prefix = None if several and not Path(p).is_dir() else prefix
-        run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
-        runs.append(run)
-        read.append(files)
+    with paused_gc():
+        for p in paths:
+            own_prefix = None if several and not Path(p).is_dir() else prefix
+            run, files = _load_one(p, dev, own_prefix, subset, label_column, id_column)
+            runs.append(run)
+            read.append(files)
     _check_distinct_runs(paths, read)
     if len(runs) == 1 and names is None and primary is None and not scores:
         return frame_bunch(runs[0], as_frame)
@@ -626,4 +628,5 @@ def load_squad_outputs(
     files = {k: p for k, p in {**named, "predictions": predictions}.items() if p}
     if "nbest_predictions" not in files and "null_odds" not in files:
         raise ValueError("Give null_odds.json or nbest_predictions.json (or both).")
-    return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)
+    with paused_gc():
+        return frame_bunch(_load_json_outputs(files, dev_file, "strict"), as_frame)

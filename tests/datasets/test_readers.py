@@ -1,5 +1,6 @@
 """load_reader_outputs on every format a reader writes, against the official logic."""
 
+import gc
 import gzip
 import json
 import os
@@ -12,7 +13,11 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfusion import MarginThresholdClassifier
-from skfusion.datasets import PER_HEAD_FEATURE_NAMES, load_reader_outputs
+from skfusion.datasets import (
+    PER_HEAD_FEATURE_NAMES,
+    load_reader_outputs,
+    write_squad_example,
+)
 from skfusion.metrics import squad2_report, squad2_sample_weight
 from tests import _official_eval as official
 from tests._builders import (
@@ -452,3 +457,20 @@ def test_a_dev_file_given_as_the_data_is_named_as_such(tmp_path, layout):
         load_reader_outputs(tmp_path / path)
     assert "give it as dev= (--dev on the command line)" in str(info.value)
     assert "predictions only" not in str(info.value)
+
+
+def test_loading_leaves_the_garbage_collector_as_it_was(tmp_path):
+    folder, damaged = tmp_path / "run", tmp_path / "damaged"
+    write_squad_example(folder, n_questions=50)
+    write_squad_example(damaged, n_questions=50)
+    nbest = damaged / "nbest_predictions.json"
+    nbest.write_text(nbest.read_text()[:-100])
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            load_reader_outputs(folder)
+            with pytest.raises(ValueError, match="nbest_predictions.json"):
+                load_reader_outputs(damaged)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
