@@ -35,14 +35,7 @@ def _confusion_scores(fn, tn, positives, negatives, scoring):
 
 
 def _cut_scores(margin, positive, weight, scoring):
-    """Score every cut of the sorted margins; return the sorted margins and scores.
-
-    The cut before sorted position ``k`` predicts the first ``k`` negative;
-    cumulative sums give every cut's weighted false and true negatives at
-    once. Cuts between equal margins score -inf, so that equal margins fall
-    on the same side; zero-weight samples create no cut. `weight` None
-    counts every sample once.
-    """
+    """Return the sorted margins and each cut's score (-inf inside equal margins)."""
     if weight is not None and not (weight > 0).all():
         keep = weight > 0
         margin, positive, weight = margin[keep], positive[keep], weight[keep]
@@ -65,8 +58,7 @@ def _cut_scores(margin, positive, weight, scoring):
 
 def _column_sum(X, positions):
     """Sum the columns of X at `positions` in float64, left to right."""
-    # A fixed order (not a reduction, whose order numpy may choose by shape)
-    # gives each row the same bits alone or in a batch.
+    # A fixed order gives each row the same bits alone or in a batch.
     total = X[:, positions[0]].astype(np.float64)
     for position in positions[1:]:
         total += X[:, position]
@@ -143,35 +135,23 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     The rule is BERT's for SQuAD 2.0 (Devlin et al., "BERT: Pre-training of
     Deep Bidirectional Transformers for Language Understanding", NAACL 2019,
     section 4.3; ``run_squad.py``), its threshold tuned on the dev set.
-    ``threshold="tuned"`` sorts the margins once and sweeps cumulative
-    weighted counts, scoring every cut in O(n log n): the optimum over all
-    cuts, the lowest optimal cut winning a tie. The threshold lies halfway
-    between the two neighbouring distinct margins, so that equal margins fall
-    on the same side, and is always finite.
+    ``threshold="tuned"`` sorts the margins once and scores every cut by
+    cumulative weighted counts, in O(n log n): the lowest optimal cut wins a
+    tie; the threshold lies halfway between the neighbouring distinct margins
+    (equal margins fall on one side) and is finite. With `sample_weight` from
+    :func:`~skfusion.metrics.squad2_sample_weight` it maximises SQuAD 2.0 EM
+    (or F1) exactly, as the official script's ``find_best_thresh`` does
+    without its quirks (splitting equal scores, starting from 0.0).
 
-    With ``sample_weight`` equal to each answerable question's exact match
-    (or F1) of its best span and 1 for each unanswerable question, the
-    weighted accuracy is the SQuAD 2.0 EM (or F1) total divided by a
-    constant, so the fitted threshold maximises EM (or F1) exactly. This is
-    what the official evaluation script's ``find_best_thresh`` computes,
-    without its quirks: it can split a group of equal scores mid-way, and it
-    starts from a threshold of 0.0, which is not "below every score" on a
-    log-odds scale.
-
-    ``target_precision`` and ``target_noans_recall`` run the same sweep and
-    keep the largest cut that meets them (selective QA: Kamath, Jia and
-    Liang, "Selective Question Answering under Domain Shift", ACL 2020).
-    With `confidence`, each cut of the sorted margins is a candidate whose
-    answered questions give an exact binomial test (Hoeffding-Bentkus for
-    an F1 credit) of "precision below the target"; the rule keeps the cut
-    answering the most among those that pass at level ``(1 - confidence) /
-    n``, Bonferroni over the ``n`` candidates (Angelopoulos, Bates, Candes,
-    Jordan and Lei, "Learn then Test: Calibrating Predictive Algorithms to
-    Achieve Risk Control", 2021). It assumes the fit questions and the new
-    ones are independent draws from one distribution.
-    Fitted with ``span_column=None`` on another classifier's decision
-    function, the rule gives that classifier's threshold for
-    ``sklearn.model_selection.FixedThresholdClassifier``.
+    The targets keep the largest cut meeting them (selective QA: Kamath, Jia
+    and Liang, ACL 2020). With `confidence`, each cut's answered questions
+    give an exact binomial test (Hoeffding-Bentkus for an F1 credit) of
+    "precision below the target", at level ``(1 - confidence) / n``,
+    Bonferroni over the ``n`` cuts (Angelopoulos, Bates, Candes, Jordan and
+    Lei, "Learn then Test", 2021), for fit and new questions drawn
+    independently from one distribution. Fitted with ``span_column=None`` on
+    another classifier's decision function, it gives that classifier's
+    threshold for ``sklearn.model_selection.FixedThresholdClassifier``.
 
     Examples
     --------
@@ -222,7 +202,6 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.confidence = confidence
 
     def _margin(self, X):
-        """Return the null score minus the best span score of each row, in float64."""
         n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
         null = _column_positions("null_column", self.null_column, n_features, names)
         span = self.span_column

@@ -10,7 +10,6 @@ from sklearn.metrics import roc_auc_score
 
 
 def _column_positions(name, spec, n_features, feature_names):
-    """Return the positions of the column(s) an index, a name or a list names."""
     items = spec if isinstance(spec, list) else [spec]
     if not items:
         raise ValueError(f"{name}=[] names no column; give at least one.")
@@ -51,10 +50,9 @@ def margin_column_indices(
 ) -> tuple[list[int], list[int] | None]:
     """Return the column positions of a margin rule's null and span scores.
 
-    The resolution, and the errors (a name that is not a feature name, an
-    index out of range, a column named twice), of `MarginThresholdClassifier`
-    fitted on a DataFrame whose columns are `feature_names`: it turns the
-    names of a loader's ``margin_columns`` into positions in its ``data``.
+    As `MarginThresholdClassifier` resolves them (errors included) when
+    fitted on a DataFrame of columns `feature_names`, e.g. a loader's
+    ``margin_columns`` into positions in its ``data``.
 
     Parameters
     ----------
@@ -105,10 +103,8 @@ def check_margin_direction(
 ) -> float:
     """Warn where a margin rule's margin is lower for unanswerable questions.
 
-    BERT's margin, the null score minus the best span score, is higher for
-    unanswerable questions. A ROC AUC below 0.5 means the opposite, which
-    usually comes from swapped labels or swapped null and span columns and
-    which a tuned threshold would hide behind a poor score.
+    BERT's margin is higher for unanswerable questions; a ROC AUC below 0.5,
+    usually swapped labels or columns, a tuned threshold would hide.
 
     Parameters
     ----------
@@ -144,8 +140,7 @@ def check_margin_direction(
     >>> check_margin_direction(MarginThresholdClassifier(), X, y)
     1.0
     """
-    # At threshold 0 the decision function is the margin itself, signed
-    # towards the positive class, and the rule resolves its own columns.
+    # At threshold 0 the decision function is the margin, signed to classes_[1].
     targets = dict.fromkeys(("target_precision", "target_noans_recall", "confidence"))
     at_zero = clone(rule).set_params(threshold=0.0, **targets)
     if feature_names is not None and not hasattr(X, "columns"):

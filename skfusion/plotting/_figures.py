@@ -82,8 +82,14 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
 
     Parameters
     ----------
-    margin, y, threshold, ax
-        As for `plot_threshold_curve`.
+    margin : array-like of shape (n_questions,)
+        Null score minus best span score of each question.
+    y : array-like of shape (n_questions,) of bool
+        True where the question is unanswerable.
+    threshold : float
+        The threshold to mark.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
 
     Returns
     -------
