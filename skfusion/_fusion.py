@@ -49,20 +49,17 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Steps of linear warm-up from 0 to `learning_rate`, which then decays
         linearly to 0 at `n_steps`.
     validation_fraction : float in (0, 1) or None, default=None
-        If set, a stratified held-out part of the fit data (split seeded by
-        `random_state`) chooses the snapshots and the restart, and the loss
-        uses the rest; ``None`` selects on the training data, as the notebook.
+        If set, a stratified held-out part of the fit data chooses the
+        snapshots, and the loss uses the rest; None selects on the training
+        data, as the notebook.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial parameters and the validation split; ``None`` uses
-        numpy's global random state (``np.random.seed`` then makes fits
-        reproducible), as scikit-learn does.
+        Seeds the initial parameters and the validation split.
     device : str, default="cpu"
         The CPU, or a torch device such as ``"cuda:1"`` (torch engine).
     engine : {"auto", "numba", "torch"}, default="auto"
         ``"numba"``: a fused CPU kernel, compiled on first use and cached on
-        disk (the first fit in a new environment takes seconds longer);
-        ``"torch"``: batched torch operations on `device`; ``"auto"``: numba
-        on the CPU, torch elsewhere. They differ only in rounding.
+        disk; ``"torch"``: batched torch operations on `device`; ``"auto"``:
+        numba on the CPU, torch elsewhere. They differ only in rounding.
     n_jobs : int, default=None
         Threads the ``"numba"`` engine trains the restarts on, in pairs, with
         bit-identical fitted attributes for every value. ``None`` is 1 unless

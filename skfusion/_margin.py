@@ -76,37 +76,30 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     Parameters
     ----------
     null_column : int, str or list of int or str, default=0
-        Column(s) of the null (no-answer) score, by index or, when `X` has
-        feature names (a DataFrame), by name; several are summed, as BERT's
-        ``start[0] + end[0]`` (``["null_start_logit", "null_end_logit"]``).
+        Column(s) of the null score, by index or, when `X` is a DataFrame, by
+        name; several are summed, as BERT's ``start[0] + end[0]``.
     span_column : int, str, list of int or str, or None, default=-1
-        Column(s) of the best span score, as for `null_column`. ``None``: the
-        null column already holds the margin, as a ``null_odds.json`` does.
+        Column(s) of the best span score, as for `null_column`; None where the
+        null column holds the margin (``null_odds.json``).
     threshold : "tuned" or float, default="tuned"
-        ``"tuned"`` finds the threshold that maximises `scoring` on the fit
-        data exactly; a float is used as is, like BERT's
-        ``null_score_diff_threshold`` (or the ``threshold`` of scikit-learn's
-        :class:`~sklearn.model_selection.FixedThresholdClassifier`).
+        ``"tuned"`` maximises `scoring` on the fit data exactly; a float is
+        used as is, like BERT's ``null_score_diff_threshold``.
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
         What ``threshold="tuned"`` maximises; `pos_label` is f1's positive class.
     pos_label : int, float, bool or str, default=None
         The label meaning "no answer"; ``None`` means ``classes_[1]``.
     target_precision : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, choose instead the threshold that answers
-        the most questions (weighted) whose answered ones are right at least
-        this often: answerable, or with `fit`'s ``answer_credit``, their mean
-        EM (or F1).
+        With ``threshold="tuned"``, answer instead the most questions whose
+        answered ones are right (answerable, or by `fit`'s ``answer_credit``)
+        at least this often, weighted.
     target_noans_recall : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, answer the most questions such that at
-        least this (weighted) fraction of the unanswerable ones is flagged.
-        With both targets, both hold.
+        Likewise, flagging at least this fraction of the unanswerable ones;
+        with both targets, both hold.
     confidence : float in (0, 1) or None, default=None
-        With `target_precision`, choose the threshold so that on new
-        questions from the same distribution the precision of the answered
-        ones is at least `target_precision` with probability at least
-        `confidence` (Learn then Test over the fit questions, see Notes).
-        None meets the targets on the fit data only. An unreachable target
-        raises a ValueError naming the best precision reachable.
+        With `target_precision`, guarantee it on new questions with this
+        probability (Learn then Test, see Notes); None meets it on the fit
+        data only. An unreachable target raises a ValueError naming the best
+        precision reachable.
 
     Attributes
     ----------
@@ -290,7 +283,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         weight = np.ones(y.shape) if sample_weight is None else sample_weight
         if self.confidence is not None:
             threshold = guaranteed_threshold(
-                margin, positive, weight, credit, *targets, self.confidence
+                margin, positive, weight, credit, targets, self.confidence
             )
         elif targets != (None, None):
             threshold = constrained_threshold(

@@ -75,18 +75,11 @@ def constrained_threshold(
     return threshold_at_cut(m, k)
 
 
-def guaranteed_threshold(
-    margin,
-    unanswerable,
-    weight,
-    credit,
-    target_precision,
-    target_noans_recall,
-    confidence,
-):
+def guaranteed_threshold(margin, unanswerable, weight, credit, targets, confidence):
     """Learn then Test: answer the most with precision guaranteed at `confidence`."""
     # Candidate j answers the margins below the j-th smallest: given it, they
     # are a sample of new questions below it; Bonferroni over the n candidates.
+    target_precision, target_noans_recall = targets
     if target_precision is None or target_noans_recall is not None:
         raise ValueError(
             f"confidence={confidence} guarantees target_precision: give "
@@ -138,12 +131,10 @@ def _ltt_p_values(losses, n, alpha, binary):
 
 
 def _constraints(target_precision, target_noans_recall):
-    parts = []
-    if target_precision is not None:
-        parts.append(f"target_precision={target_precision}")
-    if target_noans_recall is not None:
-        parts.append(f"target_noans_recall={target_noans_recall}")
-    return " and ".join(parts)
+    targets = dict(
+        target_precision=target_precision, target_noans_recall=target_noans_recall
+    )
+    return " and ".join(f"{k}={v}" for k, v in targets.items() if v is not None)
 
 
 def check_answer_credit(answer_credit, n):

@@ -53,7 +53,7 @@ def features_from_logits(
         True for the context's tokens, where a span may start and end. Give
         exactly one of `context_mask` and `offset_mapping`.
     offset_mapping : sequence of n_windows sequences, default=None
-        run_qa.py's: a ``(start, end)`` character pair per context token, None
+        The run_qa.py one: a ``(start, end)`` character pair per context token, None
         (or an entry shorter than a pair) elsewhere; a row may be shorter than
         `seq_len`. Only the entries the selection needs are read and checked.
     max_answer_length : int, default=30
