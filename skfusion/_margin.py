@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, StrOptions, _fit_context
-from ._margin_tools import _column_positions
+from ._margin_tools import _margin_positions
 from ._sweep import (
     check_answer_credit,
     constrained_threshold,
@@ -195,18 +195,10 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.confidence = confidence
 
     def _margin(self, X):
-        n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
-        null = _column_positions("null_column", self.null_column, n_features, names)
-        span = self.span_column
-        if span is not None:
-            span = _column_positions("span_column", span, n_features, names)
-            if set(null) & set(span):
-                raise ValueError(
-                    f"null_column={self.null_column!r} and span_column="
-                    f"{self.span_column!r} share a column of X with {n_features} "
-                    "feature(s); use span_column=None if the null column(s) "
-                    "already hold the margin."
-                )
+        names = getattr(self, "feature_names_in_", None)
+        null, span = _margin_positions(
+            self.null_column, self.span_column, X.shape[1], names
+        )
         margin = np.empty(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             for rows, chunk in _row_chunks(X):

@@ -45,6 +45,20 @@ def _column_positions(name, spec, n_features, feature_names):
     return positions
 
 
+def _margin_positions(null_column, span_column, n_features, feature_names):
+    null = _column_positions("null_column", null_column, n_features, feature_names)
+    if span_column is None:
+        return null, None
+    span = _column_positions("span_column", span_column, n_features, feature_names)
+    if set(null) & set(span):
+        raise ValueError(
+            f"null_column={null_column!r} and span_column={span_column!r} share a "
+            f"column of X with {n_features} feature(s); use span_column=None if "
+            "the null column(s) already hold the margin."
+        )
+    return null, span
+
+
 def margin_column_indices(
     feature_names, null_column=0, span_column=-1
 ) -> tuple[list[int], list[int] | None]:
@@ -78,11 +92,7 @@ def margin_column_indices(
     ([1], [0])
     """
     names = np.asarray(feature_names, dtype=object)
-    n_features = names.shape[0]
-    null = _column_positions("null_column", null_column, n_features, names)
-    if span_column is None:
-        return null, None
-    return null, _column_positions("span_column", span_column, n_features, names)
+    return _margin_positions(null_column, span_column, names.shape[0], names)
 
 
 def _formula(rule, feature_names, n_features):

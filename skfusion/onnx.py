@@ -10,7 +10,7 @@ import numpy as np
 
 from ._fusion import TorchLogisticFusion
 from ._margin import MarginThresholdClassifier
-from ._margin_tools import _column_positions
+from ._margin_tools import _margin_positions
 
 __all__ = ["register_converters", "to_onnx"]
 
@@ -188,16 +188,14 @@ def _convert(scope, operator, container):
         positive = node("Greater", d, constant(dtype.type(0)))
         scores = [node("Sigmoid", node("Neg", d)), node("Sigmoid", d)]
     else:  # d = null - span - best_threshold_, pos_label where d > 0
-        X, in_dtype = (
-            node("Cast", X.full_name, to=proto(np.dtype(np.float64))),
-            np.float64,
+        X = node("Cast", X.full_name, to=proto(np.dtype(np.float64)))
+        in_dtype, names = np.float64, getattr(model, "feature_names_in_", None)
+        null, span = _margin_positions(
+            model.null_column, model.span_column, model.n_features_in_, names
         )
-        names, n = getattr(model, "feature_names_in_", None), model.n_features_in_
-        null, span = model.null_column, model.span_column
-        d = column_sum(X, _column_positions("null_column", null, n, names))
+        d = column_sum(X, null)
         if span is not None:
-            span = column_sum(X, _column_positions("span_column", span, n, names))
-            d = node("Sub", d, span)
+            d = node("Sub", d, column_sum(X, span))
         d = node("Sub", d, constant(np.float64(model.best_threshold_)))
         positive = node("Greater", d, constant(np.float64(0)))
         if model._positive_label(model.classes_) != model.classes_[1]:
