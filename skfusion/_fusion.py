@@ -84,10 +84,8 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Feature names, when `X` has string column names.
     best_score_ : float
         Selection accuracy of the kept snapshot.
-    best_restart_ : int
-        Index of the kept restart.
-    best_step_ : int
-        0-based step after which the kept snapshot was taken.
+    best_restart_, best_step_ : int
+        The kept restart, and the 0-based step after which it was kept.
     restart_scores_ : ndarray of shape (n_restarts,)
         Best selection accuracy of each restart.
     accuracy_curve_ : ndarray of shape (n_restarts, n_steps)
@@ -183,11 +181,9 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Score columns, e.g. joint null logit, start null logit, end null
-            logit and best span score.
+            Score columns.
         y : array-like of shape (n_samples,)
-            Binary target; ``classes_[1]`` (``True`` for boolean y) is the
-            positive class, "no answer" in the QA setting.
+            Binary target; ``classes_[1]`` ("no answer") is the positive class.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the loss and of the accuracy.
 
@@ -248,8 +244,8 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Returns
         -------
         decision : ndarray of shape (n_samples,)
-            Positive where ``classes_[1]`` is predicted. Each row's value is
-            the same, to the bit, whichever rows it is given with.
+            Positive where ``classes_[1]`` is predicted; a row's bits do not
+            depend on the rows given with it.
         """
         return _linear_scores(self._validated_rows(X), self.coef_, self.intercept_)
 

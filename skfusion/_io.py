@@ -73,8 +73,8 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
     encoding : str, default="utf-8"
         For text mode.
     force : bool, default=False
-        Whether to replace a read-only file (one without write permission),
-        as ``cp --force`` does; it stays read-only.
+        Whether to replace a read-only file (it stays read-only), as ``cp
+        --force`` does.
 
     Yields
     ------

@@ -121,11 +121,11 @@ def check_margin_direction(
     rule : MarginThresholdClassifier
         The rule (fitted or not) whose columns give the margin.
     X : array-like of shape (n_samples, n_features)
-        Reader scores; a DataFrame's columns name the columns in the warning.
+        Reader scores.
     y : array-like of shape (n_samples,) of bool
         True (or the rule's positive class) where the question has no answer.
     feature_names : array-like of str, default=None
-        Names of the columns of an array `X`, for the rule and the warning.
+        Names of the columns of an array `X`.
 
     Returns
     -------
