@@ -98,13 +98,9 @@ class RiskCoverageDisplay:
         self.point_ = None
         if self.operating_point is not None:
             coverage, risk = self.operating_point
-            (self.point_,) = ax.plot(
-                [coverage],
-                [risk],
-                "o",
-                color=self.line_.get_color(),
-                label=f"operating point: {coverage:.1%} answered, {risk:.1%} wrong",
-            )
+            label = f"operating point: {coverage:.1%} answered, {risk:.1%} wrong"
+            color = self.line_.get_color()
+            (self.point_,) = ax.plot([coverage], [risk], "o", color=color, label=label)
         ax.set(
             xlabel="coverage (fraction of questions answered)",
             ylabel="risk (fraction of answers wrong)",

@@ -1,5 +1,6 @@
 """Figures of the no-answer decision, each drawn on a given Axes (or a new figure)."""
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -302,24 +303,21 @@ def save_comparison_figures(
     folder.mkdir(parents=True, exist_ok=True)
     threshold = margin_rule.best_threshold_
     margin = margin_rule.decision_function(X) + threshold
+    coefs = [m.coef_[0] for m in fold_models]
+    bias = [m.intercept_[0] for m in fold_models]
     figures = {
-        "threshold.png": lambda ax: plot_threshold_curve(margin, y, threshold, ax=ax),
-        "margin_histograms.png": lambda ax: plot_margin_histograms(
-            margin, y, threshold, ax=ax
-        ),
-        "restart_curves.png": lambda ax: plot_restart_curves(fusion, ax=ax),
-        "fold_weights.png": lambda ax: plot_fold_weights(
-            [m.coef_[0] for m in fold_models],
-            feature_names,
-            intercepts=[m.intercept_[0] for m in fold_models],
-            ax=ax,
+        "threshold.png": partial(plot_threshold_curve, margin, y, threshold),
+        "margin_histograms.png": partial(plot_margin_histograms, margin, y, threshold),
+        "restart_curves.png": partial(plot_restart_curves, fusion),
+        "fold_weights.png": partial(
+            plot_fold_weights, coefs, feature_names, intercepts=bias
         ),
     }
     paths = []
-    for name, draw in figures.items():
+    for name, plot in figures.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         try:
-            draw(ax)
+            plot(ax=ax)
             fig.tight_layout()
             with atomic_write(folder / name, "wb") as file:
                 fig.savefig(file, format="png", dpi=dpi)
