@@ -58,7 +58,11 @@ def top_tokens(logits, n, bounds, tokens, clear):
             found_value[a] = x[found[a]]
         padded = count + (-count) % 16
         found_value[count:padded] = -np.inf
-        _count_higher(found_value, padded, count, ranks)
+        ranks[:padded] = 0
+        for b in range(count):  # a logit's rank: how many others beat it
+            v = found_value[b]
+            for a in range(padded):
+                ranks[a] += np.int32(v > found_value[a])
         hits[:count] = 0
         for a in range(count):
             ranked[ranks[a]] = found[a]
@@ -68,16 +72,6 @@ def top_tokens(logits, n, bounds, tokens, clear):
             each_once &= hits[r] == 1
             tokens[row, r] = ranked[r]
         clear[row] = each_once
-
-
-@_jit(fastmath=False, inline="always")
-def _count_higher(values, size, count, ranks):
-    """Set ``ranks[a]`` to how many of ``values[:count]`` beat ``values[a]``."""
-    ranks[:size] = 0
-    for b in range(count):
-        v = values[b]
-        for a in range(size):
-            ranks[a] += np.int32(v > values[a])
 
 
 @_jit(fastmath=False)
