@@ -270,10 +270,7 @@ def _percent_report(unanswerable, values):
 
 
 def squad2_report(
-    predicted_null: ArrayLike,
-    unanswerable: ArrayLike,
-    em: ArrayLike,
-    f1: ArrayLike,
+    predicted_null: ArrayLike, unanswerable: ArrayLike, em: ArrayLike, f1: ArrayLike
 ) -> dict:
     """Summarise no-answer decisions as the official script does.
 
