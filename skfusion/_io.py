@@ -125,10 +125,6 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
 
 def same_file(a, b):
     """Whether paths `a` and `b` name one file (links and ``..`` resolved)."""
-    a, b = Path(a), Path(b)
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # one does not exist, or cannot be read
+        return os.path.samefile(a, b)
     return os.path.realpath(a) == os.path.realpath(b)
