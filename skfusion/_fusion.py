@@ -84,8 +84,10 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Feature names, when `X` has string column names.
     best_score_ : float
         Selection accuracy of the kept snapshot.
-    best_restart_, best_step_ : int
-        The kept restart, and the 0-based step after which it was kept.
+    best_restart_ : int
+        Index of the kept restart.
+    best_step_ : int
+        0-based step after which the kept snapshot was taken.
     restart_scores_ : ndarray of shape (n_restarts,)
         Best selection accuracy of each restart.
     accuracy_curve_ : ndarray of shape (n_restarts, n_steps)
