@@ -161,18 +161,12 @@ class RiskCoverageDisplay:
         predicted_null = np.asarray(estimator.predict(X)) == pos_label
         unanswerable = np.asarray(y) == pos_label
         display = cls._from_scores(unanswerable, score, answer_credit, sample_weight)
-        weight = _weights(sample_weight, predicted_null.size)
-        answered = ~predicted_null
-        right = (
-            (~unanswerable).astype(float) if answer_credit is None else answer_credit
-        )
+        weight, answered = _weights(sample_weight, score.size), ~predicted_null
+        right = ~unanswerable if answer_credit is None else answer_credit
         covered = weight[answered].sum()
-        if covered > 0:
-            precision = (weight * np.asarray(right, float))[answered].sum() / covered
-            display.operating_point = (
-                float(covered / weight.sum()),
-                float(1.0 - precision),
-            )
+        if covered > 0:  # else nothing answered: no point to mark
+            risk = 1.0 - (weight * np.asarray(right, float))[answered].sum() / covered
+            display.operating_point = (float(covered / weight.sum()), float(risk))
         display.estimator_name = type(estimator).__name__ if name is None else name
         return display.plot(ax=ax, **kwargs)
 
