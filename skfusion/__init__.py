@@ -2,12 +2,8 @@
 
 import importlib
 
-# The one place the version is written: pyproject.toml reads it from here
-# (statically, without importing the package).
-__version__ = "0.1.0"
-# Each public name, by the module that defines it. They load on first use
-# (PEP 562), so that importing the package costs nothing: the ``skfusion``
-# command (skfusion/__main__.py) can then catch Ctrl-C while it imports.
+__version__ = "0.1.0"  # pyproject.toml reads it from here
+# Loaded on first use (PEP 562): the command can catch Ctrl-C while it imports.
 _EXPORTS = {
     "MarginThresholdClassifier": "._margin",
     "TorchLogisticFusion": "._fusion",

@@ -1,9 +1,4 @@
-"""``python -m skfusion``, and the ``skfusion`` command's entry point.
-
-Importing the package costs nothing (its names load on first use), so this
-module runs at once: Ctrl-C while the command's modules import (about a
-second) ends in one line and exit status 130, as it does afterwards.
-"""
+"""``python -m skfusion``: the command, Ctrl-C while it imports one line (130)."""
 
 import sys
 

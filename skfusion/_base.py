@@ -18,11 +18,7 @@ def _row_chunks(X, n_rows=1 << 16):
 
 
 def _plain_rows(estimator, X):
-    """Return X's values if ``validate_data(reset=False)`` would pass them as they are.
-
-    A float array, or a DataFrame of float columns named as at `fit`, with rows,
-    the fitted width and finite values; else None, for scikit-learn's checks.
-    """
+    """Return X's values if ``validate_data(reset=False)`` would pass them as is."""
     state = estimator.__dict__
     names = state.get("feature_names_in_")
     if names is not None:
@@ -76,13 +72,7 @@ def _check_binary_target(y, sample_weight):
 
 
 class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
-    """Base of skfusion's classifiers: binary targets over dense float scores.
-
-    Subclasses implement ``_fit(X, y, sample_weight, classes)``, with X in its
-    own precision and ``sample_weight`` None or float64, and call
-    `_fit_checked` from `fit`, which leaves the estimator as it was, fitted
-    or not, if a check or `_fit` raises.
-    """
+    """Base of skfusion's classifiers: `fit` calls `_fit_checked`, it `_fit`."""
 
     def _fit_checked(self, X, y, sample_weight, **fit_params):
         # validate_data(reset=True) sets n_features_in_ before later checks
@@ -104,9 +94,7 @@ class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _validated_rows(self, X):
-        """Return X's values, checked as ``validate_data(reset=False)`` checks them."""
-        # A plain float array (or a DataFrame of the fitted columns) skips
-        # validate_data, most of the time of a one-question call.
+        # Plain float rows skip validate_data, most of a one-question call.
         rows = _plain_rows(self, X)
         if rows is None:
             check_is_fitted(self)
@@ -114,7 +102,6 @@ class _BinaryScoreClassifier(ClassifierMixin, BaseEstimator):
         return rows
 
     def _labels(self, positive):
-        """``classes_[1]`` where `positive`, else ``classes_[0]``: no index array."""
         labels = np.where(positive, self.classes_[1], self.classes_[0])
         return labels.astype(self.classes_.dtype, copy=False)
 

@@ -1,8 +1,4 @@
-"""The one home of scikit-learn's private names, and of optional imports.
-
-A scikit-learn release that moves a private name breaks this file alone
-(``tests/test_packaging.py`` keeps every other module off them).
-"""
+"""The one home of scikit-learn's private names, and of optional imports."""
 
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin

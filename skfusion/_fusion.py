@@ -15,11 +15,8 @@ from ._solvers._setup import _fit_and_eval_weights, _resolve_engine
 
 def _linear_scores(X, coef, intercept):
     """``X @ coef.T + intercept`` in float64, summed column by column, no copy of X."""
-    # A matrix product's summation order depends on the number of rows and
-    # on the CPU's BLAS kernel, so that a row's score alone could differ in
-    # the last bit from its score in a batch; products added in a fixed
-    # order give every row the same bits whatever the batch (and an ONNX
-    # graph can repeat them).
+    # A fixed order (not BLAS's, which depends on rows and CPU) gives every
+    # row the same bits whatever the batch, and an ONNX graph can repeat it.
     weights, scores = coef[0], np.empty(X.shape[0])
     for rows, chunk in _row_chunks(X):
         columns = chunk.T.astype(np.float64, order="C")
@@ -37,9 +34,8 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     research notebook's loop: full-batch SGD on the (weighted) mean
     BCE-with-logits loss, a linear warm-up then decay of the learning rate,
     and the parameters of the best accuracy after any step of any random
-    restart kept. The restarts train together: on the CPU in one fused,
-    compiled kernel, on a GPU as batched PyTorch operations. The fitted
-    estimator holds only numpy arrays.
+    restart kept. The restarts train together, on the CPU in one compiled
+    kernel, on a GPU as batched PyTorch operations.
 
     Parameters
     ----------
@@ -53,28 +49,24 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Steps of linear warm-up from 0 to `learning_rate`, which then decays
         linearly to 0 at `n_steps`.
     validation_fraction : float in (0, 1) or None, default=None
-        If set, a stratified held-out part of the fit data (split seeded by
-        `random_state`) chooses the snapshots and the restart, and the loss
-        uses the rest; ``None`` selects on the training data, as the notebook.
+        If set, a stratified held-out part of the fit data chooses the
+        snapshots, and the loss uses the rest; None selects on the training
+        data, as the notebook.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial parameters and the validation split; ``None`` uses
-        numpy's global random state (``np.random.seed`` then makes fits
-        reproducible), as scikit-learn does.
+        Seeds the initial parameters and the validation split.
     device : str, default="cpu"
         The CPU, or a torch device such as ``"cuda:1"`` (torch engine).
     engine : {"auto", "numba", "torch"}, default="auto"
         ``"numba"``: a fused CPU kernel, compiled on first use and cached on
-        disk (the first fit in a new environment takes seconds longer);
-        ``"torch"``: batched torch operations on `device`; ``"auto"``: numba
-        on the CPU, torch elsewhere. They differ only in rounding.
+        disk; ``"torch"``: batched torch operations on `device`; ``"auto"``:
+        numba on the CPU, torch elsewhere. They differ only in rounding.
     n_jobs : int, default=None
-        Threads the ``"numba"`` engine trains the restarts on, in pairs (so at
-        most ``ceil(n_restarts / 2)``), with bit-identical fitted attributes
-        for every value. ``None`` is 1 unless in a :obj:`joblib.parallel_config`
-        context, ``-1`` all cores; both also keep within the thread limit of
-        joblib's worker processes and of threadpoolctl, so that fits in
-        ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the cores. The
-        ``"torch"`` engine trains on one CPU thread or on the GPU.
+        Threads the ``"numba"`` engine trains the restarts on, in pairs, with
+        bit-identical fitted attributes for every value. ``None`` is 1 unless
+        in a :obj:`joblib.parallel_config` context, ``-1`` all cores; both
+        keep within joblib's and threadpoolctl's limits, so that fits in
+        ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the cores.
+        The ``"torch"`` engine trains on one CPU thread or on the GPU.
     verbose : int, default=0
         If positive, print each restart's best accuracy after fitting.
 
@@ -119,18 +111,14 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
     warmup_steps`` then ``(n_steps - step) / (n_steps - warmup_steps)``, so
     that the first step has rate 0; a snapshot whenever the accuracy after a
     step is strictly better than before, and the strictly best across
-    restarts: the first wins a tie. Where the notebook would keep none (an
-    accuracy of 0 throughout), the first step's is kept. With
-    `sample_weight`, the loss is ``sum(w * loss) / sum(w)`` and accuracy is
-    weighted alike. Arithmetic runs in the precision of `X`, which is not
-    copied: float64 by default, where integer sample weights equal repeated
-    rows; float32 `X` trains in the notebook's own precision, about twice as
-    fast. A fit uses one CPU thread unless `n_jobs` says otherwise (the user
-    guide's *Speed* section says why, and what precision, threads and devices
-    change). Selecting snapshots on training accuracy, the default, overfits
-    the selection: compare estimators by cross-validation, or set
-    `validation_fraction`. The BERT rule that this model generalises is
-    Devlin et al.'s (NAACL 2019, section 4.3).
+    restarts: the first wins a tie (with an accuracy of 0 throughout, the
+    first step's). With `sample_weight`, the loss is ``sum(w * loss) /
+    sum(w)`` and accuracy is weighted alike. Arithmetic runs in the precision
+    of `X`, not copied: float32 `X` trains in the notebook's own precision,
+    about twice as fast (the user guide's *Speed* section). Selecting
+    snapshots on training accuracy, the default, overfits the selection:
+    compare estimators by cross-validation, or set `validation_fraction`.
+    The BERT rule generalised is Devlin et al.'s (NAACL 2019, section 4.3).
 
     Examples
     --------
@@ -195,11 +183,9 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Score columns, e.g. joint null logit, start null logit, end null
-            logit and best span score.
+            Score columns.
         y : array-like of shape (n_samples,)
-            Binary target; ``classes_[1]`` (``True`` for boolean y) is the
-            positive class, "no answer" in the QA setting.
+            Binary target; ``classes_[1]`` ("no answer") is the positive class.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the loss and of the accuracy.
 
@@ -214,8 +200,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         engine, device = _resolve_engine(self.engine, self.device)
         rng = check_random_state(self.random_state)
         y = y == classes[1]
-        # Ones in X's precision: a float32 fit holds less; the loss scale
-        # and the accuracy are computed in float64 all the same.
+        # Ones in X's precision: a float32 fit holds less.
         weight = np.ones(y.shape, X.dtype) if sample_weight is None else sample_weight
         weights = _fit_and_eval_weights(y, weight, self.validation_fraction, rng)
         init = _linear_init_parameters(rng, X.shape[1], self.n_restarts)
@@ -234,8 +219,7 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
 
             options = {"device": device}
         curve, history = solver(X, y, *weights, init, **options, **schedule)
-        # argmax takes the first maximum: "strictly better than the best so
-        # far" within a restart, and "the first wins a tie" across restarts.
+        # argmax's first maximum: the notebook's "strictly better" snapshots.
         best_steps, restart_scores = curve.argmax(axis=1), curve.max(axis=1)
         best_restart = int(restart_scores.argmax())
         best_step = int(best_steps[best_restart])
@@ -262,8 +246,8 @@ class TorchLogisticFusion(LinearClassifierMixin, _BinaryScoreClassifier):
         Returns
         -------
         decision : ndarray of shape (n_samples,)
-            Positive where ``classes_[1]`` is predicted. Each row's value is
-            the same, to the bit, whichever rows it is given with.
+            Positive where ``classes_[1]`` is predicted; a row's bits do not
+            depend on the rows given with it.
         """
         return _linear_scores(self._validated_rows(X), self.coef_, self.intercept_)
 

@@ -1,10 +1,4 @@
-"""Writing files so that none is ever lost or half-written.
-
-Every file skfusion writes goes through `atomic_write`: the content goes to a
-new file in the target's folder, which replaces the target only once it is
-complete and on disk. An interrupt, a full disk or a concurrent writer then
-leaves either the old file or the complete new one, never a mix.
-"""
+"""Writing files so that none is ever lost or half-written (`atomic_write`)."""
 
 import contextlib
 import os
@@ -14,8 +8,7 @@ from pathlib import Path
 
 __all__ = ["atomic_write", "file_kind", "same_file"]
 
-# Where the temporary file lives while it is written: a hidden name beside the
-# target, so that os.replace stays within one file system (and is atomic).
+# Beside the target, so that os.replace stays within one file system.
 _TEMP_NAME = ".{name}.{token}.skfusion-tmp"
 _KINDS = {
     stat.S_IFDIR: "a folder",
@@ -32,7 +25,6 @@ def file_kind(mode):
 
 
 def _existing(path, target, force):
-    """``os.stat`` of the regular file `target`, None if there is none; or raise."""
     try:
         found = os.stat(target)
     except FileNotFoundError:
@@ -55,7 +47,6 @@ def _existing(path, target, force):
 
 
 def _naming(exc, path, temp):
-    """`exc` as an error that names `path`, if it names no file."""
     if isinstance(exc, UnicodeEncodeError):
         around = exc.object[max(exc.start - 40, 0) : exc.end + 40]
         return ValueError(
@@ -75,25 +66,22 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
     ----------
     path : str or path-like
         The file to write; a symbolic link is followed and kept. As ``cp``
-        and editors do, only a regular file is replaced (a FIFO, a device or
-        a socket is refused), keeping its permissions and, where allowed,
-        its owner.
+        does, only a regular file is replaced, keeping its permissions and,
+        where allowed, its owner.
     mode : {"w", "wb"}, default="w"
         Text or binary.
     encoding : str, default="utf-8"
         For text mode.
     force : bool, default=False
-        Whether to replace a read-only file (one without write permission),
-        as ``cp --force`` does; it stays read-only.
+        Whether to replace a read-only file (it stays read-only), as ``cp
+        --force`` does.
 
     Yields
     ------
     file : file object
-        A new file in the same folder as `path`. When the block ends without
-        an exception it is flushed, synced to disk and renamed over `path`
-        (``os.replace``); if the block raises (an error, KeyboardInterrupt)
-        it is deleted and `path` is left as it was. An error names `path`
-        (a full disk, ``ulimit -f``; text not encodable: ValueError).
+        A new file beside `path`, synced and renamed over it (``os.replace``)
+        when the block ends, deleted if the block raises. An error names
+        `path` (text not encodable: ValueError).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}.")
@@ -102,14 +90,12 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
     temp = None
     try:
         for _ in range(100):
-            # The name is stored before the file exists, so that an interrupt
-            # arriving at any point, even as the file is created, deletes it.
+            # Named before it exists: an interrupt at any point deletes it.
             temp = target.with_name(
                 _TEMP_NAME.format(name=target.name, token=secrets.token_hex(8))
             )
             try:
-                # 0o666 less the umask, as open() gives; O_EXCL never reuses
-                # a file (another writer's).
+                # O_EXCL never reuses a file (another writer's).
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
                 break
             except FileExistsError:
@@ -139,10 +125,6 @@ def atomic_write(path, mode="w", *, encoding="utf-8", force=False):
 
 def same_file(a, b):
     """Whether paths `a` and `b` name one file (links and ``..`` resolved)."""
-    a, b = Path(a), Path(b)
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # one does not exist, or cannot be read
+        return os.path.samefile(a, b)
     return os.path.realpath(a) == os.path.realpath(b)

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from ._base import _BinaryScoreClassifier, _row_chunks
 from ._compat import Interval, StrOptions, _fit_context
-from ._margin_tools import _column_positions
+from ._margin_tools import _margin_positions
 from ._sweep import (
     check_answer_credit,
     constrained_threshold,
@@ -35,14 +35,7 @@ def _confusion_scores(fn, tn, positives, negatives, scoring):
 
 
 def _cut_scores(margin, positive, weight, scoring):
-    """Score every cut of the sorted margins; return the sorted margins and scores.
-
-    The cut before sorted position ``k`` predicts the first ``k`` negative;
-    cumulative sums give every cut's weighted false and true negatives at
-    once. Cuts between equal margins score -inf, so that equal margins fall
-    on the same side; zero-weight samples create no cut. `weight` None
-    counts every sample once.
-    """
+    """Return the sorted margins and each cut's score (-inf inside equal margins)."""
     if weight is not None and not (weight > 0).all():
         keep = weight > 0
         margin, positive, weight = margin[keep], positive[keep], weight[keep]
@@ -65,8 +58,7 @@ def _cut_scores(margin, positive, weight, scoring):
 
 def _column_sum(X, positions):
     """Sum the columns of X at `positions` in float64, left to right."""
-    # A fixed order (not a reduction, whose order numpy may choose by shape)
-    # gives each row the same bits alone or in a batch.
+    # A fixed order gives each row the same bits alone or in a batch.
     total = X[:, positions[0]].astype(np.float64)
     for position in positions[1:]:
         total += X[:, position]
@@ -84,37 +76,30 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     Parameters
     ----------
     null_column : int, str or list of int or str, default=0
-        Column(s) of the null (no-answer) score, by index or, when `X` has
-        feature names (a DataFrame), by name; several are summed, as BERT's
-        ``start[0] + end[0]`` (``["null_start_logit", "null_end_logit"]``).
+        Column(s) of the null score, by index or, when `X` is a DataFrame, by
+        name; several are summed, as BERT's ``start[0] + end[0]``.
     span_column : int, str, list of int or str, or None, default=-1
-        Column(s) of the best span score, as for `null_column`. ``None``: the
-        null column already holds the margin, as a ``null_odds.json`` does.
+        Column(s) of the best span score, as for `null_column`; None where the
+        null column holds the margin (``null_odds.json``).
     threshold : "tuned" or float, default="tuned"
-        ``"tuned"`` finds the threshold that maximises `scoring` on the fit
-        data exactly; a float is used as is, like BERT's
-        ``null_score_diff_threshold`` (or the ``threshold`` of scikit-learn's
-        :class:`~sklearn.model_selection.FixedThresholdClassifier`).
+        ``"tuned"`` maximises `scoring` on the fit data exactly; a float is
+        used as is, like BERT's ``null_score_diff_threshold``.
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
         What ``threshold="tuned"`` maximises; `pos_label` is f1's positive class.
     pos_label : int, float, bool or str, default=None
         The label meaning "no answer"; ``None`` means ``classes_[1]``.
     target_precision : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, choose instead the threshold that answers
-        the most questions (weighted) whose answered ones are right at least
-        this often: answerable, or with `fit`'s ``answer_credit``, their mean
-        EM (or F1).
+        With ``threshold="tuned"``, answer instead the most questions whose
+        answered ones are right (answerable, or by `fit`'s ``answer_credit``)
+        at least this often, weighted.
     target_noans_recall : float in [0, 1] or None, default=None
-        With ``threshold="tuned"``, answer the most questions such that at
-        least this (weighted) fraction of the unanswerable ones is flagged.
-        With both targets, both hold.
+        Likewise, flagging at least this fraction of the unanswerable ones;
+        with both targets, both hold.
     confidence : float in (0, 1) or None, default=None
-        With `target_precision`, choose the threshold so that on new
-        questions from the same distribution the precision of the answered
-        ones is at least `target_precision` with probability at least
-        `confidence` (Learn then Test over the fit questions, see Notes).
-        None meets the targets on the fit data only. An unreachable target
-        raises a ValueError naming the best precision reachable.
+        With `target_precision`, guarantee it on new questions with this
+        probability (Learn then Test, see Notes); None meets it on the fit
+        data only. An unreachable target raises a ValueError naming the best
+        precision reachable.
 
     Attributes
     ----------
@@ -143,35 +128,23 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
     The rule is BERT's for SQuAD 2.0 (Devlin et al., "BERT: Pre-training of
     Deep Bidirectional Transformers for Language Understanding", NAACL 2019,
     section 4.3; ``run_squad.py``), its threshold tuned on the dev set.
-    ``threshold="tuned"`` sorts the margins once and sweeps cumulative
-    weighted counts, scoring every cut in O(n log n): the optimum over all
-    cuts, the lowest optimal cut winning a tie. The threshold lies halfway
-    between the two neighbouring distinct margins, so that equal margins fall
-    on the same side, and is always finite.
+    ``threshold="tuned"`` sorts the margins once and scores every cut by
+    cumulative weighted counts, in O(n log n): the lowest optimal cut wins a
+    tie; the threshold lies halfway between the neighbouring distinct margins
+    (equal margins fall on one side) and is finite. With `sample_weight` from
+    :func:`~skfusion.metrics.squad2_sample_weight` it maximises SQuAD 2.0 EM
+    (or F1) exactly, as the official script's ``find_best_thresh`` does
+    without its quirks (splitting equal scores, starting from 0.0).
 
-    With ``sample_weight`` equal to each answerable question's exact match
-    (or F1) of its best span and 1 for each unanswerable question, the
-    weighted accuracy is the SQuAD 2.0 EM (or F1) total divided by a
-    constant, so the fitted threshold maximises EM (or F1) exactly. This is
-    what the official evaluation script's ``find_best_thresh`` computes,
-    without its quirks: it can split a group of equal scores mid-way, and it
-    starts from a threshold of 0.0, which is not "below every score" on a
-    log-odds scale.
-
-    ``target_precision`` and ``target_noans_recall`` run the same sweep and
-    keep the largest cut that meets them (selective QA: Kamath, Jia and
-    Liang, "Selective Question Answering under Domain Shift", ACL 2020).
-    With `confidence`, each cut of the sorted margins is a candidate whose
-    answered questions give an exact binomial test (Hoeffding-Bentkus for
-    an F1 credit) of "precision below the target"; the rule keeps the cut
-    answering the most among those that pass at level ``(1 - confidence) /
-    n``, Bonferroni over the ``n`` candidates (Angelopoulos, Bates, Candes,
-    Jordan and Lei, "Learn then Test: Calibrating Predictive Algorithms to
-    Achieve Risk Control", 2021). It assumes the fit questions and the new
-    ones are independent draws from one distribution.
-    Fitted with ``span_column=None`` on another classifier's decision
-    function, the rule gives that classifier's threshold for
-    ``sklearn.model_selection.FixedThresholdClassifier``.
+    The targets keep the largest cut meeting them (selective QA: Kamath, Jia
+    and Liang, ACL 2020). With `confidence`, each cut's answered questions
+    give an exact binomial test (Hoeffding-Bentkus for an F1 credit) of
+    "precision below the target", at level ``(1 - confidence) / n``,
+    Bonferroni over the ``n`` cuts (Angelopoulos, Bates, Candes, Jordan and
+    Lei, "Learn then Test", 2021), for fit and new questions drawn
+    independently from one distribution. Fitted with ``span_column=None`` on
+    another classifier's decision function, it gives that classifier's
+    threshold for ``sklearn.model_selection.FixedThresholdClassifier``.
 
     Examples
     --------
@@ -222,19 +195,10 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         self.confidence = confidence
 
     def _margin(self, X):
-        """Return the null score minus the best span score of each row, in float64."""
-        n_features, names = X.shape[1], getattr(self, "feature_names_in_", None)
-        null = _column_positions("null_column", self.null_column, n_features, names)
-        span = self.span_column
-        if span is not None:
-            span = _column_positions("span_column", span, n_features, names)
-            if set(null) & set(span):
-                raise ValueError(
-                    f"null_column={self.null_column!r} and span_column="
-                    f"{self.span_column!r} share a column of X with {n_features} "
-                    "feature(s); use span_column=None if the null column(s) "
-                    "already hold the margin."
-                )
+        names = getattr(self, "feature_names_in_", None)
+        null, span = _margin_positions(
+            self.null_column, self.span_column, X.shape[1], names
+        )
         margin = np.empty(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             for rows, chunk in _row_chunks(X):
@@ -311,7 +275,7 @@ class MarginThresholdClassifier(_BinaryScoreClassifier):
         weight = np.ones(y.shape) if sample_weight is None else sample_weight
         if self.confidence is not None:
             threshold = guaranteed_threshold(
-                margin, positive, weight, credit, *targets, self.confidence
+                margin, positive, weight, credit, targets, self.confidence
             )
         elif targets != (None, None):
             threshold = constrained_threshold(

@@ -10,7 +10,6 @@ from sklearn.metrics import roc_auc_score
 
 
 def _column_positions(name, spec, n_features, feature_names):
-    """Return the positions of the column(s) an index, a name or a list names."""
     items = spec if isinstance(spec, list) else [spec]
     if not items:
         raise ValueError(f"{name}=[] names no column; give at least one.")
@@ -46,15 +45,28 @@ def _column_positions(name, spec, n_features, feature_names):
     return positions
 
 
+def _margin_positions(null_column, span_column, n_features, feature_names):
+    null = _column_positions("null_column", null_column, n_features, feature_names)
+    if span_column is None:
+        return null, None
+    span = _column_positions("span_column", span_column, n_features, feature_names)
+    if set(null) & set(span):
+        raise ValueError(
+            f"null_column={null_column!r} and span_column={span_column!r} share a "
+            f"column of X with {n_features} feature(s); use span_column=None if "
+            "the null column(s) already hold the margin."
+        )
+    return null, span
+
+
 def margin_column_indices(
     feature_names, null_column=0, span_column=-1
 ) -> tuple[list[int], list[int] | None]:
     """Return the column positions of a margin rule's null and span scores.
 
-    The resolution, and the errors (a name that is not a feature name, an
-    index out of range, a column named twice), of `MarginThresholdClassifier`
-    fitted on a DataFrame whose columns are `feature_names`: it turns the
-    names of a loader's ``margin_columns`` into positions in its ``data``.
+    As `MarginThresholdClassifier` resolves them (errors included) when
+    fitted on a DataFrame of columns `feature_names`, e.g. a loader's
+    ``margin_columns`` into positions in its ``data``.
 
     Parameters
     ----------
@@ -80,11 +92,7 @@ def margin_column_indices(
     ([1], [0])
     """
     names = np.asarray(feature_names, dtype=object)
-    n_features = names.shape[0]
-    null = _column_positions("null_column", null_column, n_features, names)
-    if span_column is None:
-        return null, None
-    return null, _column_positions("span_column", span_column, n_features, names)
+    return _margin_positions(null_column, span_column, names.shape[0], names)
 
 
 def _formula(rule, feature_names, n_features):
@@ -105,21 +113,19 @@ def check_margin_direction(
 ) -> float:
     """Warn where a margin rule's margin is lower for unanswerable questions.
 
-    BERT's margin, the null score minus the best span score, is higher for
-    unanswerable questions. A ROC AUC below 0.5 means the opposite, which
-    usually comes from swapped labels or swapped null and span columns and
-    which a tuned threshold would hide behind a poor score.
+    BERT's margin is higher for unanswerable questions; a ROC AUC below 0.5,
+    usually swapped labels or columns, a tuned threshold would hide.
 
     Parameters
     ----------
     rule : MarginThresholdClassifier
         The rule (fitted or not) whose columns give the margin.
     X : array-like of shape (n_samples, n_features)
-        Reader scores; a DataFrame's columns name the columns in the warning.
+        Reader scores.
     y : array-like of shape (n_samples,) of bool
         True (or the rule's positive class) where the question has no answer.
     feature_names : array-like of str, default=None
-        Names of the columns of an array `X`, for the rule and the warning.
+        Names of the columns of an array `X`.
 
     Returns
     -------
@@ -144,8 +150,7 @@ def check_margin_direction(
     >>> check_margin_direction(MarginThresholdClassifier(), X, y)
     1.0
     """
-    # At threshold 0 the decision function is the margin itself, signed
-    # towards the positive class, and the rule resolves its own columns.
+    # At threshold 0 the decision function is the margin, signed to classes_[1].
     targets = dict.fromkeys(("target_precision", "target_noans_recall", "confidence"))
     at_zero = clone(rule).set_params(threshold=0.0, **targets)
     if feature_names is not None and not hasattr(X, "columns"):

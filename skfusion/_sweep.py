@@ -1,11 +1,4 @@
-"""Operating points: the cut of the sorted margins that meets a constraint.
-
-A rule answers the questions whose margin is at most the threshold and
-predicts "no answer" for the others. Sorting the margins once, cumulative
-sums give, for every cut, how much is answered, how much of it is right and
-how many unanswerable questions are flagged; the largest cut that meets the
-constraints answers the most.
-"""
+"""Operating points: the largest cut of the sorted margins meeting a constraint."""
 
 import warnings
 
@@ -15,11 +8,7 @@ from scipy.special import xlogy
 
 
 def threshold_at_cut(m, k):
-    """Return a threshold that answers the first `k` of the sorted margins `m`.
-
-    It sits halfway between the margins on either side of the cut (where
-    floats allow), below all of them for ``k = 0`` and above for ``k = n``.
-    """
+    """Return the threshold halfway across cut `k` of the sorted margins `m`."""
     if k == m.size:
         # Past 2**53, m[-1] + 1.0 may round back to m[-1].
         return float(max(m[-1] + 1.0, np.nextafter(m[-1], np.inf)))
@@ -33,32 +22,8 @@ def threshold_at_cut(m, k):
 
 
 def answered_curves(margin, unanswerable, weight, credit=None):
-    """Coverage, precision of the answered and NoAns recall at every cut.
-
-    Parameters
-    ----------
-    margin, unanswerable, weight : ndarray of shape (n,)
-        The score whose high values mean "no answer", the labels and
-        non-negative weights; zero-weight questions are dropped, so they
-        create no cut.
-    credit : ndarray of shape (n,) or None
-        Each question's credit if answered (its EM or F1); None is 1 for an
-        answerable question and 0 for an unanswerable one.
-
-    Returns
-    -------
-    m : ndarray of shape (n_kept,)
-        The sorted margins.
-    coverage, precision, noans_recall : ndarray of shape (n_kept + 1,)
-        At the cut answering the first ``k`` sorted margins: the weighted
-        fraction answered, the weighted mean credit of the answered (NaN
-        where none is) and the weighted fraction of unanswerable questions
-        flagged.
-    valid : ndarray of shape (n_kept + 1,) of bool
-        Whether the cut falls between distinct margins (or at either end).
-    """
-    keep = weight > 0
-    # Any sort will do: no cut falls inside a run of equal margins.
+    """Sorted margins; coverage, precision, NoAns recall and validity per cut."""
+    keep = weight > 0  # a zero-weight question creates no cut
     order = np.argsort(margin[keep])
     m = margin[keep].take(order)
     w = weight[keep].take(order)
@@ -78,12 +43,7 @@ def answered_curves(margin, unanswerable, weight, credit=None):
 def constrained_threshold(
     margin, unanswerable, weight, credit, target_precision, target_noans_recall
 ):
-    """Return the threshold that answers the most within the constraints.
-
-    Answering nothing meets every constraint (no answered question is
-    wrong, every unanswerable one is flagged), so a threshold always exists;
-    a warning says when nothing else does.
-    """
+    """Return the threshold answering the most within the constraints."""
     m, _, precision, recall, valid = answered_curves(
         margin, unanswerable, weight, credit
     )
@@ -115,25 +75,11 @@ def constrained_threshold(
     return threshold_at_cut(m, k)
 
 
-def guaranteed_threshold(
-    margin,
-    unanswerable,
-    weight,
-    credit,
-    target_precision,
-    target_noans_recall,
-    confidence,
-):
-    """Learn then Test: answer the most with precision guaranteed at `confidence`.
-
-    Candidate ``j`` (``j = 1..n``) answers the questions whose margin is
-    below the ``j``-th smallest margin (candidate ``n`` answers all): given
-    that margin, the questions below it are a sample of new questions below
-    it, so a binomial test of their errors (Hoeffding-Bentkus for credits
-    between 0 and 1) is valid for it. Bonferroni over the ``n`` candidates
-    bounds the chance that any kept one misses the target by ``1 -
-    confidence`` (Angelopoulos et al., "Learn then Test", 2021).
-    """
+def guaranteed_threshold(margin, unanswerable, weight, credit, targets, confidence):
+    """Learn then Test: answer the most with precision guaranteed at `confidence`."""
+    # Candidate j answers the margins below the j-th smallest: given it, they
+    # are a sample of new questions below it; Bonferroni over the n candidates.
+    target_precision, target_noans_recall = targets
     if target_precision is None or target_noans_recall is not None:
         raise ValueError(
             f"confidence={confidence} guarantees target_precision: give "
@@ -174,12 +120,7 @@ def guaranteed_threshold(
 
 
 def _ltt_p_values(losses, n, alpha, binary):
-    """P-values of "the risk of each candidate exceeds `alpha`" (Learn then Test).
-
-    Exact binomial for 0/1 losses; else Hoeffding-Bentkus: the smaller of
-    Hoeffding's ``exp(-n h(min(r, alpha), alpha))`` and ``e P(Bin(n, alpha)
-    <= ceil(n r))``, r the mean loss.
-    """
+    """P-values of "each candidate's risk exceeds `alpha`": binomial, else HB."""
     tail = stats.binom.cdf(np.ceil(losses - 1e-9), n, alpha)
     if binary:
         return tail
@@ -190,12 +131,10 @@ def _ltt_p_values(losses, n, alpha, binary):
 
 
 def _constraints(target_precision, target_noans_recall):
-    parts = []
-    if target_precision is not None:
-        parts.append(f"target_precision={target_precision}")
-    if target_noans_recall is not None:
-        parts.append(f"target_noans_recall={target_noans_recall}")
-    return " and ".join(parts)
+    targets = dict(
+        target_precision=target_precision, target_noans_recall=target_noans_recall
+    )
+    return " and ".join(f"{k}={v}" for k, v in targets.items() if v is not None)
 
 
 def check_answer_credit(answer_credit, n):

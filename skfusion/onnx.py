@@ -1,10 +1,7 @@
-"""ONNX conversion of skfusion's estimators, to serve them with ONNX Runtime.
+"""ONNX conversion of skfusion's estimators (needs the ``onnx`` extra).
 
-Needs the ``onnx`` extra: skl2onnx, onnx and onnxruntime (``pip install -e
-".[onnx]"`` in a clone of skfusion). Importing this module registers both
-estimators with skl2onnx (`register_converters`), so that plain
-``skl2onnx.to_onnx`` converts them alone or as a pipeline's last step;
-`to_onnx` converts one estimator.
+Importing it registers both estimators with skl2onnx, so that plain
+``skl2onnx.to_onnx`` converts them, alone or as a pipeline's last step.
 """
 
 import importlib.util
@@ -13,7 +10,7 @@ import numpy as np
 
 from ._fusion import TorchLogisticFusion
 from ._margin import MarginThresholdClassifier
-from ._margin_tools import _column_positions
+from ._margin_tools import _margin_positions
 
 __all__ = ["register_converters", "to_onnx"]
 
@@ -21,9 +18,8 @@ __all__ = ["register_converters", "to_onnx"]
 def register_converters() -> None:
     """Register skfusion's estimators with skl2onnx.
 
-    Importing `skfusion.onnx` calls it where skl2onnx is installed. Then
-    ``skl2onnx.to_onnx`` converts :class:`~skfusion.TorchLogisticFusion` and
-    :class:`~skfusion.MarginThresholdClassifier`, alone or as a pipeline's
+    Importing `skfusion.onnx` calls it where skl2onnx is installed; then
+    ``skl2onnx.to_onnx`` converts both estimators, alone or as a pipeline's
     last step, with no options. Calling it again changes nothing.
 
     See Also
@@ -32,18 +28,15 @@ def register_converters() -> None:
 
     Notes
     -----
-    Each graph repeats `decision_function`'s arithmetic, in its order, in
-    float64 (float32 where both the input and a float32 fit's coefficients
-    are): the labels are `predict`'s, the scores agree to the sigmoid's
-    rounding. A fusion's graph outputs ``label`` and ``probabilities``,
-    through skl2onnx's ZipMap unless the option ``zipmap`` is False, as for
-    scikit-learn's classifiers (ZipMap takes float32: with float64 input,
-    pass ``options={"zipmap": False}``). A margin rule has no probabilities: its
-    graph outputs ``label`` and ``scores``, ``[-d, d]`` in float64 for its
-    `decision_function` ``d``, whatever the option ``zipmap``. Labels are
-    int64 for integer or boolean classes, strings for string classes. The
-    graphs check nothing: NaN, infinity or an overflowing margin gives NaN
-    or infinite scores where `predict` raises.
+    Each graph repeats `decision_function`'s arithmetic in its order, in
+    float64 (float32 where the input and a float32 fit are): the labels are
+    `predict`'s, the scores agree to the sigmoid's rounding. A fusion's graph
+    outputs ``label`` and ``probabilities``, through skl2onnx's ZipMap
+    (float32 only: with float64 input pass ``options={"zipmap": False}``). A
+    margin rule's outputs ``label`` and ``scores`` ``[-d, d]``, float64, for
+    its `decision_function` ``d``. Labels are int64, or strings for string
+    classes. The graphs check nothing: where `predict` raises (NaN,
+    infinity, an overflowing margin) scores are NaN or infinite.
 
     Examples
     --------
@@ -88,13 +81,12 @@ def to_onnx(estimator, X, *, zipmap=False, target_opset=None):
     estimator : TorchLogisticFusion or MarginThresholdClassifier
         The fitted estimator.
     X : ndarray of shape (n_samples, n_features)
-        Example input: its dtype (float32 or float64; float64 keeps the
-        estimator's precision) and width make the graph's input ``X``.
+        Example input: its dtype (float32, or float64 keeping the estimator's
+        precision) and width make the graph's input ``X``.
     zipmap : bool or "columns", default=False
-        For :class:`~skfusion.TorchLogisticFusion`, skl2onnx's option: False
-        gives the probabilities as an ``(n, 2)`` tensor, True as one
-        dictionary per row (float32 `X` only), "columns" as one output per
-        class. :class:`~skfusion.MarginThresholdClassifier` accepts only False.
+        The skl2onnx option for a fusion's probabilities: an ``(n, 2)`` tensor,
+        a dictionary per row (float32 `X` only) or an output per class. A
+        margin rule accepts only False.
     target_opset : int, default=None
         ONNX opset; None is the latest that skl2onnx has tested.
 
@@ -151,7 +143,6 @@ def to_onnx(estimator, X, *, zipmap=False, target_opset=None):
 
 
 def _parse_margin(scope, model, inputs, custom_parsers=None):
-    """Declare the rule's outputs, labels and its float64 scores: no ZipMap."""
     from skl2onnx.common.data_types import DoubleTensorType, guess_tensor_type
 
     operator = scope.declare_local_operator(f"Skfusion{type(model).__name__}", model)
@@ -180,7 +171,6 @@ def _convert(scope, operator, container):
         return output
 
     def column_sum(X, positions):
-        """``X[:, p0] + X[:, p1] + ...``, left to right as numpy sums them."""
         columns = [node("Gather", X, constant(np.int64(j)), axis=1) for j in positions]
         total = columns[0]
         for column in columns[1:]:
@@ -198,23 +188,19 @@ def _convert(scope, operator, container):
         positive = node("Greater", d, constant(dtype.type(0)))
         scores = [node("Sigmoid", node("Neg", d)), node("Sigmoid", d)]
     else:  # d = null - span - best_threshold_, pos_label where d > 0
-        X, in_dtype = (
-            node("Cast", X.full_name, to=proto(np.dtype(np.float64))),
-            np.float64,
+        X = node("Cast", X.full_name, to=proto(np.dtype(np.float64)))
+        in_dtype, names = np.float64, getattr(model, "feature_names_in_", None)
+        null, span = _margin_positions(
+            model.null_column, model.span_column, model.n_features_in_, names
         )
-        names, n = getattr(model, "feature_names_in_", None), model.n_features_in_
-        null, span = model.null_column, model.span_column
-        d = column_sum(X, _column_positions("null_column", null, n, names))
+        d = column_sum(X, null)
         if span is not None:
-            span = column_sum(X, _column_positions("span_column", span, n, names))
-            d = node("Sub", d, span)
+            d = node("Sub", d, column_sum(X, span))
         d = node("Sub", d, constant(np.float64(model.best_threshold_)))
         positive = node("Greater", d, constant(np.float64(0)))
         if model._positive_label(model.classes_) != model.classes_[1]:
             d, positive = node("Neg", d), node("Not", positive)
         scores = [node("Neg", d), d]
-    # Numbers are integers (scikit-learn fits no fractional classes), as
-    # skl2onnx's int64 label type assumes.
     classes = model.classes_
     table = constant(classes.astype(str if classes.dtype.kind in "USO" else np.int64))
     index = node("Cast", positive, to=proto(np.dtype(np.int64)))

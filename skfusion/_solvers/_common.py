@@ -5,8 +5,6 @@ import numpy as np
 
 def _warmup_linear_lr(step, *, n_steps, warmup_steps):
     """Learning-rate multiplier of `get_linear_schedule_with_warmup` at `step`."""
-    # Step 0 of a warm-up has multiplier 0: the notebook's first optimizer
-    # step leaves the parameters where they were initialised.
     if step < warmup_steps:
         return step / max(1, warmup_steps)
     return max(0.0, (n_steps - step) / max(1, n_steps - warmup_steps))
@@ -20,25 +18,14 @@ def _learning_rates(*, learning_rate, n_steps, warmup_steps):
 
 
 def _linear_init_parameters(rng, n_features, n_restarts):
-    """Draw each restart's parameters as `torch.nn.Linear(n_features, 1)` does.
-
-    Its kaiming-uniform weight (``a=sqrt(5)``) and its bias are both
-    ``U(-1/sqrt(n_features), 1/sqrt(n_features))``. Rows are the weights then
-    the bias; columns are restarts.
-    """
+    """Draw ``U(-1/sqrt(d), 1/sqrt(d))`` as `torch.nn.Linear(d, 1)`, per column."""
     bound = 1.0 / np.sqrt(n_features)
     return rng.uniform(-bound, bound, size=(n_restarts, n_features + 1)).T
 
 
 def _loss_scale_and_offset(X, y, fit_weight):
-    """Each row's share of the loss, in X's precision, and the gradient's offset.
-
-    The gradient of the weighted mean BCE-with-logits loss is
-    ``(scale * X1).T @ (sigmoid(X1 @ w) - y)``, ``X1 = [X, 1]``; the offset is
-    its constant part ``(scale * X1).T @ y``, in float64. einsum rather than
-    BLAS: a matrix-vector product wakes BLAS's threads, which compete with
-    the fit's own, and its summation order may depend on their number.
-    """
+    """Each row's share of the loss, in X's precision, and ``(scale * X1).T @ y``."""
+    # einsum, not BLAS, whose threads compete with the fit's and set the order.
     scale = fit_weight / fit_weight.sum(dtype=np.float64)
     scaled_y = scale * y
     offset = np.append(np.einsum("ij,i->j", X, scaled_y), scaled_y.sum())

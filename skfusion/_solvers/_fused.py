@@ -1,16 +1,11 @@
 """The notebook's training loop as one fused, compiled CPU kernel (numba).
 
-Each step copies the rows, a block at a time and transposed, into a buffer
-that stays in L1; per pair of restarts, one vectorised loop computes the
-logits and accuracy gains, another the sigmoids and gradient sums. A pair
-shares each load and gives the CPU two independent dependency chains; the
-loops are unrolled over four features (fewer are padded with zeros, more
-have loops of their own) so that LLVM vectorises them. `n_jobs` threads each
-train a range of pairs (the kernel releases the GIL), each restart the same
-code on the same data, so the bits do not depend on the split. The first fit
-compiles the kernel, so it is one function with its loops inlined, no code
-for features beyond four where there are none, and arrays written element by
-element (`python -m benchmarks.bench_cold_start`).
+Each step copies the rows, a block at a time and transposed, into an L1
+buffer; per pair of restarts (two independent dependency chains sharing each
+load), one vectorised loop computes the logits and accuracy gains, another
+the sigmoids and gradient sums, unrolled over four features (zero-padded;
+more have loops of their own). `n_jobs` threads each train a range of pairs,
+the same code per restart, so the bits do not depend on the split.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +29,8 @@ from ._numba_math import _FASTMATH, _jit
 # restarts' logits (8 x 512 x 8 bytes, 32 KiB) stay in L1.
 BLOCK_ROWS = 512
 
-# A plain 1 / (1 + exp(-z)) calls libm's scalar exp, which keeps LLVM from
-# vectorising the loops: fits took 5.5x as long in float32 and float64. Cephes'
-# exp, written out, vectorises; without reassociation, so that LLVM keeps its
-# rounding tricks and two-part ln 2.
+# libm's scalar exp keeps LLVM from vectorising (fits 5.5x as long); Cephes'
+# exp written out vectorises, without reassociation, which would break it.
 _EXACT_FASTMATH = _FASTMATH - {"reassoc"}
 _SAME_WIDTH = {
     types.float32: types.int32,
@@ -142,13 +135,8 @@ def _logits_and_gains(XT, signed_eval, W, r, za, zb):
     """Set `za`, `zb` to restarts r's and r + 1's logits (features 0-3); gains."""
     bias = W.shape[1] - 1
     a0, a1, a2, a3, ab = W[r, 0], W[r, 1], W[r, 2], W[r, 3], W[r, bias]
-    b0, b1, b2, b3, bb = (
-        W[r + 1, 0],
-        W[r + 1, 1],
-        W[r + 1, 2],
-        W[r + 1, 3],
-        W[r + 1, bias],
-    )
+    b0, b1, b2, b3 = W[r + 1, 0], W[r + 1, 1], W[r + 1, 2], W[r + 1, 3]
+    bb = W[r + 1, bias]
     zero = za.dtype.type(0)
     gain_a = gain_b = zero
     for i in range(XT.shape[1]):
@@ -179,11 +167,8 @@ def _extra_logits_and_gains(XE, signed_eval, W, r, za, zb):
 @_jit(inline="always")
 def _gradients(XT, fit_scale, grad, r, za, zb, keep):
     """Add ``X1.T @ (fit_scale * sigmoid(z))`` (features 0-3, bias) to `grad`."""
-    # With `keep` (a constant at each call) the loop also leaves
-    # fit_scale * sigmoid(z) in za, zb for _extra_gradients; without, it
-    # writes nothing, which LLVM vectorises better. The logits have a loop
-    # of their own: the sigmoid's long dependency chain alone lets the CPU
-    # overlap more rows.
+    # With `keep` (constant per call) it leaves fit_scale * sigmoid(z) in za,
+    # zb for _extra_gradients; without, it writes nothing, vectorising better.
     zero = za.dtype.type(0)
     a0 = a1 = a2 = a3 = ab = b0 = b1 = b2 = b3 = bb = zero
     for i in range(XT.shape[1]):
@@ -227,19 +212,15 @@ def _extra_gradients(XE, grad, r, sa, sb):
 def _train_restarts(X, extra, scale, sign, offset, W, lrs, first, stop, out, scratch):
     """Run every step for restarts ``first`` to ``stop - 1``, in pairs.
 
-    An odd last restart is paired with the spare last row of `W`. ``out`` is
-    ``(gains, history)``, ``gains[r, s]`` restart r's accuracy gain after
-    step s. Per-block sums in the working precision are added up in float64,
-    so that float32 sums over millions of rows stay accurate. `extra`, the
-    thread's buffer for features beyond four, is None where there are none.
+    An odd last restart pairs with `W`'s spare row; per-block sums are added
+    in float64. `extra` buffers features beyond four (None without).
     """
     gains, history = out
     gain, grad, XT, weights, z = scratch
     za, zb = z[0], z[1]
     n_steps = lrs.shape[0]
-    # Pass `step` measures the parameters of step - 1 (an extra last pass
-    # those of the last step) and, if the step's rate is not 0, computes
-    # the gradient; a zero-rate first step (the warm-up's) needs no pass.
+    # Pass `step` measures step - 1's parameters and, at a nonzero rate,
+    # computes the gradient; a zero-rate first step needs no pass.
     for step in range(n_steps + 1):
         lr = lrs[step] if step < n_steps else 0.0
         if step > 0 or lr > 0:
@@ -281,20 +262,13 @@ def _train_restarts(X, extra, scale, sign, offset, W, lrs, first, stop, out, scr
 
 def _unshared_zeros(shape, dtype):
     """Zeros on cache lines of their own, so that threads share no line."""
-    # A cache line that two cores write moves between them on every write
-    # (false sharing); 128 bytes each side cover a line and its prefetched
-    # neighbour.
+    # 128 bytes each side cover a line and its prefetched neighbour.
     size, pad = int(np.prod(shape)), 128 // np.dtype(dtype).itemsize
     return np.zeros(size + 2 * pad, dtype)[pad : pad + size].reshape(shape)
 
 
 def _n_threads(n_jobs, n_restarts):
-    """Threads for scikit-learn's `n_jobs`: joblib's, at most one per pair.
-
-    ``None`` and negative values also stay within the OpenMP limit that
-    joblib's workers and threadpoolctl set, so that fits inside
-    ``cross_val_score(..., n_jobs=k)`` do not oversubscribe the cores.
-    """
+    """Threads for `n_jobs`: joblib's, within threadpoolctl's, one per pair."""
     n_threads = effective_n_jobs(n_jobs)
     if n_jobs is None or n_jobs < 0:
         limit = _openmp_effective_n_threads(only_physical_cores=False)

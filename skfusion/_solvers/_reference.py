@@ -33,15 +33,7 @@ from ._common import _warmup_linear_lr
 
 
 def _run_reference_sgd(
-    X,
-    y,
-    fit_weight,
-    eval_weight,
-    init_params,
-    *,
-    learning_rate,
-    n_steps,
-    warmup_steps,
+    X, y, fit_weight, eval_weight, init_params, *, learning_rate, n_steps, warmup_steps
 ):
     """Train every restart as the notebook does, one plain numpy step at a time."""
     X1 = np.column_stack([X, np.ones(len(X), dtype=X.dtype)])

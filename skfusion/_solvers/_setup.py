@@ -32,11 +32,7 @@ def _resolve_engine(engine, device):
 
 
 def _fit_and_eval_weights(y, sample_weight, validation_fraction, rng):
-    """Split the sample weights into the loss's and the accuracy's.
-
-    Without a validation fraction both are the sample weights (the notebook's
-    in-sample selection); with one, a stratified split gives each row to one.
-    """
+    """Split the sample weights into the loss's and the accuracy's (stratified)."""
     if validation_fraction is None:
         return sample_weight, sample_weight
     try:

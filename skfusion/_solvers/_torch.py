@@ -1,10 +1,7 @@
-"""The notebook's training loop, run for all restarts at once in torch.
+"""The notebook's training loop for all restarts at once in torch (GPUs).
 
-The engine for GPUs (and ``engine="torch"`` on the CPU, where `_fused` is
-faster). The restarts' parameters are the columns of one matrix, so that 20
-loops become one loop of matrix products; the gradient is the closed form
-``X1.T @ (scale * (sigmoid(z) - y))`` of the loss, without autograd; one pass
-per step gives the accuracy of the last step's parameters and the gradient.
+The restarts' parameters are one matrix's columns; the gradient is the closed
+form ``X1.T @ (scale * (sigmoid(z) - y))``, without autograd.
 """
 
 import numpy as np
@@ -17,24 +14,17 @@ from ._common import (
     _signed_eval_weights,
 )
 
-# Bytes of each (n_restarts, rows) work buffer: on the CPU about 1 MiB keeps
-# a chunk's logits in cache between the passes over them; on a GPU each chunk
-# costs kernel launches at every step, so that chunks there only bound memory
-# (`python -m benchmarks.bench_device_buffer`).
+# Bytes of each (n_restarts, rows) work buffer: in cache on the CPU, on a GPU
+# only bounding memory (`python -m benchmarks.bench_device_buffer`).
 WORK_BUFFER_BYTES = 1 << 20
 DEVICE_WORK_BUFFER_BYTES = 64 << 20
 
 
 class _ChunkedProblem:
-    """Per chunk of rows, ``X1.T`` (``X1 = [X, 1]``), ``(scale * X1).T``, signs.
-
-    Logits are restarts-by-rows, about twice as fast as rows-by-restarts on
-    the development CPU; one pair of work buffers serves every chunk.
-    """
+    """Per chunk of rows, ``X1.T`` (``X1 = [X, 1]``), ``(scale * X1).T``, signs."""
 
     def __init__(self, X, y, fit_weight, eval_weight, n_restarts, device, chunk_rows):
         dtype = torch.float32 if X.dtype == np.float32 else torch.float64
-        # The loss scale multiplies X in float64, rounded once to X's dtype.
         scale = fit_weight / fit_weight.sum()
         _, offset = _loss_scale_and_offset(X, y, fit_weight)
         sign = _signed_eval_weights(y, eval_weight, X.dtype)
@@ -81,11 +71,8 @@ def _run_batched_sgd(
     chunk_rows=None, **schedule,
 ):  # fmt: skip
     """Train as `_reference` specifies, on a torch `device`."""
-    # One thread by default: the products, restarts by features by rows, are
-    # too skinny to gain from more, and torch's OpenMP threads spin-wait for
-    # each other, so that a fit on several slows down many times over when
-    # other processes hold the cores (python -m benchmarks.bench_threads).
-    # torch.get_num_threads already reflects threadpoolctl's limits.
+    # One thread: skinny products gain nothing from more, and spin-waiting
+    # OpenMP threads slow down on busy cores (benchmarks.bench_threads).
     threads = torch.get_num_threads()
     torch.set_num_threads(max(1, min(threads, max_threads)))
     try:
@@ -101,8 +88,7 @@ def _run_batched_sgd(
         history = params_T.new_empty((lrs.size, *params_T.shape))
         gains = torch.empty(lrs.size, len(params_T), dtype=torch.float64, device=device)
         for step, lr in enumerate(lrs.tolist()):
-            # The pass at `step` measures the parameters of step - 1; a
-            # zero-rate first step (the warm-up's) changes nothing.
+            # The pass at `step` measures step - 1's parameters.
             if step > 0 or lr > 0:
                 gained, grad = problem.forward(params_T, with_grad=lr > 0)
                 if step > 0:

@@ -35,29 +35,27 @@ def features_from_logits(
 ):
     """Null and best-span logits per example, selected as transformers does.
 
-    From the per-window logits of an extractive reader (what
-    ``Trainer.predict`` returns for run_qa.py's windows), pick per example the
-    null of the window with the lowest ``start[0] + end[0]`` and the best span
-    over all its windows, exactly as transformers' ``postprocess_qa_predictions``
-    picks them with ``version_2_with_negative=True``, ties included.
+    From an extractive reader's per-window logits (``Trainer.predict`` on
+    run_qa.py's windows), pick per example the null of the window with the
+    lowest ``start[0] + end[0]`` and the best span over its windows, as
+    transformers' ``postprocess_qa_predictions`` does with
+    ``version_2_with_negative=True``, ties included.
 
     Parameters
     ----------
     start_logits, end_logits : array-like of shape (n_windows, seq_len)
-        The float32 or float64 start and end logits, token 0 being the null
-        (``[CLS]``) token, summed in their dtype (float64 where one is) as in
-        transformers, so that float32 ties are float32 ties.
+        Float32 or float64 logits, token 0 the null (``[CLS]``) token, summed
+        in their dtype (float64 where one is) as in transformers.
     example_ids : array-like of shape (n_windows,)
-        The example (question) id of every window; an example's windows,
-        contiguous or not, are taken in input order.
+        Each window's example (question) id; an example's windows, contiguous
+        or not, are taken in input order.
     context_mask : array-like of bool of shape (n_windows, seq_len), default=None
-        True for the tokens of the context, where a span may start and end.
-        Give exactly one of `context_mask` and `offset_mapping`.
+        True for the context's tokens, where a span may start and end. Give
+        exactly one of `context_mask` and `offset_mapping`.
     offset_mapping : sequence of n_windows sequences, default=None
-        The ``offset_mapping`` of run_qa.py: a ``(start, end)`` character pair per
-        context token and None elsewhere (as is an entry shorter than a
-        pair); a row may be shorter than `seq_len`. Only the entries the
-        selection needs are read and checked (see Notes).
+        The run_qa.py one: a ``(start, end)`` character pair per context token, None
+        (or an entry shorter than a pair) elsewhere; a row may be shorter than
+        `seq_len`. Only the entries the selection needs are read and checked.
     max_answer_length : int, default=30
         The longest span considered, in tokens.
     n_best_size : int, default=20
@@ -69,21 +67,19 @@ def features_from_logits(
         With the following attributes.
 
         data : ndarray of shape (n_examples, 4), dtype float64
-            The columns named by `feature_names`; ``span_*`` are 0.0 where
-            `has_span` is False.
+            The columns of `feature_names`, ``span_*`` 0.0 where not `has_span`.
         feature_names : list of str
-            ``["null_start_logit", "null_end_logit", "span_start_logit",
-            "span_end_logit"]``.
+            ``null_start_logit``, ``null_end_logit``, ``span_start_logit``,
+            ``span_end_logit``.
         ids : ndarray of shape (n_examples,)
             The example ids, in order of first appearance.
-        null_window : ndarray of int of shape (n_examples,)
-            The row of the window whose null was kept.
-        span_window, span_start_index, span_end_index : ndarray of int
-            The row of the best span's window and its token indexes, -1
-            where `has_span` is False.
+        null_window, span_window : ndarray of int of shape (n_examples,)
+            The row of the window whose null, and best span, was kept.
+        span_start_index, span_end_index : ndarray of int
+            The best span's token indexes, -1 where not `has_span`.
         has_span : ndarray of bool of shape (n_examples,)
             False where no window holds a candidate span, so that
-            transformers scores its ``"empty"`` placeholder instead.
+            transformers scores its ``"empty"`` placeholder.
 
     See Also
     --------
@@ -93,31 +89,21 @@ def features_from_logits(
     Notes
     -----
     The selection is ``postprocess_qa_predictions``'s in transformers'
-    examples/pytorch/question-answering/utils_qa.py, itself a port of BERT's
+    examples/pytorch/question-answering/utils_qa.py, a port of BERT's
     ``write_predictions``. Per window, the ``n_best_size`` highest start and
     end logits (in ``np.argsort`` order) are paired; a pair is a candidate
     when both tokens are in the context, ``start <= end`` and ``end - start +
-    1 <= max_answer_length`` (with `offset_mapping`, also when its character
-    range is not empty, as transformers drops empty texts). The best span has
-    the highest ``start + end``; among equals the earliest window, then the
-    higher-ranked start, then end, wins, as in transformers' stable sort. The
-    null with the lowest ``start[0] + end[0]`` wins, the earliest window among
-    equals. Where an example has no candidate, transformers scores a
-    placeholder of logits 0.0, and so does this function: the margin
-    ``(null_start + null_end) - (span_start + span_end)`` in the logits'
-    dtype is transformers' ``null_odds`` for every example. A window without
-    context tokens only contributes its null; non-finite logits are an error
-    naming the window.
-
-    Numba kernels find each row's top tokens without sorting it (rows whose
-    top logits tie are argsorted, so that ties resolve as ``np.argsort``'s),
-    and search pairs start by start, skipping a start whose highest possible
-    end cannot beat the best so far. So `offset_mapping` entries are read only
-    where this search needs them (about three per window on simulated reader
-    logits, of the ``2 * n_best_size`` that transformers reads): an entry
-    never read is never checked, and a malformed one (neither None nor a pair
-    of integers) raises only where read, as in transformers. Both inputs give
-    the same features; a `context_mask` is two to three times as fast
+    1 <= max_answer_length`` (with `offset_mapping`, and its character range
+    is not empty). The best span has the highest ``start + end``, the
+    earliest window, then the higher-ranked start, then end winning a tie
+    (transformers' stable sort); the null with the lowest ``start[0] +
+    end[0]``, the earliest window winning a tie. Without a candidate, the
+    span scores transformers' placeholder logits 0.0: the margin ``(null_start
+    + null_end) - (span_start + span_end)`` in the logits' dtype is
+    transformers' ``null_odds``. Non-finite logits are an error naming the
+    window. The pair search skips starts that cannot beat the best so far, so
+    it reads few `offset_mapping` entries (a malformed one raises only where
+    read, as in transformers); a `context_mask` is two to three times as fast
     (benchmarks/bench_features.py).
 
     Examples
@@ -153,10 +139,8 @@ def features_from_logits(
         np.full(n_examples, -1, dtype=np.intp) for _ in range(3)
     )
     per_example(codes, null_score, window_has_span, span_score, windows)
-    # transformers keeps only its n_best_size best predictions (the null among
-    # them), yet never drops the best span: it ranks first or second, and with
-    # n_best_size=1 it pairs its window's top start and end logits, so it
-    # scores at least that window's null, hence at least the kept null.
+    # transformers' n_best_size cut never drops the best span: it ranks first
+    # or second (with n_best_size=1 it scores at least its window's null).
     has_span = window_has_span[span_window]
 
     span_start = np.where(has_span, start[span_window], -1)
@@ -183,7 +167,6 @@ def features_from_logits(
 
 
 def _check_logits(start_logits, end_logits):
-    """Return both logit arrays, C-contiguous, checked to be 2-D floats of one shape."""
     # `_top_indexes` checks they are finite, in the pass it makes anyway.
     arrays = {"start_logits": start_logits, "end_logits": end_logits}
     for name, value in arrays.items():
@@ -207,7 +190,6 @@ def _check_logits(start_logits, end_logits):
 
 
 def _factorize_example_ids(example_ids, n_windows):
-    """Return each window's example number (by first appearance), and their count."""
     ids = np.asarray(example_ids)
     if ids.shape != (n_windows,):
         raise ValueError(
@@ -227,7 +209,6 @@ def _factorize_example_ids(example_ids, n_windows):
 
 
 def _context(context_mask, offset_mapping, shape):
-    """Return the checked context mask, or offset_mapping and its rows' lengths."""
     if (context_mask is None) == (offset_mapping is None):
         raise ValueError(
             "Give exactly one of context_mask and offset_mapping; got "
@@ -246,9 +227,7 @@ def _context(context_mask, offset_mapping, shape):
 
 def _top_indexes(logits, n, name):
     """Per row, ``np.argsort(row)[-1 : -n - 1 : -1]`` (transformers' n best)."""
-    # Where a row's n largest logits are distinct and beat the rest, ties
-    # cannot change argsort's answer: kernels find it without sorting the
-    # row (and check the row is finite). Other rows are argsorted whole.
+    # Rows whose n largest logits are distinct and beat the rest need no sort.
     from ._span_kernel import group_maxima, top_tokens
 
     n_windows, seq_len = logits.shape
@@ -258,8 +237,7 @@ def _top_indexes(logits, n, name):
         finite = np.isfinite(logits).all(axis=1)
         bad_row = -1 if finite.all() else int(np.argmin(finite))
     else:
-        # The (n + 1)-th highest of n + 1 or more group maxima is at most
-        # the row's (n + 1)-th highest: n + 1 groups hold a logit that high.
+        # The (n + 1)-th highest group maximum bounds the row's from below.
         groups = max(n + 1, min(32, seq_len))
         maxima = np.empty((n_windows, groups), dtype=logits.dtype)
         bad_row = group_maxima(logits, maxima)
@@ -278,7 +256,6 @@ def _top_indexes(logits, n, name):
 
 
 def _best_spans(start_logits, end_logits, context, n_best, max_length):
-    """Per window, the best candidate's score, whether any, its start and end."""
     from ._span_kernel import best_pairs
 
     n_windows, seq_len = start_logits.shape
@@ -305,7 +282,6 @@ def _best_spans(start_logits, end_logits, context, n_best, max_length):
     else:
         known = tuple(np.take_along_axis(context, t, 1).view(np.int8) for t in tops)
         no_chars = (np.empty((0, 0), dtype=np.int64),) * 2
-        # Every token's context is known: no window wants any.
         wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
         windows = np.arange(n_windows)
         run(known, no_chars, windows, wanted, np.empty_like(windows))

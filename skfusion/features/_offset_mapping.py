@@ -1,11 +1,4 @@
-"""run_qa.py's ``offset_mapping``, read only where the selection needs it.
-
-It marks the tokens outside the context with None and gives the others their
-``(start, end)`` character offsets. transformers reads the entries of each
-window's top tokens only; the selection needs but a few of those (often
-two): a dev set's offsets are millions of Python objects, whose conversion
-took most of the time.
-"""
+"""run_qa.py's ``offset_mapping`` (millions of objects), read only where needed."""
 
 from itertools import compress, repeat
 from operator import getitem, itemgetter, length_hint
@@ -14,7 +7,6 @@ import numpy as np
 
 
 def offset_row_lengths(offset_mapping, shape):
-    """Per window, the length of its offset_mapping row, checked."""
     dtype = getattr(offset_mapping, "dtype", np.dtype(object))
     lengths = np.array(
         [len(row) if hasattr(row, "__len__") else -1 for row in offset_mapping],
@@ -38,11 +30,8 @@ def offset_row_lengths(offset_mapping, shape):
 
 def read_until_done(run, tops, offset_mapping, lengths):
     """Call `run` (`best_pairs` on `tops`) until none pends, reading what it wants."""
-    # As in transformers, a token is outside the context where its index is
-    # past its row or its entry is None or shorter than 2; a start's
-    # character is its entry's first offset, an end's its second. Entries
-    # are read in rounds, a few per window, the windows still wanting some
-    # alone processed again.
+    # A token past its row, or whose entry is None or shorter than 2, is
+    # outside the context (as in transformers).
     known = tuple(np.where(t < lengths[:, None], -1, 0).astype(np.int8) for t in tops)
     chars = tuple(np.zeros(t.shape, dtype=np.int64) for t in tops)
     wanted = tuple(np.zeros(t.shape, dtype=bool) for t in tops)
@@ -63,7 +52,6 @@ def read_until_done(run, tops, offset_mapping, lengths):
 
 
 def _read(entries, side, window, token):
-    """Whether each entry is a pair, and its offset `side` where it is."""
     length = np.fromiter(map(length_hint, entries, repeat(-1)), np.intp, len(entries))
     for k in np.flatnonzero((length < 0) | (length > 2)):
         if entries[k] is not None:
@@ -80,7 +68,6 @@ def _read(entries, side, window, token):
 
 
 def _as_integers(offsets, count):
-    """Return the offsets as int64, checked to be integers (floats allowed)."""
     try:
         values = np.fromiter(offsets, np.float64, count)
     except (TypeError, ValueError) as error:

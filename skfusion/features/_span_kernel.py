@@ -1,8 +1,4 @@
-"""Numba kernels of `features_from_logits`: top tokens and best pair per window.
-
-No fastmath: the selection compares the logits and their sums exactly as
-numpy and transformers do (float32 sums stay float32).
-"""
+"""Numba kernels of `features_from_logits`, without fastmath: exact comparisons."""
 
 import numpy as np
 
@@ -12,7 +8,6 @@ from .._solvers._numba_math import _jit
 @_jit(fastmath=False)
 def group_maxima(logits, maxima):
     """Set each row's maxima of tokens g, g + groups, ...; return a bad row or -1."""
-    # Lane by lane, so that both vectorise without reassociating.
     n_rows, seq_len = logits.shape
     groups = maxima.shape[1]
     lanes = np.empty(groups, dtype=logits.dtype)
@@ -37,17 +32,13 @@ def group_maxima(logits, maxima):
 def top_tokens(logits, n, bounds, tokens, clear):
     """Per row, its `n` highest logits' tokens, highest first, where `clear`."""
     # A row is clear where its n highest logits are distinct and beat all
-    # others: then argsort's list is that one whatever its tie rule (other
-    # rows are left to an argsort). bounds[row] is reached by at least n + 1
-    # logits; those few are flagged in one vectorised pass, gathered from
-    # the 8-token words holding a flag, and ranked by counting higher ones.
+    # others. The logits reaching bounds[row] are flagged in one vectorised
+    # pass, gathered from the 8-token words holding a flag, and ranked.
     n_rows, seq_len = logits.shape
     n_words = -(-seq_len // 8)
-    # Zero past seq_len, so that the last word reads no stale flag.
     flags = np.zeros(n_words * 8, dtype=np.uint8)
     words = flags.view(np.uint64)
     found = np.empty(seq_len + 8, dtype=np.intp)
-    # Padded with -inf, below every finite logit, to whole vectors.
     found_value = np.full(seq_len + 16, -np.inf, dtype=logits.dtype)
     ranks = np.empty(seq_len + 16, dtype=np.int32)
     ranked = np.empty(seq_len, dtype=np.intp)
@@ -67,14 +58,15 @@ def top_tokens(logits, n, bounds, tokens, clear):
             found_value[a] = x[found[a]]
         padded = count + (-count) % 16
         found_value[count:padded] = -np.inf
-        _count_higher(found_value, padded, count, ranks)
-        # Without branches: each logit files its token under its rank.
+        ranks[:padded] = 0
+        for b in range(count):  # a logit's rank: how many others beat it
+            v = found_value[b]
+            for a in range(padded):
+                ranks[a] += np.int32(v > found_value[a])
         hits[:count] = 0
         for a in range(count):
             ranked[ranks[a]] = found[a]
             hits[ranks[a]] += 1
-        # Each of the first n ranks held by one logit: distinct, and the
-        # others (ranked n or more) strictly below them.
         each_once = True
         for r in range(n):
             each_once &= hits[r] == 1
@@ -82,28 +74,12 @@ def top_tokens(logits, n, bounds, tokens, clear):
         clear[row] = each_once
 
 
-@_jit(fastmath=False, inline="always")
-def _count_higher(values, size, count, ranks):
-    """Set ``ranks[a]`` to how many of ``values[:count]`` beat ``values[a]``."""
-    ranks[:size] = 0
-    for b in range(count):
-        v = values[b]
-        for a in range(size):
-            ranks[a] += np.int32(v > values[a])
-
-
 @_jit(fastmath=False)
 def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted, pending):
     """Per window of `windows`, the best candidate span; return how many pend."""
-    # logits, tops, known and chars are (start, end) pairs: the logits, the
-    # top tokens in rank order, whether each is in the context (1), not (0)
-    # or not yet known (-1), and the character it bounds (empty arrays to
-    # ignore characters). transformers appends pairs start-major and its
-    # stable sort keeps the first of equal scores: each start's first valid
-    # end is its best pair, and the first start with the highest such score
-    # wins. A window that needs a token not yet known is marked in `wanted`
-    # and listed in `pending`; the others' score, start and end (-1: no
-    # candidate) go to `out`.
+    # (start, end) pairs: logits, top tokens, whether each is in the context
+    # (1, 0, or -1 not yet known), its character. transformers' stable sort
+    # keeps the first start's first valid end among equal scores.
     n_wanting = 0
     for w in windows:
         score, start, end, done = _best_pair(
@@ -120,8 +96,6 @@ def best_pairs(logits, tops, known, chars, max_length, windows, out, wanted, pen
 @_jit(fastmath=False, inline="always")
 def _best_pair(logits, tops, known, chars, max_length, w, wanted):
     """Return `best_pairs`' score, start, end for window `w`, and whether done."""
-    # A start is skipped when even its first possible end cannot beat the
-    # best so far, so that few tokens need be known.
     start_logits, end_logits = logits
     starts, ends = tops
     known_start, known_end = known
@@ -172,8 +146,7 @@ def _first_possible_end(ends, known, start, max_length, first):
 @_jit(fastmath=False)
 def per_example(codes, null_score, has_span, span_score, out):
     """Per example, its first window, its null's (lowest) and its span's (highest)."""
-    # Ties go to the window that comes first, as transformers meets an
-    # example's windows in input order; out's three arrays are filled with -1.
+    # Ties go to the first window; out's three arrays are filled with -1.
     first, null_window, span_window = out
     for w in range(len(codes)):
         e = codes[w]

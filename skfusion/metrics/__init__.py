@@ -1,9 +1,7 @@
-"""SQuAD 2.0 metrics: answer normalisation, EM and F1, and official-style reports.
+"""SQuAD 2.0 metrics: answer normalisation, EM and F1, official-style reports.
 
-Everything here follows the official SQuAD 2.0 evaluation script
-(``evaluate-v2.0.py``; Rajpurkar, Jia and Liang, "Know What You Don't Know:
-Unanswerable Questions for SQuAD", ACL 2018), so that scores computed here
-are the leaderboard's.
+They follow the official evaluation script ``evaluate-v2.0.py`` (Rajpurkar,
+Jia and Liang, ACL 2018): scores here are the leaderboard's.
 """
 
 from ._scorer import make_squad2_scorer, squad2_score
@@ -11,12 +9,13 @@ from ._squad import (
     answer_credit,
     exact_match,
     f1_overlap,
+    no_answer_report,
     normalize_answer,
     squad2_credit,
     squad2_report,
     squad2_sample_weight,
+    tuning_sample_weight,
 )
-from ._tuning import no_answer_report, tuning_sample_weight
 
 __all__ = [
     "answer_credit",

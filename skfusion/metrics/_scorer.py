@@ -22,16 +22,14 @@ def squad2_score(
     y_pred : array-like of shape (n_questions,)
         Predicted labels; `pos_label` means "no answer".
     answer_credit : array-like of shape (n_questions,)
-        Each question's EM (or F1) if its best span is given as the answer
-        (see `squad2_credit`).
+        Each question's EM (or F1) if its best span is the answer.
     pos_label : int, float, bool or str, default=True
         The label meaning "no answer".
 
     Returns
     -------
     score : float
-        The mean per-question credit: the official script's ``exact`` (or
-        ``f1``) divided by 100.
+        The official script's ``exact`` (or ``f1``) divided by 100.
 
     See Also
     --------
@@ -62,17 +60,15 @@ def make_squad2_scorer(metric: str = "em", *, pos_label=True):
     Parameters
     ----------
     metric : {"em", "f1"}, default="em"
-        The name of the per-question credit the scorer requests, as in
-        ``cross_validate(..., params={"em": em})`` or ``GridSearchCV.fit(X,
-        y, em=em)``: each fold's scorer gets that fold's entries.
+        The per-question credit the scorer requests by name, as in
+        ``cross_validate(..., params={"em": em})``.
     pos_label : int, float, bool or str, default=True
         The label meaning "no answer".
 
     Returns
     -------
     scorer : callable
-        ``scorer(estimator, X, y, **{metric: credit})``, the
-        `squad2_score` of ``estimator.predict(X)``; greater is better.
+        ``scorer(estimator, X, y, **{metric: credit})``: `squad2_score`.
 
     See Also
     --------
@@ -82,11 +78,10 @@ def make_squad2_scorer(metric: str = "em", *, pos_label=True):
 
     Notes
     -----
-    The credit reaches the scorer through scikit-learn's metadata routing,
-    enabled by ``sklearn.set_config(enable_metadata_routing=True)``; the
-    scorer asks for it with ``set_score_request(answer_credit=metric)``. To
-    fit for EM too, route the weights of `squad2_sample_weight` to ``fit``
-    with ``estimator.set_fit_request(sample_weight=True)``.
+    The credit reaches the scorer by scikit-learn's metadata routing
+    (``sklearn.set_config(enable_metadata_routing=True)``). To fit for EM
+    too, route `squad2_sample_weight` to ``fit`` with
+    ``estimator.set_fit_request(sample_weight=True)``.
 
     Examples
     --------

@@ -1,10 +1,4 @@
-"""SQuAD 2.0 metrics: answer normalisation, EM and F1, and official-style reports.
-
-Everything here follows the official SQuAD 2.0 evaluation script
-(``evaluate-v2.0.py``; Rajpurkar, Jia and Liang, "Know What You Don't Know:
-Unanswerable Questions for SQuAD", ACL 2018), so that scores computed here
-are the leaderboard's.
-"""
+"""SQuAD 2.0 answer normalisation, EM, F1 and reports, as ``evaluate-v2.0.py``."""
 
 import collections
 import re
@@ -16,6 +10,7 @@ from numpy.typing import ArrayLike
 # str.translate deletes exactly the characters the official script filters out.
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_TUNE_KEYS = {"accuracy": "accuracy", "squad_em": "em", "squad_f1": "f1"}
 
 
 def normalize_answer(text: str) -> str:
@@ -30,12 +25,16 @@ def normalize_answer(text: str) -> str:
     -------
     normalized : str
         Lower case, without punctuation or the articles "a", "an" and "the",
-        with runs of white space squashed to one space: the steps, in order,
-        of the official script's ``normalize_answer``.
+        white space squashed to one space.
 
     See Also
     --------
     exact_match : Compares two normalised answers.
+
+    Notes
+    -----
+    The steps, in order, of ``normalize_answer`` in the official SQuAD 2.0
+    script ``evaluate-v2.0.py`` (Rajpurkar, Jia and Liang, ACL 2018).
 
     Examples
     --------
@@ -52,10 +51,8 @@ def exact_match(gold: str, prediction: str) -> int:
 
     Parameters
     ----------
-    gold : str
-        A gold answer.
-    prediction : str
-        A predicted answer ("" for "no answer").
+    gold, prediction : str
+        A gold answer and a predicted one ("" for "no answer").
 
     Returns
     -------
@@ -80,10 +77,8 @@ def f1_overlap(gold: str, prediction: str) -> float:
 
     Parameters
     ----------
-    gold : str
-        A gold answer.
-    prediction : str
-        A predicted answer ("" for "no answer").
+    gold, prediction : str
+        A gold answer and a predicted one ("" for "no answer").
 
     Returns
     -------
@@ -124,18 +119,15 @@ def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
     Parameters
     ----------
     golds : list of str
-        The question's gold answers. Those that normalise to "" are dropped;
-        if none is left, the only gold answer is "" (as for an unanswerable
-        question).
+        The question's gold answers; those normalising to "" are dropped, ""
+        standing alone where none is left (an unanswerable question).
     prediction : str
         The predicted answer.
 
     Returns
     -------
-    em : int
-        The best exact match over the gold answers.
-    f1 : float
-        The best F1 over the gold answers.
+    em, f1 : int, float
+        The best exact match and F1 over the gold answers.
 
     See Also
     --------
@@ -152,7 +144,6 @@ def answer_credit(golds: list[str], prediction: str) -> tuple[int, float]:
 
 
 def _normalized_credit(golds, pred):
-    """`answer_credit` of normalised gold answers and prediction."""
     golds = [n for n in dict.fromkeys(golds) if n] or [""]
     if pred in golds:
         return 1, 1.0  # equal tokens: F1 1.0, the most it can be
@@ -160,7 +151,7 @@ def _normalized_credit(golds, pred):
 
 
 def _answer_credits(golds, predictions):
-    """EM and F1 arrays of `answer_credit` of each prediction, normalised in a batch."""
+    """EM and F1 arrays of `answer_credit` of each prediction."""
     distinct = dict.fromkeys(g for question in golds for g in question)
     normal = dict(zip(distinct, _normalize_all(list(distinct)), strict=True))
     credit = [
@@ -173,10 +164,9 @@ def _answer_credits(golds, predictions):
 
 def _normalize_all(texts):
     """``[normalize_answer(t) for t in texts]`` in a few calls on one string."""
-    # NUL bounds the steps as a string's ends do: no step changes it, and it
-    # is neither a letter nor a word character, nor ignored in casing (final
-    # sigmas lower as at an end), nor white space. Texts holding a NUL are
-    # normalised one by one.
+    # NUL bounds the steps as a string's ends do (no step changes it, nor
+    # treats it as a letter, a word character or space): texts holding one
+    # are normalised one by one.
     joined = "\0".join(texts)
     if not texts or joined.count("\0") != len(texts) - 1:
         return list(map(normalize_answer, texts))
@@ -196,21 +186,22 @@ def squad2_credit(
     unanswerable : array-like of shape (n_questions,) of bool
         True where the question has no answer.
     answer_credit : array-like of shape (n_questions,)
-        Each question's EM (or F1) if its best span is given as the answer,
-        as `answer_credit` computes it (for an unanswerable question, 0
-        unless the span normalises to the empty string).
+        Each question's EM (or F1) if its best span is the answer, as
+        `answer_credit` computes it.
 
     Returns
     -------
     credit : ndarray of shape (n_questions,)
-        1 for a question rightly predicted unanswerable, 0 for an answerable
-        one predicted so, and the span's credit for a question answered: the
-        official script's ``apply_no_ans_threshold``.
+        Where "no answer" is predicted, 1 if the question is unanswerable,
+        else 0; elsewhere `answer_credit`.
 
     See Also
     --------
     squad2_report : Averages the credit as the official script reports it.
-    squad2_sample_weight : Weights that make accuracy this credit's total.
+
+    Notes
+    -----
+    The official script's ``apply_no_ans_threshold``.
 
     Examples
     --------
@@ -233,15 +224,14 @@ def squad2_sample_weight(
     unanswerable : array-like of shape (n_questions,) of bool
         True where the question has no answer.
     answer_credit : array-like of shape (n_questions,)
-        Each question's EM (or F1) if its best span is the answer, as for
-        `squad2_credit`.
+        As for `squad2_credit`.
 
     Returns
     -------
     sample_weight : ndarray of shape (n_questions,)
-        ``answer_credit`` for an answerable question (what answering it
-        gains) and ``1 - answer_credit`` for an unanswerable one (what
-        predicting "no answer" gains over answering).
+        What answering an answerable question gains, ``answer_credit``, and
+        what "no answer" gains over answering an unanswerable one, ``1 -
+        answer_credit``.
 
     See Also
     --------
@@ -249,11 +239,9 @@ def squad2_sample_weight(
 
     Notes
     -----
-    With "no answer" the positive class, the SQuAD total is a constant plus
-    the weighted number of correct predictions, so that a classifier fitted
-    to maximise weighted accuracy with these weights maximises EM (or F1);
-    `MarginThresholdClassifier` finds that optimum exactly, as the official
-    script's ``find_best_thresh`` does.
+    The SQuAD total is a constant plus the weighted number of correct
+    predictions, so that maximising weighted accuracy maximises EM (or F1),
+    as the official script's ``find_best_thresh`` does.
 
     Examples
     --------
@@ -282,10 +270,7 @@ def _percent_report(unanswerable, values):
 
 
 def squad2_report(
-    predicted_null: ArrayLike,
-    unanswerable: ArrayLike,
-    em: ArrayLike,
-    f1: ArrayLike,
+    predicted_null: ArrayLike, unanswerable: ArrayLike, em: ArrayLike, f1: ArrayLike
 ) -> dict:
     """Summarise no-answer decisions as the official script does.
 
@@ -296,15 +281,13 @@ def squad2_report(
     unanswerable : array-like of shape (n_questions,) of bool
         True where the question has no answer.
     em, f1 : array-like of shape (n_questions,)
-        Each question's EM and F1 if its best span is the answer (see
-        `squad2_credit`).
+        Each question's EM and F1 if its best span is the answer.
 
     Returns
     -------
     report : dict
         ``exact``, ``f1`` and ``total``, then the same prefixed ``HasAns_``
-        for answerable and ``NoAns_`` for unanswerable questions (a subset
-        that is empty is left out), scores in percent: the keys and values
+        and ``NoAns_`` (an empty subset left out), in percent: what
         ``evaluate-v2.0.py`` prints.
 
     See Also
@@ -320,7 +303,99 @@ def squad2_report(
     """
     unanswerable = np.asarray(unanswerable, dtype=bool)
     credit = {
-        "exact": squad2_credit(predicted_null, unanswerable, em),
-        "f1": squad2_credit(predicted_null, unanswerable, f1),
+        k: squad2_credit(predicted_null, unanswerable, v)
+        for k, v in [("exact", em), ("f1", f1)]
     }
     return _percent_report(unanswerable, credit)
+
+
+def tuning_sample_weight(
+    unanswerable: ArrayLike,
+    tune: str,
+    *,
+    em: ArrayLike | None = None,
+    f1: ArrayLike | None = None,
+) -> np.ndarray | None:
+    """Sample weights under which weighted accuracy is the metric to tune.
+
+    Parameters
+    ----------
+    unanswerable : array-like of shape (n_questions,) of bool
+        True where the question has no answer.
+    tune : {"accuracy", "squad_em", "squad_f1"}
+        The metric: accuracy of the no-answer decision (no weights), or the
+        SQuAD 2.0 EM or F1 total (`squad2_sample_weight` of `em` or `f1`).
+    em, f1 : array-like of shape (n_questions,), default=None
+        Each question's EM and F1 if its best span is the answer; the one
+        `tune` names is required (else ValueError).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_questions,) or None
+        None for ``tune="accuracy"``.
+
+    See Also
+    --------
+    squad2_sample_weight : The weights of one credit.
+    skfusion.model_selection.compare_estimators : Fits with these weights.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import tuning_sample_weight
+    >>> tuning_sample_weight([True, False], "squad_f1", f1=[0.0, 0.5])
+    array([1. , 0.5])
+    >>> tuning_sample_weight([True, False], "accuracy") is None
+    True
+    """
+    if tune not in _TUNE_KEYS:
+        raise ValueError(f"tune={tune!r} must be one of {list(_TUNE_KEYS)}.")
+    key = _TUNE_KEYS[tune]
+    if key == "accuracy":
+        return None
+    credit = em if key == "em" else f1
+    if credit is None:
+        raise ValueError(f"tune={tune!r} needs each question's {key}.")
+    return squad2_sample_weight(unanswerable, credit)
+
+
+def no_answer_report(
+    predicted_null: ArrayLike,
+    unanswerable: ArrayLike,
+    em: ArrayLike | None = None,
+    f1: ArrayLike | None = None,
+) -> dict:
+    """Summarise no-answer decisions in percent, with or without EM and F1.
+
+    Parameters
+    ----------
+    predicted_null : array-like of shape (n_questions,) of bool
+        True where "no answer" is predicted.
+    unanswerable : array-like of shape (n_questions,) of bool
+        True where the question has no answer.
+    em, f1 : array-like of shape (n_questions,), default=None
+        Each question's EM and F1 if its best span is the answer. Without
+        both, an answerable question counts as right when it is answered.
+
+    Returns
+    -------
+    report : dict
+        With `em` and `f1`, `squad2_report`. Without, ``accuracy`` and
+        ``total``, then the same prefixed ``HasAns_`` and ``NoAns_``, in
+        percent: ``exact`` where every answered question's span is right.
+
+    See Also
+    --------
+    squad2_report : The report with EM and F1.
+
+    Examples
+    --------
+    >>> from skfusion.metrics import no_answer_report
+    >>> report = no_answer_report([True, True, False], [True, False, False])
+    >>> report["accuracy"], report["HasAns_accuracy"], report["NoAns_total"]
+    (66.66..., 50.0, 1)
+    """
+    if em is not None and f1 is not None:
+        return squad2_report(predicted_null, unanswerable, em, f1)
+    unanswerable = np.asarray(unanswerable, dtype=bool)
+    correct = np.asarray(predicted_null, dtype=bool) == unanswerable
+    return _percent_report(unanswerable, {"accuracy": correct})

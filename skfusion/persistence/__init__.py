@@ -1,9 +1,4 @@
-"""Calibrator files and SQuAD-style predictions.
-
-A calibrator file holds a fitted estimator with the score columns, reader
-and score kind it was trained on, and the versions that saved it. ``.skops``
-is the format to share: loading one runs no code.
-"""
+"""Calibrator files (``.skops`` to share: loading one runs no code), predictions."""
 
 from ._calibrator import (
     InconsistentVersionWarning,

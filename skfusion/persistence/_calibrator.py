@@ -1,11 +1,4 @@
-"""Calibrator files: a fitted estimator with what it was fitted on.
-
-A file from someone else must run no code when loaded, nor choose what a
-prediction costs. A ``.skops`` file (told by its first bytes, not its name)
-is rebuilt only from types skops trusts plus skfusion's two estimators; a
-joblib or pickle file can run anything while it loads, so it is read only
-with ``allow_pickle``. What loads is then checked as `fit` leaves it.
-"""
+"""Calibrator files: a fitted estimator with what it was fitted on."""
 
 import importlib.util
 import io
@@ -32,14 +25,10 @@ from ..datasets._base import short
 
 FORMAT = "skfusion.calibrator/1"
 _ESTIMATORS = (TorchLogisticFusion, MarginThresholdClassifier)
-# The only types a .skops calibrator may hold beyond those skops trusts.
 TRUSTED_TYPES = [f"{c.__module__}.{c.__name__}" for c in _ESTIMATORS]
-# The steps a Pipeline may hold before skfusion's classifier: each maps a row
-# to a row of the same width in linear time, whatever numbers it holds; skops
-# trusts ~200 estimators, and a file can make many ask for any memory or time
-# (PolynomialFeatures(degree=120) wants gigabytes for 60 questions).
+# Steps mapping a row to a row of its width in linear time: of the ~200
+# estimators skops trusts, many can ask for any memory (PolynomialFeatures).
 STEPS = (pp.StandardScaler, pp.MinMaxScaler, pp.MaxAbsScaler, pp.RobustScaler)
-# A calibrator is kilobytes: a larger file, or a zip inflating beyond, is hostile.
 MAX_BYTES = 256 * 2**20
 _SKOPS = 'needs skops: pip install skops (or pip install -e ".[skops]" in a clone)'
 
@@ -47,8 +36,8 @@ _SKOPS = 'needs skops: pip install skops (or pip install -e ".[skops]" in a clon
 class InconsistentVersionWarning(_SklearnVersionWarning):
     """Warning raised when a calibrator is loaded under other versions.
 
-    A subclass of scikit-learn's warning of that name, so that one filter
-    catches both, for the skfusion, scikit-learn and numpy versions.
+    Of skfusion, scikit-learn or numpy; a subclass of scikit-learn's warning
+    of that name, so that one filter catches both.
 
     Parameters
     ----------
@@ -83,14 +72,14 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
         self.current_versions = dict(current_versions)
 
     def __str__(self):
-        def listed(versions):
-            return ", ".join(f"{name} {v}" for name, v in versions.items())
-
+        then, now = (
+            ", ".join(f"{name} {v}" for name, v in versions.items())
+            for versions in (self.original_versions, self.current_versions)
+        )
         return (
-            f"Trying to load calibrator {self.path} saved with "
-            f"{listed(self.original_versions)} when using "
-            f"{listed(self.current_versions)}. This might lead to breaking code or "
-            "invalid results. Use at your own risk."
+            f"Trying to load calibrator {self.path} saved with {then} when using "
+            f"{now}. This might lead to breaking code or invalid results. Use at "
+            "your own risk."
         )
 
 
@@ -106,22 +95,19 @@ def save_calibrator(
         :class:`~skfusion.MarginThresholdClassifier`, a
         :class:`~sklearn.model_selection.FixedThresholdClassifier` of one, or
         a :class:`~sklearn.pipeline.Pipeline` ending in either whose earlier
-        steps only rescale the columns (``StandardScaler``, ``MinMaxScaler``,
-        ``MaxAbsScaler``, ``RobustScaler`` or ``"passthrough"``), fitted on
-        labels False/True or 0/1 (True/1 meaning unanswerable).
+        steps are ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
+        ``RobustScaler`` or ``"passthrough"``; labels False/True or 0/1, True/1
+        meaning unanswerable.
     feature_names : sequence of str or None
-        The names of the score columns it was trained on; None takes its
-        ``feature_names_in_``, which, where known, they must equal.
+        The score columns' names; None takes its ``feature_names_in_``, which,
+        where known, they must equal.
     path : str or path-like
-        The suffix, in any case, picks the format: ``.skops`` (needs skops:
-        ``pip install -e ".[skops]"`` in a clone of skfusion) is the one to
-        share; ``.joblib``, ``.pkl`` and ``.pickle`` are joblib's, for your
-        own use. A temporary file replaces `path` only once complete; an
-        existing `path` must be a regular file (else OSError), whose
-        permissions are kept.
+        Its suffix, in any case, picks the format: ``.skops`` (needs skops) to
+        share; ``.joblib``, ``.pkl``, ``.pickle`` (joblib's) for your own use.
+        Written atomically; an existing `path` must be a regular file (else
+        OSError), whose permissions are kept.
     reader, score_kind : str or None, default=None
-        The fit data's ``reader`` and ``score_kind``, as the loaders give
-        them, recorded for `load_calibrator`; None where unknown.
+        The fit data's, as the loaders give them, for `load_calibrator`.
     force : bool, default=False
         Whether to replace a read-only `path`, as ``cp --force`` does.
 
@@ -140,7 +126,7 @@ def save_calibrator(
     >>> names, model.best_threshold_
     (['null_odds'], 0.25)
     """
-    dump = writer(path)  # an unknown suffix, or no skops, before anything
+    dump = writer(path)
     bundle = {"format": FORMAT, "model": estimator, "versions": _versions(),
               "feature_names": _feature_names(estimator, feature_names),
               "reader": reader, "score_kind": score_kind}  # fmt: skip
@@ -162,13 +148,24 @@ def writer(path):
     return _write_skops if suffix == ".skops" else _write_joblib
 
 
+def _write_skops(bundle, file):
+    import skops.io
+
+    skops.io.dump(bundle, file)
+
+
+def _write_joblib(bundle, file):
+    import joblib
+
+    joblib.dump(bundle, file)
+
+
 def _versions():
     return {"skfusion": __version__, "scikit-learn": sklearn.__version__,
             "numpy": np.__version__}  # fmt: skip
 
 
 def _feature_names(estimator, feature_names):
-    """Return the given names, or those the estimator was fitted on."""
     fitted = getattr(estimator, "feature_names_in_", None)
     fitted = None if fitted is None else [str(name) for name in fitted]
     names = None if feature_names is None else [str(n) for n in feature_names]
@@ -186,41 +183,29 @@ def _feature_names(estimator, feature_names):
     return fitted if names is None else names
 
 
-def _write_skops(bundle, file):
-    import skops.io
-
-    skops.io.dump(bundle, file)
-
-
-def _write_joblib(bundle, file):
-    import joblib
-
-    joblib.dump(bundle, file)
-
-
 def load_calibrator(
     path, *, allow_pickle=False, data=None, force=False
 ) -> tuple[object, list[str]]:
     """Read a calibrator file written by `save_calibrator`.
 
     The file must be a regular file holding a calibrator as `fit` leaves it
-    (classes [False, True] or [0, 1], fitted numbers finite and of the shape
-    `fit` gives), else ValueError.
+    (classes [False, True] or [0, 1], fitted numbers finite and of `fit`'s
+    shapes), else ValueError.
 
     Parameters
     ----------
     path : str or path-like
-        A calibrator file. A ``.skops`` file (told by its content, whatever
-        its name) is loaded only if every type in it is one skops trusts or
-        one of skfusion's estimators: loading it runs no code.
+        A calibrator file. A ``.skops`` file (told by its content) is loaded
+        only if it holds no type but skops' trusted ones and skfusion's
+        estimators: loading it runs no code.
     allow_pickle : bool, default=False
-        Whether to load a joblib or pickle file. Loading one can run any code
-        it holds: allow it only for files from a source you trust, as with
-        ``numpy.load(allow_pickle=True)`` or ``torch.load(weights_only=False)``.
+        Whether to load a joblib or pickle file, which can run any code it
+        holds: only for files from a source you trust, as with
+        ``numpy.load(allow_pickle=True)``.
     data : Bunch, default=None
-        The data to apply it to, as the loaders of `skfusion.datasets` give
-        it: its ``feature_names`` must be the calibrator's, and its ``reader``
-        and ``score_kind`` those it was fitted on, where both sides know them.
+        The data to apply it to, from a loader of `skfusion.datasets`: its
+        ``feature_names`` must be the calibrator's, and its ``reader`` and
+        ``score_kind`` those it was fitted on, where both sides know them.
     force : bool, default=False
         Whether `data` of another reader or score kind only warns.
 
@@ -234,8 +219,7 @@ def load_calibrator(
     Warns
     -----
     InconsistentVersionWarning
-        If the file was saved under other versions of skfusion,
-        scikit-learn or numpy.
+        If the file was saved under other versions.
 
     See Also
     --------
@@ -292,11 +276,9 @@ def check_feature_names(expected, found) -> None:
 
     Parameters
     ----------
-    expected : sequence of str
-        The calibrator's column names.
-    found : sequence of str
-        The data's column names; other names, or another order, raise a
-        ValueError that shows both.
+    expected, found : sequence of str
+        The calibrator's and the data's column names; other names, or another
+        order, raise a ValueError showing both.
 
     See Also
     --------
@@ -316,7 +298,6 @@ def check_feature_names(expected, found) -> None:
 
 
 def _read(path, allow_pickle):
-    """Return the object in a regular calibrator file, running no code by default."""
     # O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     found = os.fstat(fd)
@@ -325,7 +306,7 @@ def _read(path, allow_pickle):
         raise ValueError(
             f"{path} is {file_kind(found.st_mode)}, expected a calibrator file."
         )
-    with open(fd, "rb") as f:  # a file larger than the bound is not read
+    with open(fd, "rb") as f:
         data = f.read(MAX_BYTES + 1) if found.st_size <= MAX_BYTES else f.read(0)
     if found.st_size > MAX_BYTES or len(data) > MAX_BYTES:
         raise ValueError(
@@ -364,7 +345,6 @@ def _read(path, allow_pickle):
 
 
 def _check_bundle(bundle, path):
-    """Raise unless `bundle` is a calibrator file's content; return it."""
     keys = {"format", "model", "feature_names", "versions"}
     if (not isinstance(bundle, dict) or bundle.get("format") != FORMAT
             or not keys <= set(bundle) <= keys | {"reader", "score_kind"}):  # fmt: skip
@@ -394,7 +374,7 @@ def _check_bundle(bundle, path):
 
 
 def _check_estimator(model, names, where):
-    """Raise unless `model` is a calibrator fitted on `names`, predicting zeros."""
+    """Raise unless `model` is a calibrator fitted on `names`."""
     steps, final = [], model
     if type(model) is Pipeline:
         try:
@@ -433,7 +413,6 @@ def _check_estimator(model, names, where):
 
 
 def _check_fitted(model, names, where):
-    """Raise unless `model` is fitted on the columns `names` as `fit` leaves it."""
     try:
         check_is_fitted(model)
     except Exception:
@@ -467,7 +446,6 @@ def _check_fitted(model, names, where):
 
 
 def _fitted_shapes(model):
-    """Return the shape `fit` gives each fitted number of `model`; () a scalar."""
     n = model.n_features_in_
     if type(model) is TorchLogisticFusion:
         r, s = model.n_restarts, model.n_steps

@@ -27,11 +27,10 @@ def resolve_unknown_spans(
 ) -> Bunch:
     """Decide the answered questions whose best span text is unknown.
 
-    A question can be answered only with a span text. Where the reader
-    found no candidate span (`no_span`, its placeholder ``"empty"``), the
-    only answer is "no answer". Where the text is merely unknown (``""`` in
-    a ``predictions.json`` without its n-best lists), writing "no answer"
-    changes the decision, so it happens only with ``missing_span="null"``.
+    Where the reader found no candidate span (`no_span`, its ``"empty"``
+    placeholder), the only answer is "no answer". Where the text is merely
+    unknown (``""`` in a ``predictions.json`` without n-best lists), writing
+    "no answer" changes the decision: only with ``missing_span="null"``.
 
     Parameters
     ----------
@@ -44,21 +43,15 @@ def resolve_unknown_spans(
     ids : array-like of shape (n_questions,), default=None
         Question ids, named in the error; None names row positions.
     missing_span : {"error", "null"}, default="error"
-        For answered questions whose span text is unknown for another
-        reason: raise, or write them as "no answer".
+        For the other answered questions of unknown span text: raise
+        ValueError, or write them as "no answer".
 
     Returns
     -------
     result : Bunch
-        ``predicted_null``, the decisions to write (for `squad_predictions`);
-        ``no_span`` and ``missing``, boolean masks of the answered questions
-        turned into "no answer" for each reason.
-
-    Raises
-    ------
-    ValueError
-        With ``missing_span="error"``, if an answered question's span text is
-        unknown although the reader had a candidate span.
+        ``predicted_null``, the decisions to write; ``no_span`` and
+        ``missing``, masks of the answered questions turned into "no answer"
+        for each reason.
 
     See Also
     --------
@@ -91,7 +84,7 @@ def resolve_unknown_spans(
 
 
 def _prediction_keys(ids):
-    """Return the ids as JSON keys (strings); ids that print alike are an error."""
+    """Return the ids as JSON keys; ids that print alike are an error."""
     bad = [q for q in ids if isinstance(q, (bool, np.bool_))
            or not isinstance(q, (str, numbers.Integral))]  # fmt: skip
     if bad:
@@ -119,25 +112,18 @@ def squad_predictions(ids: ArrayLike, predicted_null: ArrayLike, span_text) -> d
     predicted_null : array-like of shape (n_questions,) of bool
         True where "no answer" is predicted.
     span_text : list of str or None
-        Each question's best span text; None where unknown, which is allowed
-        only where "no answer" is predicted.
+        Each question's best span text; None (unknown) only where "no
+        answer" is predicted, else ValueError, as for a text that is not a
+        string or two ids alike once written as text.
 
     Returns
     -------
     predictions : dict of str to str
-        ``{id: "" or span text}``, the format of ``predictions.json`` and of
-        the official evaluation script's input.
-
-    Raises
-    ------
-    ValueError
-        If a question predicted answerable has no span text, a span text is
-        not a string, or two ids are the same once written as text.
+        ``{id: "" or span text}``, the official evaluation script's input.
 
     See Also
     --------
     no_answer_decisions : ``{id: true/false}`` where no span text is known.
-    skfusion.datasets.load_reader_outputs : Gives ``ids`` and ``span_text``.
 
     Examples
     --------
@@ -167,20 +153,16 @@ def no_answer_decisions(ids: ArrayLike, predicted_null: ArrayLike) -> dict:
     Parameters
     ----------
     ids : array-like of shape (n_questions,)
-        Question ids: strings (or integers, written as their text).
+        Question ids: strings (or integers, written as their text); two alike
+        once written as text are a ValueError.
     predicted_null : array-like of shape (n_questions,) of bool
         True where "no answer" is predicted.
 
     Returns
     -------
     decisions : dict of str to bool
-        ``{id: True or False}``, True meaning "no answer". Not the input of
-        the official evaluation script, which needs answer texts.
-
-    Raises
-    ------
-    ValueError
-        If two ids are the same once written as text.
+        ``{id: True or False}``; not the official script's input, which needs
+        answer texts.
 
     See Also
     --------

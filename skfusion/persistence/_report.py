@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.model_selection import FixedThresholdClassifier
 
 from .._margin import MarginThresholdClassifier
-from .._margin_tools import margin_column_indices
+from .._margin_tools import _formula, margin_column_indices
 from ..datasets._formats import fusion_advice, threshold_advice
 from ..metrics import no_answer_report
 
@@ -14,16 +14,6 @@ def margin_names(rule, data):
     names = list(data.feature_names)
     null, span = margin_column_indices(names, rule.null_column, rule.span_column)
     return [names[i] for i in null], None if span is None else [names[i] for i in span]
-
-
-def margin_formula(rule, data):
-    """Write the margin as an expression of column names."""
-    null, span = margin_names(rule, data)
-    text = " + ".join(null)
-    if span is None:
-        return text
-    text = f"({text})" if len(null) > 1 else text
-    return f"{text} - ({' + '.join(span)})" if len(span) > 1 else f"{text} - {span[0]}"
 
 
 def calibrator_report(estimator, data, *, targets=None) -> dict:
@@ -37,9 +27,8 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
         :class:`~sklearn.model_selection.FixedThresholdClassifier` around a
         frozen fusion (an operating point).
     data : Bunch
-        What a loader of `skfusion.datasets` returns, with labels: its
-        ``data``, ``target``, ``feature_names``, ``margin_columns`` and
-        ``em``/``f1`` (None allowed), as arrays or frames.
+        A loader's data of `skfusion.datasets`, with labels (``em`` and
+        ``f1`` may be None).
     targets : dict, default=None
         The ``target_precision``, ``target_noans_recall`` and ``confidence``
         that chose the threshold, if any.
@@ -47,18 +36,16 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     Returns
     -------
     report : dict
-        ``n_questions``, ``feature_names`` and ``report``
-        (:func:`~skfusion.metrics.no_answer_report` of the decisions, in
-        percent). For a margin rule: ``margin`` (the formula in column
-        names), ``threshold``, ``reader``, ``score_kind`` and, where the
-        margin is the reader's own, ``apply`` (where the threshold goes) and
-        the reader's option (e.g. ``null_score_diff_threshold``). For a
-        fusion: ``coef``, ``intercept`` and, at an operating point,
-        ``decision_threshold``; on Retro-Reader's files, ``apply`` (what
-        replaces ``run_verifier.py``'s fixed weights) and, for a fusion of
-        ``cls_score`` and ``null_odds``, its ``cof`` and ``thresh``. With
-        `targets`: ``operating_point`` (the targets; coverage, precision
-        of the answered questions and NoAns recall on `data`).
+        ``n_questions``, ``feature_names`` and ``report`` (the decisions'
+        :func:`~skfusion.metrics.no_answer_report`). A margin rule adds
+        ``margin`` (a formula of column names), ``threshold``, ``reader``,
+        ``score_kind`` and, for the reader's own margin, ``apply`` (where the
+        threshold goes) and the reader's option. A fusion adds ``coef``,
+        ``intercept``, at an operating point ``decision_threshold``, and on
+        Retro-Reader's files what replaces ``run_verifier.py``'s fixed
+        weights (``apply``, ``cof``, ``thresh``). With `targets`:
+        ``operating_point`` (the targets, confidence included; coverage,
+        answered precision and NoAns recall on `data`).
 
     See Also
     --------
@@ -90,9 +77,9 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     if isinstance(estimator, MarginThresholdClassifier):
         null, span = margin_names(estimator, data)
         reader, threshold = data.get("reader"), estimator.best_threshold_
-        content.update(margin=margin_formula(estimator, data), threshold=threshold,
+        formula = _formula(estimator, data.feature_names, len(data.feature_names))
+        content.update(margin=formula, threshold=threshold,
                        reader=reader, score_kind=data.get("score_kind"))  # fmt: skip
-        # The reader's own terms hold only for the margin the reader computes.
         if (null, span) == tuple(data.margin_columns or ()) and (
             reader or span is None
         ):
@@ -101,13 +88,10 @@ def calibrator_report(estimator, data, *, targets=None) -> dict:
     else:
         fusion = estimator
         if isinstance(estimator, FixedThresholdClassifier):
-            # A FixedThresholdClassifier around a FrozenEstimator of a fusion.
             fusion = estimator.estimator.estimator
             content["decision_threshold"] = float(estimator.threshold)
         content["coef"] = fusion.coef_[0].tolist()
         content["intercept"] = float(fusion.intercept_[0])
-        # A reader that fixes its weights (Retro-Reader's run_verifier.py):
-        # these replace them.
         weights = content["coef"], content["intercept"]
         extra, apply = fusion_advice(data.get("reader"), data.feature_names, *weights)
         if apply and "decision_threshold" not in content:

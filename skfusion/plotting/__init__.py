@@ -1,7 +1,4 @@
-"""Figures of the no-answer decision (needs matplotlib).
-
-matplotlib is the ``plot`` extra: ``pip install matplotlib``, or
-``pip install -e ".[plot]"`` in a clone of skfusion.
+"""Figures of the no-answer decision (needs matplotlib: the ``plot`` extra).
 
 Each function draws on a given Axes (or a new figure) and returns the Axes.
 """

@@ -5,25 +5,27 @@ import numpy as np
 from .._sweep import answered_curves, threshold_at_cut
 
 
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
 class RiskCoverageDisplay:
     """Risk-coverage curve: how often answers are wrong, against how many.
 
     A no-answer rule answers the questions whose "no answer" score is at
-    most a threshold. Each threshold gives a coverage (the fraction of
-    questions answered) and a risk (the fraction of the answered that are
+    most a threshold; each threshold between distinct scores gives a coverage
+    (the fraction answered) and a risk (the fraction of the answered that are
     wrong: unanswerable, or with ``answer_credit``, one minus their mean EM
-    or F1). The curve shows every threshold between distinct scores, as
-    `MarginThresholdClassifier`'s exact search sees them; use
-    `from_estimator` or `from_predictions` to build it.
+    or F1). Build it with `from_estimator` or `from_predictions`.
 
     Parameters
     ----------
-    coverage : ndarray of shape (n_thresholds,)
-        Fraction of questions answered (weighted).
-    risk : ndarray of shape (n_thresholds,)
-        Fraction of the answered questions that are wrong (weighted).
-    thresholds : ndarray of shape (n_thresholds,)
-        The threshold on the score giving each point.
+    coverage, risk, thresholds : ndarray of shape (n_thresholds,)
+        Each point's (weighted) coverage and risk, and its threshold.
     operating_point : tuple of float or None, default=None
         ``(coverage, risk)`` of a fitted rule, marked on the curve.
     estimator_name : str or None, default=None
@@ -31,10 +33,8 @@ class RiskCoverageDisplay:
 
     Attributes
     ----------
-    line_ : matplotlib.lines.Line2D
-        The curve.
-    point_ : matplotlib.lines.Line2D or None
-        The operating point's marker, if there is one.
+    line_, point_ : matplotlib.lines.Line2D
+        The curve, and the operating point's marker (None if there is none).
     ax_ : matplotlib.axes.Axes
         The Axes drawn on.
     figure_ : matplotlib.figure.Figure
@@ -44,14 +44,12 @@ class RiskCoverageDisplay:
     --------
     skfusion.MarginThresholdClassifier : Its ``target_precision`` picks the
         point of most coverage with a risk of at most ``1 - target``.
-    sklearn.metrics.PrecisionRecallDisplay : The same curve seen from the
-        "no answer" class.
+    sklearn.metrics.PrecisionRecallDisplay : The curve seen from "no answer".
 
     Notes
     -----
-    Risk-coverage curves are the usual picture of selective prediction
-    (El-Yaniv and Wiener, JMLR 11, 2010); Kamath, Jia and Liang ("Selective
-    Question Answering under Domain Shift", ACL 2020) use them for QA.
+    Risk-coverage curves picture selective prediction (El-Yaniv and Wiener,
+    JMLR 11, 2010), in QA too (Kamath, Jia and Liang, ACL 2020).
 
     Examples
     --------
@@ -94,22 +92,15 @@ class RiskCoverageDisplay:
         display : RiskCoverageDisplay
             This display, with `line_`, `point_`, `ax_` and `figure_`.
         """
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(6, 4))
+        ax = _axes(ax)
         name = self.estimator_name if name is None else name
         (self.line_,) = ax.plot(self.coverage, self.risk, **{"label": name} | kwargs)
         self.point_ = None
         if self.operating_point is not None:
             coverage, risk = self.operating_point
-            (self.point_,) = ax.plot(
-                [coverage],
-                [risk],
-                "o",
-                color=self.line_.get_color(),
-                label=f"operating point: {coverage:.1%} answered, {risk:.1%} wrong",
-            )
+            label = f"operating point: {coverage:.1%} answered, {risk:.1%} wrong"
+            color = self.line_.get_color()
+            (self.point_,) = ax.plot([coverage], [risk], "o", color=color, label=label)
         ax.set(
             xlabel="coverage (fraction of questions answered)",
             ylabel="risk (fraction of answers wrong)",
@@ -139,8 +130,7 @@ class RiskCoverageDisplay:
         Parameters
         ----------
         estimator : fitted classifier
-            Has ``decision_function`` and ``predict``, e.g. a
-            `MarginThresholdClassifier` or a `TorchLogisticFusion`.
+            With ``decision_function`` and ``predict``.
         X : array-like of shape (n_questions, n_features)
             Score columns.
         y : array-like of shape (n_questions,)
@@ -167,14 +157,16 @@ class RiskCoverageDisplay:
         classes = estimator.classes_
         pos_label = classes[1] if pos_label is None else pos_label
         score = np.asarray(estimator.decision_function(X), dtype=float)
-        if pos_label != classes[1]:
-            score = -score
+        score = score if pos_label == classes[1] else -score
         predicted_null = np.asarray(estimator.predict(X)) == pos_label
         unanswerable = np.asarray(y) == pos_label
         display = cls._from_scores(unanswerable, score, answer_credit, sample_weight)
-        display.operating_point = _point(
-            predicted_null, unanswerable, answer_credit, sample_weight
-        )
+        weight, answered = _weights(sample_weight, score.size), ~predicted_null
+        right = ~unanswerable if answer_credit is None else answer_credit
+        covered = weight[answered].sum()
+        if covered > 0:  # else nothing answered: no point to mark
+            risk = 1.0 - (weight * np.asarray(right, float))[answered].sum() / covered
+            display.operating_point = (float(covered / weight.sum()), float(risk))
         display.estimator_name = type(estimator).__name__ if name is None else name
         return display.plot(ax=ax, **kwargs)
 
@@ -198,13 +190,10 @@ class RiskCoverageDisplay:
         y_true : array-like of shape (n_questions,)
             True labels; `pos_label` marks unanswerable questions.
         y_score : array-like of shape (n_questions,)
-            Scores whose high values mean "no answer", such as the margin
-            ``null - best span``.
-        answer_credit : array-like of shape (n_questions,), default=None
-            Each question's EM (or F1) if answered; None counts an
-            answerable question as right.
-        sample_weight : array-like of shape (n_questions,), default=None
-            Question weights.
+            Scores whose high values mean "no answer", such as the margin.
+        answer_credit, sample_weight : array-like of shape (n_questions,), \
+default=None
+            As for `from_estimator`.
         pos_label : int, float, bool or str, default=True
             The label meaning "no answer".
         name : str or None, default=None
@@ -248,15 +237,3 @@ class RiskCoverageDisplay:
 
 def _weights(sample_weight, n):
     return np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
-
-
-def _point(predicted_null, unanswerable, answer_credit, sample_weight):
-    """``(coverage, risk)`` of given decisions, or None if nothing is answered."""
-    weight = _weights(sample_weight, predicted_null.size)
-    answered = ~predicted_null
-    right = (~unanswerable).astype(float) if answer_credit is None else answer_credit
-    covered = weight[answered].sum()
-    if covered == 0:
-        return None
-    precision = (weight * np.asarray(right, float))[answered].sum() / covered
-    return float(covered / weight.sum()), float(1.0 - precision)

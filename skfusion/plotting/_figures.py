@@ -1,5 +1,6 @@
 """Figures of the no-answer decision, each drawn on a given Axes (or a new figure)."""
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -7,17 +8,10 @@ import numpy as np
 
 from .._io import atomic_write
 from .._margin import _cut_scores
+from ._displays import _axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def plot_threshold_curve(
@@ -35,10 +29,9 @@ def plot_threshold_curve(
     y : array-like of shape (n_questions,) of bool
         True where the question is unanswerable.
     threshold : float
-        The threshold to mark, e.g. ``best_threshold_`` of a fitted
-        `MarginThresholdClassifier`.
+        The threshold to mark, e.g. a fitted rule's ``best_threshold_``.
     scoring : {"accuracy", "balanced_accuracy", "f1"}, default="accuracy"
-        The score drawn, with unanswerable as the positive class of "f1".
+        The score drawn, unanswerable being f1's positive class.
     ax : matplotlib.axes.Axes or None, default=None
         Where to draw; None draws on a new figure.
 
@@ -67,8 +60,7 @@ def plot_threshold_curve(
     ax = _axes(ax)
     margin, y = np.asarray(margin, float), np.asarray(y, bool)
     m, scores = _cut_scores(margin, y, None, scoring)
-    # Cut k's score holds from the k-th smallest margin up to the next one;
-    # cuts inside a group of equal margins cannot be made and are left out.
+    # Cut k's score holds from the k-th smallest margin to the next one.
     cuts = np.concatenate([[m[0] - 1], m])
     possible = np.isfinite(scores)
     ax.step(cuts[possible], scores[possible], where="post", lw=1.2, label=scoring)
@@ -80,7 +72,6 @@ def plot_threshold_curve(
         ylabel=scoring,
         title=f"{scoring} against threshold (best {best:.4f})",
     )
-    # loc="best": where the curve leaves room, as it rises and falls anywhere.
     ax.legend(loc="best")
     return ax
 
@@ -88,7 +79,7 @@ def plot_threshold_curve(
 def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
     """Plot histograms of the margin of answerable and unanswerable questions.
 
-    The overlap of the two histograms is what no threshold can separate.
+    Their overlap is what no threshold can separate.
 
     Parameters
     ----------
@@ -135,17 +126,15 @@ def plot_margin_histograms(margin, y, threshold, *, ax=None) -> "Axes":
 def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     """Plot each restart's accuracy after every step, the kept snapshot marked.
 
-    The accuracy is the one that selects the snapshot (on the held-out part
-    where ``validation_fraction`` is set). The main axes zoom in on where the
-    restarts differ and cut off the first steps, which climb from far below;
-    an inset shows every step in full. Restarts count from 0, as
-    ``best_restart_``; steps from 1 (step ``k``: after ``k`` updates).
+    The accuracy selecting the snapshot (held-out with
+    ``validation_fraction``); the main axes zoom in on where the restarts
+    differ, an inset shows every step. Restarts count from 0 as
+    ``best_restart_``, steps from 1 (step ``k``: after ``k`` updates).
 
     Parameters
     ----------
     fusion : TorchLogisticFusion
-        A fitted estimator: its ``accuracy_curve_``, ``best_restart_``,
-        ``best_step_`` and ``best_score_`` are drawn.
+        A fitted estimator.
     ax : matplotlib.axes.Axes or None, default=None
         Where to draw; None draws on a new figure.
 
@@ -171,11 +160,20 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     """
     ax = _axes(ax)
     curve = fusion.accuracy_curve_
-    steps = np.arange(1, curve.shape[1] + 1)
     n_restarts = curve.shape[0]
     overview = ax.inset_axes([0.56, 0.1, 0.4, 0.36])
     for axes in (ax, overview):
-        _draw_restarts(axes, steps, curve, fusion)
+        for r, accuracy in enumerate(curve):
+            kept = r == fusion.best_restart_
+            axes.plot(
+                np.arange(1, curve.shape[1] + 1),
+                accuracy,
+                lw=1.8 if kept else 0.8,
+                color="C3" if kept else "0.6",
+                alpha=1 if kept else 0.6,
+                zorder=2 if kept else 1,
+            )
+        axes.plot(fusion.best_step_ + 1, fusion.best_score_, "o", color="C3", ms=7)
     kept = (
         f"kept: restart {fusion.best_restart_} (of 0-{n_restarts - 1}), "
         f"step {fusion.best_step_ + 1} (of 1-{curve.shape[1]})"
@@ -196,37 +194,20 @@ def plot_restart_curves(fusion, *, ax=None) -> "Axes":
     return ax
 
 
-def _draw_restarts(ax, steps, curve, fusion):
-    """Draw every restart's curve, the kept one in colour, and its snapshot."""
-    for r, accuracy in enumerate(curve):
-        kept = r == fusion.best_restart_
-        ax.plot(
-            steps,
-            accuracy,
-            lw=1.8 if kept else 0.8,
-            color="C3" if kept else "0.6",
-            alpha=1 if kept else 0.6,
-            zorder=2 if kept else 1,
-        )
-    ax.plot(fusion.best_step_ + 1, fusion.best_score_, "o", color="C3", ms=7)
-
-
 def plot_fold_weights(coefs, feature_names, *, intercepts=None, ax=None) -> "Axes":
     """Plot the fused weights of every cross-validation fold, one line per fold.
 
     A weight's spread across folds shows how much it depends on the questions
-    it was fitted on (one whose sign changes is not determined by the data);
-    the weights apply to raw scores, so sizes compare only at equal scales.
+    it was fitted on; sizes compare only at equal scales of the raw scores.
 
     Parameters
     ----------
     coefs : array-like of shape (n_folds, n_features)
-        The weights fitted on each fold, e.g. ``coef_[0]`` of each fold's
-        `TorchLogisticFusion`.
+        Each fold's weights, e.g. its `TorchLogisticFusion`'s ``coef_[0]``.
     feature_names : list of str
         The name of each weight.
     intercepts : array-like of shape (n_folds,) or None, default=None
-        Each fold's intercept, drawn as one more weight; None leaves it out.
+        Each fold's intercept, drawn as one more weight.
     ax : matplotlib.axes.Axes or None, default=None
         Where to draw; None draws on a new figure.
 
@@ -273,17 +254,12 @@ def save_comparison_figures(
 ) -> list:
     """Write the four figures of ``skfusion compare --plot`` as PNG files.
 
-    The figures of `plot_threshold_curve`, `plot_margin_histograms`,
-    `plot_restart_curves` and `plot_fold_weights`.
-
     Parameters
     ----------
     folder : str or path-like
-        Created if needed; a figure replaces its old file only once complete.
-    margin_rule : MarginThresholdClassifier
-        Fitted on `X`, `y`: gives the margin and its threshold.
-    fusion : TorchLogisticFusion
-        Fitted on `X`, `y`: gives the restart curves.
+        Created if needed; each figure is written atomically.
+    margin_rule, fusion : MarginThresholdClassifier, TorchLogisticFusion
+        Fitted on `X`, `y`.
     fold_models : list of TorchLogisticFusion
         The fusion fitted on each cross-validation fold.
     feature_names : list of str
@@ -298,8 +274,9 @@ def save_comparison_figures(
     Returns
     -------
     paths : list of Path
-        ``threshold.png``, ``margin_histograms.png``, ``restart_curves.png``
-        and ``fold_weights.png`` in `folder`.
+        In `folder`, the figures of `plot_threshold_curve`,
+        `plot_margin_histograms`, `plot_restart_curves` and
+        `plot_fold_weights`.
 
     See Also
     --------
@@ -314,15 +291,9 @@ def save_comparison_figures(
     >>> X, y = make_squad2_scores(n_questions=500, random_state=0)
     >>> fusion = TorchLogisticFusion(n_restarts=5, random_state=0)
     >>> result = compare_estimators({"fusion": fusion}, X, y, n_repeats=1)
-    >>> paths = save_comparison_figures(
-    ...     "figures",
-    ...     MarginThresholdClassifier().fit(X, y),
-    ...     fusion.fit(X, y),
-    ...     result.fitted["fusion"],
-    ...     FEATURE_NAMES,
-    ...     X,
-    ...     y,
-    ... )
+    >>> rule, fusion = MarginThresholdClassifier().fit(X, y), fusion.fit(X, y)
+    >>> folds = result.fitted["fusion"]
+    >>> paths = save_comparison_figures("out", rule, fusion, folds, FEATURE_NAMES, X, y)
     >>> [path.name for path in paths]
     ['threshold.png', 'margin_histograms.png', 'restart_curves.png', 'fold_weights.png']
     """
@@ -332,26 +303,22 @@ def save_comparison_figures(
     folder.mkdir(parents=True, exist_ok=True)
     threshold = margin_rule.best_threshold_
     margin = margin_rule.decision_function(X) + threshold
+    coefs = [m.coef_[0] for m in fold_models]
+    bias = [m.intercept_[0] for m in fold_models]
     figures = {
-        "threshold.png": lambda ax: plot_threshold_curve(margin, y, threshold, ax=ax),
-        "margin_histograms.png": lambda ax: plot_margin_histograms(
-            margin, y, threshold, ax=ax
-        ),
-        "restart_curves.png": lambda ax: plot_restart_curves(fusion, ax=ax),
-        "fold_weights.png": lambda ax: plot_fold_weights(
-            [m.coef_[0] for m in fold_models],
-            feature_names,
-            intercepts=[m.intercept_[0] for m in fold_models],
-            ax=ax,
+        "threshold.png": partial(plot_threshold_curve, margin, y, threshold),
+        "margin_histograms.png": partial(plot_margin_histograms, margin, y, threshold),
+        "restart_curves.png": partial(plot_restart_curves, fusion),
+        "fold_weights.png": partial(
+            plot_fold_weights, coefs, feature_names, intercepts=bias
         ),
     }
     paths = []
-    for name, draw in figures.items():
+    for name, plot in figures.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         try:
-            draw(ax)
+            plot(ax=ax)
             fig.tight_layout()
-            # A figure replaces its old file only once complete.
             with atomic_write(folder / name, "wb") as file:
                 fig.savefig(file, format="png", dpi=dpi)
         finally:

@@ -469,7 +469,7 @@ def test_loading_leaves_the_garbage_collector_as_it_was(tmp_path):
         (gc.enable if enabled else gc.disable)()
         try:
             load_reader_outputs(folder)
-            with pytest.raises(ValueError, match="nbest_predictions.json"):
+            with pytest.raises(ValueError, match=r"nbest_predictions\.json"):
                 load_reader_outputs(damaged)
             assert gc.isenabled() is enabled
         finally:

@@ -18,7 +18,6 @@ from skfusion.metrics import (
     tuning_sample_weight,
 )
 from skfusion.metrics._squad import _answer_credits, _normalize_all
-from skfusion.metrics._tuning import _tuning_weights
 from tests import _official_eval as official
 from tests._builders import squad_dev
 
@@ -236,12 +235,12 @@ def test_batch_credits_are_float_arrays():
 def test_tuning_weights_of_a_score_key_are_the_squad_weights():
     unanswerable = np.array([True, False, False])
     em, f1 = np.array([0.0, 1.0, 0.0]), np.array([0.2, 1.0, 0.5])
-    assert _tuning_weights(unanswerable, "accuracy", em, f1) is None
+    assert tuning_sample_weight(unanswerable, "accuracy", em=em, f1=f1) is None
     assert_array_equal(
-        _tuning_weights(unanswerable, "em", em, f1),
+        tuning_sample_weight(unanswerable, "squad_em", em=em, f1=f1),
         squad2_sample_weight(unanswerable, em),
     )
     assert_array_equal(
-        _tuning_weights(unanswerable, "f1", em, f1),
+        tuning_sample_weight(unanswerable, "squad_f1", em=em, f1=f1),
         squad2_sample_weight(unanswerable, f1),
     )
