@@ -166,7 +166,12 @@ def _versions():
 
 
 def _feature_names(estimator, feature_names):
-    fitted = getattr(estimator, "feature_names_in_", None)
+    try:
+        fitted = getattr(estimator, "feature_names_in_", None)
+    except (IndexError, TypeError):
+        # scikit-learn 1.6.0's Pipeline of no steps, or of steps not pairs:
+        # _check_bundle refuses it next, naming what was expected.
+        fitted = None
     fitted = None if fitted is None else [str(name) for name in fitted]
     names = None if feature_names is None else [str(n) for n in feature_names]
     if names is None and fitted is None:
