@@ -32,6 +32,7 @@ from joblib import Parallel, delayed
 
 from benchmarks._common import machine_line
 from skfusion import MarginThresholdClassifier
+from skfusion.datasets._simulate import _group_sizes
 from skfusion.metrics import squad2_credit
 from skfusion.model_selection import (
     cluster_robust_ttest,
@@ -51,16 +52,10 @@ BETTER = 0.8
 UNITS = ("question", "paragraph", "article")
 
 
-def _sizes(rng, total, n_parts):
-    """Split `total` into `n_parts` positive, unequal sizes."""
-    shares = rng.dirichlet(np.full(n_parts, 4.0))
-    return rng.multinomial(total - n_parts, shares) + 1
-
-
 def dev_set(rng, better):
     """One simulated dev set: scores, labels, EM of each reader, groups."""
-    paragraphs_per_article = _sizes(rng, N_PARAGRAPHS, N_ARTICLES)
-    questions_per_paragraph = _sizes(rng, N_QUESTIONS, N_PARAGRAPHS)
+    paragraphs_per_article = _group_sizes(rng, N_PARAGRAPHS, N_ARTICLES)
+    questions_per_paragraph = _group_sizes(rng, N_QUESTIONS, N_PARAGRAPHS)
     paragraph = np.repeat(np.arange(N_PARAGRAPHS), questions_per_paragraph)
     article = np.repeat(np.arange(N_ARTICLES), paragraphs_per_article)[paragraph]
 
